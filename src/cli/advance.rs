@@ -1,0 +1,216 @@
+//! advance and rollback: the gate decides; the operator confirms; the journal records.
+
+use super::session::{Mode, Session};
+use super::{EXIT_BAD_INPUT, EXIT_REFUSED, Exit};
+use crate::clock;
+use crate::model::Verdict;
+use crate::stage::Step;
+use crate::wizard::{Command, Confirmation, Outcome};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+/// Asks on the terminal; `None` when there is no terminal to ask on.
+pub(super) fn ask(question: &str) -> Option<String> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    Some(line.trim().to_string())
+}
+
+pub(super) fn print_verdict(v: &Verdict) {
+    for c in &v.checks {
+        eprintln!("  {} {}", c.status.symbol(), c.summary);
+    }
+    for w in &v.warnings {
+        eprintln!(
+            "  {} warning {}: {}",
+            if w.acknowledged { "[ack]" } else { "[!!]" },
+            w.id,
+            w.text
+        );
+    }
+}
+
+/// Only a running settle window stands in the way: worth waiting for.
+fn only_settling(v: &Verdict) -> bool {
+    let mut failing = v.failing().peekable();
+    failing.peek().is_some()
+        && failing.all(|c| c.id.contains("-settled:"))
+        && v.unacknowledged().next().is_none()
+        && v.settle.is_some_and(|s| s.since.is_some())
+}
+
+/// Runs one advance or rollback to its end. Shared with the demo.
+pub(super) async fn drive(
+    s: &mut Session,
+    step: Step,
+    forward: bool,
+    mut yes: bool,
+    mut acks: Vec<String>,
+    wait: bool,
+) -> Result<u8, Exit> {
+    let mut confirmation = Confirmation::None;
+    let started = clock::now();
+    let patience = s.wizard.plan.gates.settle_window + s.wizard.plan.gates.stale_after * 2;
+    loop {
+        if yes {
+            confirmation = Confirmation::Yes;
+        }
+        let command = match (&step, forward) {
+            (Step::Batch(b), false) => Command::Rollback {
+                batch: b.clone(),
+                confirmation: confirmation.clone(),
+            },
+            _ => Command::Advance {
+                step: step.clone(),
+                confirmation: confirmation.clone(),
+                acks: std::mem::take(&mut acks),
+            },
+        };
+        let decision = s.handle(command);
+        match decision.outcome {
+            Outcome::Moved {
+                step,
+                transition,
+                instruction,
+            } => {
+                s.commit(decision.entries)?;
+                match transition {
+                    Some(t) => println!(
+                        "{step}: {} done ({} -> {}). {instruction}",
+                        t.action(),
+                        t.from,
+                        t.to
+                    ),
+                    None => println!("{instruction}"),
+                }
+                return Ok(0);
+            }
+            Outcome::NeedsConfirmation {
+                step,
+                action,
+                type_name,
+                verdict,
+            } => {
+                s.commit(decision.entries)?;
+                eprintln!("{action} for {step}: the gate is open.");
+                print_verdict(&verdict);
+                let answer = match &type_name {
+                    Some(name) => ask(&format!(
+                        "This cannot be undone by the wizard. Type the batch name ({name}) to confirm: "
+                    )),
+                    None => ask("Proceed? [y/N] "),
+                };
+                match (answer, &type_name) {
+                    (None, _) => {
+                        return Err(Exit::new(
+                            EXIT_BAD_INPUT,
+                            format!(
+                                "{action} for {step} needs confirmation: run again with --yes, or in a terminal"
+                            ),
+                        ));
+                    }
+                    (Some(a), Some(_)) => confirmation = Confirmation::Typed(a),
+                    (Some(a), None)
+                        if a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes") =>
+                    {
+                        yes = true
+                    }
+                    (Some(_), None) => {
+                        println!("not confirmed: nothing changed");
+                        return Ok(0);
+                    }
+                }
+                if let (Confirmation::Typed(t), Some(name)) = (&confirmation, &type_name)
+                    && t != name
+                {
+                    println!("\"{t}\" is not \"{name}\": not confirmed, nothing changed");
+                    return Ok(0);
+                }
+            }
+            Outcome::Refused {
+                step,
+                action,
+                reasons,
+                verdict,
+            } => {
+                let waiting = wait
+                    && verdict.as_ref().is_some_and(only_settling)
+                    && clock::now().saturating_sub(started) < clock::ms(patience);
+                if waiting {
+                    if let Some(st) = verdict.as_ref().and_then(|v| v.settle) {
+                        eprintln!(
+                            "{action} for {step}: {} quiet for {} of {}; waiting ({} to go)...",
+                            st.side,
+                            clock::age(st.held_ms),
+                            clock::age(st.needed_ms),
+                            clock::age(st.remaining_ms())
+                        );
+                    }
+                    tokio::time::sleep(s.wizard.plan.gates.poll_interval).await;
+                    s.poll().await?;
+                    continue;
+                }
+                s.commit(decision.entries)?;
+                println!("REFUSED: {action} for {step}");
+                for r in &reasons {
+                    println!("  {r}");
+                }
+                return Ok(EXIT_REFUSED);
+            }
+            Outcome::Nothing(msg) => {
+                println!("{msg}");
+                return Ok(0);
+            }
+            Outcome::Observed => return Ok(0),
+        }
+    }
+}
+
+fn known_step(s: &Session, step: &Step) -> Result<(), Exit> {
+    if let Step::Batch(b) = step
+        && s.wizard.plan.batch(b).is_none()
+    {
+        let names: Vec<&str> = s
+            .wizard
+            .plan
+            .batches
+            .iter()
+            .map(|b| b.name.as_str())
+            .collect();
+        return Err(Exit::new(
+            EXIT_BAD_INPUT,
+            format!(
+                "the plan has no batch \"{b}\"; its batches are {}, and the other steps are preflight, metadata and finish",
+                names.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn advance(
+    plan: &Path,
+    step: &str,
+    yes: bool,
+    acks: Vec<String>,
+    no_wait: bool,
+) -> Result<u8, Exit> {
+    let mut s = Session::open(plan, Mode::Drive("advance"))?;
+    let step = Step::parse(step);
+    known_step(&s, &step)?;
+    s.poll().await?;
+    drive(&mut s, step, true, yes, acks, !no_wait).await
+}
+
+pub async fn rollback(plan: &Path, batch: &str, yes: bool) -> Result<u8, Exit> {
+    let mut s = Session::open(plan, Mode::Drive("rollback"))?;
+    let step = Step::Batch(batch.to_string());
+    known_step(&s, &step)?;
+    s.poll().await?;
+    drive(&mut s, step, false, yes, vec![], true).await
+}

@@ -1,0 +1,94 @@
+//! Read-only commands: check, status, report. They work while another wizard drives the plan.
+
+use super::session::{Mode, Session, load_plan};
+use super::{EXIT_NOT_READY, Exit};
+use crate::clock;
+use crate::journal;
+use crate::metadata;
+use crate::view::StatusView;
+use std::path::Path;
+
+pub async fn check(plan: &Path) -> Result<u8, Exit> {
+    let mut s = Session::open(plan, Mode::ReadOnly)?;
+    println!(
+        "plan {}: valid ({} batch(es))",
+        plan.display(),
+        s.wizard.plan.batches.len()
+    );
+    s.poll().await?;
+    let now = clock::now();
+    let view = StatusView::build(&s.wizard, &s.journal_path.display().to_string(), now);
+    let mut ready = true;
+    for c in &view.clusters {
+        let detail = c
+            .error
+            .as_ref()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default();
+        println!(
+            "{} cluster '{}' [{}]: {}{detail}",
+            c.side, c.name, c.kind, c.state
+        );
+        for e in &c.errors {
+            println!("  ! {}: {}", e.item, e.error);
+        }
+        ready &= c.state == "fresh";
+    }
+    if let (Some(src), Some(dst)) = (&s.wizard.source, &s.wizard.target) {
+        let d = metadata::diff(&s.wizard.plan, src, dst);
+        for m in &d.missing {
+            println!("missing on target: {}", m.describe());
+        }
+        for m in &d.differing {
+            println!("differs: {m}");
+        }
+        for m in &d.unknown {
+            println!("unknown: {m}");
+        }
+        if d.missing.is_empty() && d.unknown.is_empty() {
+            println!("metadata: every topic and group of the plan exists on the target");
+        } else if !d.missing.is_empty() {
+            println!(
+                "metadata: run `rocketmq-migrate -c {} sync-metadata` to create what is missing",
+                plan.display()
+            );
+        }
+        ready &= d.is_clean();
+    }
+    println!("{}", if ready { "READY" } else { "NOT READY" });
+    Ok(if ready { 0 } else { EXIT_NOT_READY })
+}
+
+pub async fn status(plan: &Path, json: bool) -> Result<u8, Exit> {
+    let mut s = Session::open(plan, Mode::ReadOnly)?;
+    s.poll().await?;
+    let view = StatusView::build(
+        &s.wizard,
+        &s.journal_path.display().to_string(),
+        clock::now(),
+    );
+    if json {
+        let text = serde_json::to_string_pretty(&view)
+            .map_err(|e| Exit::new(1, format!("cannot encode status: {e}")))?;
+        println!("{text}");
+    } else {
+        print!("{}", view.render_text());
+    }
+    Ok(0)
+}
+
+pub fn report(plan: &Path, output: Option<&Path>) -> Result<u8, Exit> {
+    let p = load_plan(plan)?;
+    let jpath = journal::journal_path(plan);
+    let replay = journal::read(&jpath).map_err(Exit::journal)?;
+    let md = crate::report::markdown(&p, &replay.records, replay.torn_message(&jpath).as_deref());
+    match output {
+        Some(path) => {
+            std::fs::write(path, md)
+                .map_err(|e| Exit::new(4, format!("cannot write {}: {e}", path.display())))?;
+            eprintln!("report written to {}", path.display());
+        }
+        None => print!("{md}"),
+    }
+    Ok(0)
+}

@@ -1,0 +1,191 @@
+//! The command line: headless commands sharing the core, the journal and the render model.
+
+mod advance;
+mod demo;
+mod inspect;
+mod session;
+mod sync;
+
+use crate::journal::JournalError;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit codes, documented in the README.
+pub const EXIT_NOT_READY: u8 = 1;
+pub const EXIT_BAD_INPUT: u8 = 2;
+pub const EXIT_REFUSED: u8 = 3;
+pub const EXIT_JOURNAL: u8 = 4;
+
+#[derive(Parser, Debug)]
+#[command(name = "rocketmq-migrate", version, about = "Move the producers and consumers of a RocketMQ cluster to a new cluster without losing a message", long_about = None)]
+pub struct Cli {
+    /// The migration plan; its journal and log live beside it.
+    #[arg(
+        short = 'c',
+        long = "config",
+        global = true,
+        default_value = "migration.toml"
+    )]
+    pub config: PathBuf,
+    /// Log file (default: rocketmq-migrate.log beside the plan).
+    #[arg(long, global = true)]
+    pub log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Rehearse a whole migration on two built-in simulated clusters.
+    Demo {
+        /// Folder for the rehearsal plan and its journal.
+        #[arg(long, default_value = "rocketmq-migrate-demo")]
+        dir: PathBuf,
+        /// Start the rehearsal over (deletes its journal).
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Validate the plan, reach both clusters, compare metadata. Exit 0 when ready, 1 when not.
+    Check,
+    /// Stage of every batch, each gate's verdict with evidence, backlog and clients per group.
+    Status {
+        /// Machine-readable output (schema documented in the README).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a step forward: preflight, metadata, a batch name, or finish. Exit 3 when refused.
+    Advance {
+        step: String,
+        /// Confirm without asking (for scripts; the gate still decides).
+        #[arg(long)]
+        yes: bool,
+        /// Acknowledge a warning by its id (repeatable).
+        #[arg(long = "ack", value_name = "WARNING_ID")]
+        acks: Vec<String>,
+        /// Refuse at once instead of waiting while a settle window runs.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Move a batch one stage back, if its mirror gate allows. Exit 3 when refused.
+    Rollback {
+        batch: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Create on the target the topics and groups of the plan it lacks, with the source's settings.
+    SyncMetadata {
+        /// Show what would be created, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// A Markdown account of the migration from the journal.
+    Report {
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// How a command ends: an exit code and what to tell the operator.
+#[derive(Debug)]
+pub struct Exit {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Exit {
+    pub fn new(code: u8, message: impl Into<String>) -> Exit {
+        Exit {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn journal(e: JournalError) -> Exit {
+        Exit::new(EXIT_JOURNAL, e.to_string())
+    }
+}
+
+/// Logs go to a file only: stdout and stderr belong to the operator. `RMQ_MIGRATE_LOG` takes a
+/// tracing filter such as `debug`.
+fn init_logging(path: &Path) {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RMQ_MIGRATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+pub fn main() -> ExitCode {
+    let _ = color_eyre::install();
+    let cli = Cli::parse();
+    let log = cli.log_file.clone().unwrap_or_else(|| {
+        let dir = match &cli.command {
+            Cmd::Demo { dir, .. } => dir.clone(),
+            _ => cli
+                .config
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        dir.join("rocketmq-migrate.log")
+    });
+    if let Some(parent) = log.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    init_logging(&log);
+    tracing::info!(command = ?cli.command, plan = %cli.config.display(), "start");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_JOURNAL);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(exit) => {
+            tracing::error!(code = exit.code, "{}", exit.message);
+            eprintln!("error: {}", exit.message.trim_end());
+            ExitCode::from(exit.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, Exit> {
+    let plan = cli.config.as_path();
+    match cli.command {
+        Cmd::Demo { dir, reset } => demo::run(&dir, reset).await,
+        Cmd::Check => inspect::check(plan).await,
+        Cmd::Status { json } => inspect::status(plan, json).await,
+        Cmd::Report { output } => inspect::report(plan, output.as_deref()),
+        Cmd::Advance {
+            step,
+            yes,
+            acks,
+            no_wait,
+        } => advance::advance(plan, &step, yes, acks, no_wait).await,
+        Cmd::Rollback { batch, yes } => advance::rollback(plan, &batch, yes).await,
+        Cmd::SyncMetadata { dry_run } => sync::run(plan, dry_run).await,
+    }
+}

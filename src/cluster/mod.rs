@@ -1,0 +1,73 @@
+//! The one interface every cluster kind implements: take a snapshot of the plan's scope, create
+//! missing metadata. The wizard cannot tell the kinds apart.
+
+pub mod rehearsal;
+mod unavailable;
+
+use crate::metadata::MetadataItem;
+use crate::model::Snapshot;
+use crate::plan::{ClusterKind, ClusterSpec, Plan, Scope, Side};
+use crate::wizard::Timeline;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+#[async_trait]
+pub trait Cluster: Send + Sync {
+    fn side(&self) -> Side;
+    /// The operator's label for the cluster.
+    fn label(&self) -> &str;
+    fn kind(&self) -> &'static str;
+    /// Never fails as a whole: what could not be read is recorded in the snapshot.
+    async fn snapshot(&self, scope: &Scope) -> Snapshot;
+    /// Creates one topic or group with the given settings; never changes an existing one.
+    async fn create(&self, item: &MetadataItem) -> Result<(), String>;
+    /// The operator's confirmed actions so far. Real clusters ignore it (people move real
+    /// applications); the rehearsal moves its simulated applications accordingly.
+    fn follow(&self, _timeline: &Timeline) {}
+}
+
+pub type Clusters = (Arc<dyn Cluster>, Arc<dyn Cluster>);
+
+/// Builds both clusters of the plan. Secrets are resolved here; an error names the plan field.
+pub fn connect(plan: &Plan) -> Result<Clusters, String> {
+    if let (ClusterKind::Rehearsal(r), ClusterKind::Rehearsal(_)) =
+        (&plan.source.kind, &plan.target.kind)
+    {
+        let world = rehearsal::World::load(&r.scenario, plan)?;
+        return Ok((
+            Arc::new(rehearsal::RehearsalCluster::new(
+                world.clone(),
+                &plan.source,
+            )),
+            Arc::new(rehearsal::RehearsalCluster::new(world, &plan.target)),
+        ));
+    }
+    Ok((one(plan, &plan.source)?, one(plan, &plan.target)?))
+}
+
+fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {
+    let side = spec.side.name();
+    match &spec.kind {
+        ClusterKind::Remoting(r) => {
+            if let Some(acl) = &r.acl {
+                acl.secret_key
+                    .resolve(&format!("{side}.secret_key"), plan.dir())?;
+            }
+            Ok(Arc::new(unavailable::Unavailable::new(
+                spec,
+                "this build has no RocketMQ remoting client yet",
+            )))
+        }
+        ClusterKind::Tdmq(t) => {
+            t.secret_key
+                .resolve(&format!("{side}.secret_key"), plan.dir())?;
+            Ok(Arc::new(unavailable::Unavailable::new(
+                spec,
+                "this build has no Tencent Cloud API client yet",
+            )))
+        }
+        ClusterKind::Rehearsal(_) => Err(format!(
+            "{side}: a rehearsal cluster needs the other side to be a rehearsal too"
+        )),
+    }
+}

@@ -1,0 +1,508 @@
+//! The building blocks of gates: each reads one fact from one snapshot and says pass, blocked or
+//! unknown, with the evidence.
+
+use crate::clock::{self, Millis};
+use crate::model::{Check, Client, Evidence, Known, Snapshot, Status};
+use crate::plan::{Gates, GroupPlan, Side};
+
+use super::settle::QuietWatch;
+
+pub fn evidence(
+    snap: &Snapshot,
+    now: Millis,
+    subject: &str,
+    metric: &str,
+    value: Option<i64>,
+    note: Option<String>,
+) -> Evidence {
+    Evidence {
+        side: snap.side,
+        cluster: snap.cluster.clone(),
+        subject: subject.to_string(),
+        metric: metric.to_string(),
+        value,
+        note,
+        age_ms: snap.age(now),
+    }
+}
+
+fn check(id: String, status: Status, summary: String, evidence: Vec<Evidence>) -> Check {
+    Check {
+        id,
+        status,
+        summary,
+        evidence,
+    }
+}
+
+/// The snapshot, if it is there, reachable, complete and fresh; the check says which.
+pub fn fresh<'a>(
+    side: Side,
+    snap: Option<&'a Snapshot>,
+    gates: &Gates,
+    now: Millis,
+) -> (Check, Option<&'a Snapshot>) {
+    let id = format!("fresh:{side}");
+    let Some(s) = snap else {
+        return (
+            check(
+                id,
+                Status::Unknown,
+                format!("no data from the {side} cluster yet"),
+                vec![],
+            ),
+            None,
+        );
+    };
+    let age = s.age(now);
+    let stale = clock::ms(gates.stale_after);
+    let (status, summary, note) = if let Some(e) = &s.unreachable {
+        (
+            Status::Unknown,
+            format!("the {side} cluster '{}' is unreachable: {e}", s.cluster),
+            Some("unreachable".to_string()),
+        )
+    } else if age > stale {
+        (
+            Status::Unknown,
+            format!(
+                "{side} data is stale: {} old, limit {}",
+                clock::age(age),
+                clock::age(stale)
+            ),
+            Some("stale".to_string()),
+        )
+    } else if s.is_partial() {
+        let first: Vec<String> = s
+            .errors
+            .iter()
+            .take(3)
+            .map(|e| format!("{}: {}", e.item, e.error))
+            .collect();
+        let more = s.errors.len().saturating_sub(3);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        (
+            Status::Unknown,
+            format!("{side} data is partial: {}{more}", first.join("; ")),
+            Some("partial".to_string()),
+        )
+    } else {
+        (
+            Status::Pass,
+            format!("{side} data is fresh ({} old)", clock::age(age)),
+            None,
+        )
+    };
+    let ev = evidence(
+        s,
+        now,
+        &format!("cluster '{}'", s.cluster),
+        "snapshot age ms",
+        Some(age as i64),
+        note,
+    );
+    let ok = status == Status::Pass;
+    (check(id, status, summary, vec![ev]), ok.then_some(s))
+}
+
+/// What a check on clients asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// At least one online (and, for consumers, subscribed to each of the group's topics).
+    AtLeastOne,
+    /// None left.
+    None,
+}
+
+fn client_ids(clients: &[Client]) -> String {
+    let ids: Vec<&str> = clients
+        .iter()
+        .take(3)
+        .map(|c| c.client_id.as_str())
+        .collect();
+    let more = clients.len().saturating_sub(3);
+    if more > 0 {
+        format!("{} and {more} more", ids.join(", "))
+    } else {
+        ids.join(", ")
+    }
+}
+
+pub fn consumers(snap: &Snapshot, group: &GroupPlan, want: Presence, now: Millis) -> Check {
+    let side = snap.side;
+    let g = &group.name;
+    let id = format!("{side}-consumers:{g}");
+    let state = snap.groups.get(g);
+    let clients = match state.map(|s| &s.consumers) {
+        Some(Known::Known(c)) => c,
+        other => {
+            let why = other
+                .and_then(|k| k.reason())
+                .unwrap_or("the group was not in the snapshot")
+                .to_string();
+            let ev = evidence(snap, now, g, "consumers online", None, Some(why.clone()));
+            return check(
+                id,
+                Status::Unknown,
+                format!("consumers of {g} on {side} are unknown: {why}"),
+                vec![ev],
+            );
+        }
+    };
+    let n = clients.len() as i64;
+    let mut ev = vec![evidence(snap, now, g, "consumers online", Some(n), None)];
+    match want {
+        Presence::None if n == 0 => check(
+            id,
+            Status::Pass,
+            format!("no consumer of {g} left on {side}"),
+            ev,
+        ),
+        Presence::None => check(
+            id,
+            Status::Blocked,
+            format!(
+                "{n} consumer(s) of {g} still connected to {side}: {}",
+                client_ids(clients)
+            ),
+            ev,
+        ),
+        Presence::AtLeastOne if n == 0 => check(
+            id,
+            Status::Blocked,
+            format!("consumer group {g} has no consumer online on {side}"),
+            ev,
+        ),
+        Presence::AtLeastOne => {
+            let subs = match state.map(|s| &s.subscriptions) {
+                Some(Known::Known(s)) => s,
+                other => {
+                    let why = other
+                        .and_then(|k| k.reason())
+                        .unwrap_or("not reported")
+                        .to_string();
+                    ev.push(evidence(
+                        snap,
+                        now,
+                        g,
+                        "subscriptions",
+                        None,
+                        Some(why.clone()),
+                    ));
+                    return check(
+                        id,
+                        Status::Unknown,
+                        format!("subscriptions of {g} on {side} are unknown: {why}"),
+                        ev,
+                    );
+                }
+            };
+            let missing: Vec<&str> = group
+                .topics
+                .iter()
+                .filter(|t| !subs.contains(*t))
+                .map(String::as_str)
+                .collect();
+            if missing.is_empty() {
+                check(
+                    id,
+                    Status::Pass,
+                    format!(
+                        "{n} consumer(s) of {g} online on {side}, subscribed to {}",
+                        group.topics.join(", ")
+                    ),
+                    ev,
+                )
+            } else {
+                ev.push(evidence(
+                    snap,
+                    now,
+                    g,
+                    "subscribed topics",
+                    Some(subs.len() as i64),
+                    Some(subs.iter().cloned().collect::<Vec<_>>().join(",")),
+                ));
+                check(
+                    id,
+                    Status::Blocked,
+                    format!(
+                        "consumers of {g} on {side} do not subscribe to {}",
+                        missing.join(", ")
+                    ),
+                    ev,
+                )
+            }
+        }
+    }
+}
+
+pub fn producers(snap: &Snapshot, group: &str, want: Presence, now: Millis) -> Check {
+    let side = snap.side;
+    let id = format!("{side}-producers:{group}");
+    let clients = match snap.producers.groups.get(group) {
+        Some(Known::Known(c)) => c,
+        other => {
+            let why = other
+                .and_then(|k| k.reason())
+                .unwrap_or("this cluster did not report producers")
+                .to_string();
+            let ev = evidence(
+                snap,
+                now,
+                group,
+                "producers online",
+                None,
+                Some(why.clone()),
+            );
+            return check(
+                id,
+                Status::Unknown,
+                format!("producers of {group} on {side} are unknown: {why}"),
+                vec![ev],
+            );
+        }
+    };
+    let n = clients.len() as i64;
+    let ev = vec![evidence(
+        snap,
+        now,
+        group,
+        "producers online",
+        Some(n),
+        None,
+    )];
+    match want {
+        Presence::None if n == 0 => check(
+            id,
+            Status::Pass,
+            format!("no producer of {group} left on {side}"),
+            ev,
+        ),
+        Presence::None => check(
+            id,
+            Status::Blocked,
+            format!(
+                "{n} producer(s) of {group} still connected to {side}: {}",
+                client_ids(clients)
+            ),
+            ev,
+        ),
+        Presence::AtLeastOne if n == 0 => check(
+            id,
+            Status::Blocked,
+            format!("producer group {group} has no producer online on {side}"),
+            ev,
+        ),
+        Presence::AtLeastOne => check(
+            id,
+            Status::Pass,
+            format!("{n} producer(s) of {group} online on {side}"),
+            ev,
+        ),
+    }
+}
+
+pub fn topic_exists(snap: &Snapshot, topic: &str, now: Millis) -> Check {
+    let side = snap.side;
+    let id = format!("{side}-topic-exists:{topic}");
+    match snap.topics.get(topic).map(|t| &t.exists) {
+        Some(Known::Known(true)) => check(
+            id,
+            Status::Pass,
+            format!("topic {topic} exists on {side}"),
+            vec![evidence(snap, now, topic, "topic exists", Some(1), None)],
+        ),
+        Some(Known::Known(false)) => check(
+            id,
+            Status::Blocked,
+            format!("topic {topic} does not exist on {side}: run `rocketmq-migrate sync-metadata`"),
+            vec![evidence(snap, now, topic, "topic exists", Some(0), None)],
+        ),
+        other => {
+            let why = other
+                .and_then(|k| k.reason())
+                .unwrap_or("not in the snapshot")
+                .to_string();
+            check(
+                id,
+                Status::Unknown,
+                format!("whether topic {topic} exists on {side} is unknown: {why}"),
+                vec![evidence(snap, now, topic, "topic exists", None, Some(why))],
+            )
+        }
+    }
+}
+
+pub fn group_exists(snap: &Snapshot, group: &str, now: Millis) -> Check {
+    let side = snap.side;
+    let id = format!("{side}-group-exists:{group}");
+    match snap.groups.get(group).map(|g| &g.exists) {
+        Some(Known::Known(true)) => check(
+            id,
+            Status::Pass,
+            format!("group {group} exists on {side}"),
+            vec![evidence(snap, now, group, "group exists", Some(1), None)],
+        ),
+        Some(Known::Known(false)) => check(
+            id,
+            Status::Blocked,
+            format!(
+                "consumer group {group} does not exist on {side}: run `rocketmq-migrate sync-metadata`"
+            ),
+            vec![evidence(snap, now, group, "group exists", Some(0), None)],
+        ),
+        other => {
+            let why = other
+                .and_then(|k| k.reason())
+                .unwrap_or("not in the snapshot")
+                .to_string();
+            check(
+                id,
+                Status::Unknown,
+                format!("whether group {group} exists on {side} is unknown: {why}"),
+                vec![evidence(snap, now, group, "group exists", None, Some(why))],
+            )
+        }
+    }
+}
+
+/// The group's backlog, retry topic included, is at or under the threshold now.
+pub fn backlog_at_most(snap: &Snapshot, group: &str, max: u64, now: Millis) -> Check {
+    let side = snap.side;
+    let id = format!("{side}-backlog:{group}");
+    match snap.groups.get(group).map(|g| &g.backlog) {
+        Some(Known::Known(b)) => {
+            let retry = b.retry();
+            let ev = vec![evidence(
+                snap,
+                now,
+                group,
+                "backlog",
+                Some(b.total as i64),
+                Some(format!("retry topic {retry}")),
+            )];
+            if b.total <= max {
+                check(
+                    id,
+                    Status::Pass,
+                    format!("backlog of {group} on {side} is {} (limit {max})", b.total),
+                    ev,
+                )
+            } else if retry == b.total {
+                check(
+                    id,
+                    Status::Blocked,
+                    format!(
+                        "{group} still has {retry} message(s) in its retry topic on {side} (limit {max})"
+                    ),
+                    ev,
+                )
+            } else {
+                check(
+                    id,
+                    Status::Blocked,
+                    format!(
+                        "{group} still has a backlog of {} on {side} ({retry} in retry; limit {max})",
+                        b.total
+                    ),
+                    ev,
+                )
+            }
+        }
+        other => {
+            let why = other
+                .and_then(|k| k.reason())
+                .unwrap_or("not in the snapshot")
+                .to_string();
+            check(
+                id,
+                Status::Unknown,
+                format!("backlog of {group} on {side} is unknown (not zero): {why}"),
+                vec![evidence(snap, now, group, "backlog", None, Some(why))],
+            )
+        }
+    }
+}
+
+/// The batch has been quiet on `side` for the whole settle window.
+pub fn settled(
+    snap: &Snapshot,
+    batch: &str,
+    topics: &[String],
+    watch: Option<&QuietWatch>,
+    needed: Millis,
+    now: Millis,
+) -> Check {
+    let side = snap.side;
+    let id = format!("{side}-settled:{batch}");
+    let subject = format!("batch {batch} topics");
+    match watch {
+        None => {
+            let moving = topics
+                .iter()
+                .filter_map(|t| {
+                    snap.topics
+                        .get(t)
+                        .and_then(|s| s.max_offset.known())
+                        .map(|o| format!("{t}={o}"))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            check(
+                id,
+                Status::Blocked,
+                format!(
+                    "{side} is not quiet: a backlog above the limit or new messages arriving on {}",
+                    topics.join(", ")
+                ),
+                vec![evidence(
+                    snap,
+                    now,
+                    &subject,
+                    "max offsets",
+                    None,
+                    Some(moving),
+                )],
+            )
+        }
+        Some(w) if w.held_ms() >= needed => check(
+            id,
+            Status::Pass,
+            format!(
+                "no new message and backlog within the limit on {side} for {} (window {})",
+                clock::age(w.held_ms()),
+                clock::age(needed)
+            ),
+            vec![evidence(
+                snap,
+                now,
+                &subject,
+                "quiet for ms",
+                Some(w.held_ms() as i64),
+                Some(format!("since {}", clock::rfc3339(w.since))),
+            )],
+        ),
+        Some(w) => check(
+            id,
+            Status::Blocked,
+            format!(
+                "{side} quiet for {} of the {} settle window: {} to go",
+                clock::age(w.held_ms()),
+                clock::age(needed),
+                clock::age(needed - w.held_ms())
+            ),
+            vec![evidence(
+                snap,
+                now,
+                &subject,
+                "quiet for ms",
+                Some(w.held_ms() as i64),
+                Some(format!("since {}", clock::rfc3339(w.since))),
+            )],
+        ),
+    }
+}

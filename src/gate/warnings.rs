@@ -1,0 +1,114 @@
+//! Soft warnings: hazards that do not lose messages by themselves but that an operator must have
+//! read. Each needs an acknowledgement, which the journal records.
+
+use crate::model::{Known, MessageModel, Snapshot, Warning};
+use crate::plan::Batch;
+
+fn warning(id: String, text: String) -> Warning {
+    Warning {
+        id,
+        text,
+        acknowledged: false,
+    }
+}
+
+/// Clients older than 4.4.0 cannot sign ACL requests, which the target's AccessKey needs.
+pub fn is_old_version(v: &str) -> bool {
+    let digits: Vec<u32> = v
+        .trim_start_matches(['V', 'v'])
+        .split(['_', '.'])
+        .map_while(|p| p.parse().ok())
+        .collect();
+    match digits.as_slice() {
+        [major, minor, ..] => (*major, *minor) < (4, 4),
+        [major] => *major < 4,
+        [] => false,
+    }
+}
+
+/// Ordered topics and groups, broadcasting groups, very old clients: read on the source before
+/// the first consumers move.
+pub fn before_first_consumers(batch: &Batch, source: &Snapshot) -> Vec<Warning> {
+    let mut out = vec![];
+    for t in &batch.topics {
+        if source
+            .topics
+            .get(t)
+            .and_then(|s| s.config.as_ref())
+            .is_some_and(|c| c.order)
+        {
+            out.push(warning(format!("ordered-topic:{t}"), format!("topic {t} is ordered: message order is not kept across the switch, and one queue may be consumed on both clusters at once")));
+        }
+    }
+    for g in &batch.groups {
+        let Some(state) = source.groups.get(&g.name) else {
+            continue;
+        };
+        let cfg = state.config.as_ref();
+        if cfg.is_some_and(|c| c.orderly) {
+            out.push(warning(format!("orderly-group:{}", g.name), format!("group {} consumes orderly: order is not guaranteed while it reads from both clusters", g.name)));
+        }
+        let clients = state.consumers.known().map(Vec::as_slice).unwrap_or(&[]);
+        let broadcast = cfg.is_some_and(|c| c.broadcast)
+            || clients
+                .iter()
+                .any(|c| c.message_model == Some(MessageModel::Broadcasting));
+        if broadcast {
+            out.push(warning(format!("broadcast-group:{}", g.name), format!("group {} consumes in broadcasting mode: its offsets live in the clients, so the brokers cannot show its backlog; check each instance drained before moving the last ones", g.name)));
+        }
+        let old: Vec<&str> = clients
+            .iter()
+            .filter_map(|c| c.version.as_deref())
+            .filter(|v| is_old_version(v))
+            .collect();
+        if let Some(v) = old.first() {
+            out.push(warning(format!("old-client:{}", g.name), format!("{} consumer(s) of {} run client {v} (older than 4.4.0, without ACL support): upgrade them before they connect to the target", old.len(), g.name)));
+        }
+    }
+    out
+}
+
+/// Subscription differences between the clusters, read before producers move.
+pub fn before_producers(batch: &Batch, source: &Snapshot, target: &Snapshot) -> Vec<Warning> {
+    let mut out = vec![];
+    for g in &batch.groups {
+        let subs = |s: &Snapshot| match s.groups.get(&g.name).map(|x| &x.subscriptions) {
+            Some(Known::Known(set)) => Some(set.clone()),
+            _ => None,
+        };
+        if let (Some(a), Some(b)) = (subs(source), subs(target))
+            && !a.is_empty()
+            && !b.is_empty()
+            && a != b
+        {
+            let only_src: Vec<_> = a.difference(&b).cloned().collect();
+            let only_dst: Vec<_> = b.difference(&a).cloned().collect();
+            out.push(warning(
+                format!("subscription-diff:{}", g.name),
+                format!(
+                    "group {} subscribes differently: only on source [{}], only on target [{}]",
+                    g.name,
+                    only_src.join(", "),
+                    only_dst.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_old_version;
+
+    #[test]
+    fn old_versions_are_those_before_4_4() {
+        assert!(is_old_version("V4_3_6"));
+        assert!(is_old_version("V3_2_6"));
+        assert!(!is_old_version("V4_4_0"));
+        assert!(!is_old_version("V4_9_4"));
+        assert!(!is_old_version("V5_3_3"));
+        assert!(!is_old_version("5.1.0"));
+        assert!(!is_old_version("unknown"));
+    }
+}

@@ -1,0 +1,179 @@
+//! One wizard drives a plan at a time. The lock is an OS file lock (released by the kernel when
+//! the holder dies, so a dead holder's lock is recognised as stale) on a file naming the holder.
+
+use crate::clock::{self, Millis};
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub pid: u32,
+    pub host: String,
+    pub user: String,
+    pub since: Millis,
+    pub command: String,
+}
+
+impl Holder {
+    pub fn current(command: &str) -> Holder {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "unknown-host".into());
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown-user".into());
+        Holder {
+            pid: std::process::id(),
+            host,
+            user,
+            since: clock::now(),
+            command: command.to_string(),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (pid {} on {}, user {}) since {}",
+            self.command,
+            self.pid,
+            self.host,
+            self.user,
+            clock::rfc3339(self.since)
+        )
+    }
+}
+
+#[derive(Debug)]
+pub enum LockError {
+    /// Another live process holds the plan.
+    Held {
+        path: PathBuf,
+        holder: Option<Holder>,
+    },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for LockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LockError::Held {
+                path,
+                holder: Some(h),
+            } => write!(
+                f,
+                "another wizard drives this plan: {}. Wait for it to finish or quit it; read-only commands (status, report, check) work meanwhile. Lock file: {}",
+                h.describe(),
+                path.display()
+            ),
+            LockError::Held { path, holder: None } => write!(
+                f,
+                "another process holds the lock {}; read-only commands (status, report, check) work meanwhile",
+                path.display()
+            ),
+            LockError::Io { path, error } => {
+                write!(f, "cannot use the lock file {}: {error}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for LockError {}
+
+/// Held while alive; the OS releases it when the process ends, however it ends.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+    pub path: PathBuf,
+    /// The previous holder, when it left a lock file behind without holding the lock (it died).
+    pub stale_previous: Option<Holder>,
+}
+
+fn read_holder(file: &mut File) -> Option<Holder> {
+    let mut s = String::new();
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.read_to_string(&mut s).ok()?;
+    serde_json::from_str(&s).ok()
+}
+
+impl Lock {
+    pub fn acquire(path: &Path, holder: &Holder) -> Result<Lock, LockError> {
+        let io = |error| LockError::Io {
+            path: path.to_path_buf(),
+            error,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(LockError::Held {
+                    path: path.to_path_buf(),
+                    holder: read_holder(&mut file),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        let stale_previous = read_holder(&mut file).filter(|h| h.pid != holder.pid);
+        file.set_len(0).map_err(io)?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        let json = serde_json::to_string(holder).unwrap_or_default();
+        file.write_all(json.as_bytes())
+            .and_then(|_| file.sync_data())
+            .map_err(io)?;
+        Ok(Lock {
+            _file: file,
+            path: path.to_path_buf(),
+            stale_previous,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_holder_is_refused_with_the_first_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.lock");
+        let first = Holder {
+            command: "run".into(),
+            ..Holder::current("run")
+        };
+        let _l = Lock::acquire(&p, &first).unwrap();
+        let err = Lock::acquire(&p, &Holder::current("advance")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("another wizard drives this plan"), "{msg}");
+        assert!(msg.contains(&format!("pid {}", first.pid)), "{msg}");
+        assert!(msg.contains("status"), "{msg}");
+    }
+
+    #[test]
+    fn a_dead_holders_lock_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.lock");
+        let ghost = Holder {
+            pid: 999_999,
+            host: "h".into(),
+            user: "u".into(),
+            since: 1,
+            command: "run".into(),
+        };
+        std::fs::write(&p, serde_json::to_string(&ghost).unwrap()).unwrap();
+        let l = Lock::acquire(&p, &Holder::current("advance")).unwrap();
+        assert_eq!(l.stale_previous, Some(ghost));
+    }
+}

@@ -1,0 +1,10 @@
+//! The journal: a JSON-lines file beside the plan recording every confirmation, stage change,
+//! changed verdict, acknowledgement and error. The wizard's state is rebuilt from it on start.
+
+mod lock;
+mod record;
+mod store;
+
+pub use lock::{Holder, Lock, LockError};
+pub use record::{Entry, Record};
+pub use store::{Journal, JournalError, Replay, TornLine, journal_path, read};

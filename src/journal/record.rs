@@ -1,0 +1,86 @@
+//! What one journal line holds. Plain data: replaying the records rebuilds the wizard's state.
+
+use crate::clock::Millis;
+use crate::metadata::MetadataItem;
+use crate::model::{Status, Verdict};
+use crate::plan::Side;
+use crate::stage::Stage;
+use serde::{Deserialize, Serialize};
+
+use super::Holder;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// 1, 2, 3, ... with no gap: a missing or repeated number is detected on replay.
+    pub seq: u64,
+    pub at: Millis,
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Entry {
+    /// A wizard (or command) started driving the plan.
+    Opened {
+        tool_version: String,
+        plan_digest: String,
+        holder: Holder,
+    },
+    /// Preflight, metadata or finish completed.
+    StepCompleted {
+        step: String,
+        confirmation: String,
+        verdict: Verdict,
+    },
+    StageChanged {
+        batch: String,
+        from: Stage,
+        to: Stage,
+        action: String,
+        confirmation: String,
+        verdict: Verdict,
+    },
+    /// A gate's outcome changed since the last recorded one.
+    VerdictChanged {
+        step: String,
+        action: String,
+        status: Status,
+        failing: Vec<String>,
+        verdict: Verdict,
+    },
+    /// An advance the gate refused.
+    Refused {
+        step: String,
+        action: String,
+        reasons: Vec<String>,
+    },
+    Acknowledged {
+        step: String,
+        warning: String,
+        text: String,
+    },
+    MetadataCreated {
+        side: Side,
+        item: MetadataItem,
+    },
+    Error {
+        context: String,
+        message: String,
+    },
+}
+
+impl Entry {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Opened { .. } => "opened",
+            Entry::StepCompleted { .. } => "step_completed",
+            Entry::StageChanged { .. } => "stage_changed",
+            Entry::VerdictChanged { .. } => "verdict_changed",
+            Entry::Refused { .. } => "refused",
+            Entry::Acknowledged { .. } => "acknowledged",
+            Entry::MetadataCreated { .. } => "metadata_created",
+            Entry::Error { .. } => "error",
+        }
+    }
+}

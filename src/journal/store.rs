@@ -1,0 +1,310 @@
+//! Appending (flushed and fsynced before anyone is told) and replaying the journal file.
+
+use super::lock::{Holder, Lock, LockError};
+use super::record::{Entry, Record};
+use crate::clock::Millis;
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// `migration.toml` -> `migration.journal.jsonl`, beside it.
+pub fn journal_path(plan: &Path) -> PathBuf {
+    let stem = plan
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("migration");
+    plan.with_file_name(format!("{stem}.journal.jsonl"))
+}
+
+fn lock_path(journal: &Path) -> PathBuf {
+    let mut s = journal.as_os_str().to_owned();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+/// A last line cut short by a crash or power loss.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TornLine {
+    pub line: usize,
+    pub bytes: usize,
+    /// Byte offset where the torn line starts: the file is cut back to it before appending.
+    pub offset: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Replay {
+    pub records: Vec<Record>,
+    pub torn: Option<TornLine>,
+}
+
+impl Replay {
+    pub fn torn_message(&self, path: &Path) -> Option<String> {
+        self.torn.as_ref().map(|t| {
+            format!(
+                "{}: line {} is incomplete ({} bytes, an interrupted write: power loss or a killed process); it was skipped. Everything before it is intact.",
+                path.display(),
+                t.line,
+                t.bytes
+            )
+        })
+    }
+}
+
+#[derive(Debug)]
+pub enum JournalError {
+    Lock(LockError),
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// A damaged line that is not the last: the record of the migration cannot be trusted.
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        problem: String,
+    },
+}
+
+impl std::fmt::Display for JournalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JournalError::Lock(e) => e.fmt(f),
+            JournalError::Io { path, error } => write!(f, "journal {}: {error}", path.display()),
+            JournalError::Corrupt {
+                path,
+                line,
+                problem,
+            } => write!(
+                f,
+                "journal {} is damaged at line {line}: {problem}. It is the record of this migration: do not delete it; copy it aside, repair or remove that line by hand, and start again",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for JournalError {}
+
+/// Reads the journal without taking the lock (for status, report, check). A missing file is an
+/// empty journal.
+pub fn read(path: &Path) -> Result<Replay, JournalError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Replay::default()),
+        Err(error) => {
+            return Err(JournalError::Io {
+                path: path.to_path_buf(),
+                error,
+            });
+        }
+    };
+    parse(path, &bytes)
+}
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Replay, JournalError> {
+    let mut replay = Replay::default();
+    let mut offset = 0usize;
+    let mut lines = bytes
+        .split_inclusive(|b| *b == b'\n')
+        .enumerate()
+        .peekable();
+    while let Some((i, raw)) = lines.next() {
+        let line_no = i + 1;
+        let is_last = lines.peek().is_none();
+        let complete = raw.ends_with(b"\n");
+        let text = String::from_utf8_lossy(raw);
+        let start = offset;
+        offset += raw.len();
+        if text.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(text.trim_end()) {
+            Ok(rec) if complete => {
+                let expected = replay.records.last().map_or(1, |r| r.seq + 1);
+                if rec.seq != expected {
+                    return Err(JournalError::Corrupt {
+                        path: path.to_path_buf(),
+                        line: line_no,
+                        problem: format!(
+                            "record number {} where {expected} was expected (a record was lost or written twice)",
+                            rec.seq
+                        ),
+                    });
+                }
+                replay.records.push(rec);
+            }
+            // A last line without its newline was not fully written, even if it parses.
+            _ if is_last => {
+                replay.torn = Some(TornLine {
+                    line: line_no,
+                    bytes: raw.len(),
+                    offset: start as u64,
+                })
+            }
+            Ok(_) => unreachable!("only the last line can lack a newline"),
+            Err(e) => {
+                return Err(JournalError::Corrupt {
+                    path: path.to_path_buf(),
+                    line: line_no,
+                    problem: format!("not a journal record ({e})"),
+                });
+            }
+        }
+    }
+    Ok(replay)
+}
+
+/// The journal opened for appending, with the plan's lock held.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    next_seq: u64,
+    pub lock: Lock,
+}
+
+impl Journal {
+    /// Takes the lock, replays, and cuts a torn last line off so appends start on a clean line.
+    pub fn open(path: &Path, holder: &Holder) -> Result<(Journal, Replay), JournalError> {
+        let lock = Lock::acquire(&lock_path(path), holder).map_err(JournalError::Lock)?;
+        let replay = read(path)?;
+        let io = |error| JournalError::Io {
+            path: path.to_path_buf(),
+            error,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(io)?;
+        if let Some(t) = &replay.torn {
+            file.set_len(t.offset).map_err(io)?;
+            file.sync_all().map_err(io)?;
+        }
+        file.seek(SeekFrom::End(0)).map_err(io)?;
+        let next_seq = replay.records.last().map_or(1, |r| r.seq + 1);
+        Ok((
+            Journal {
+                path: path.to_path_buf(),
+                file,
+                next_seq,
+                lock,
+            },
+            replay,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes one record and returns only once it is on disk.
+    pub fn append(&mut self, at: Millis, entry: Entry) -> Result<Record, JournalError> {
+        let record = Record {
+            seq: self.next_seq,
+            at,
+            entry,
+        };
+        let mut line = serde_json::to_string(&record).map_err(|e| JournalError::Io {
+            path: self.path.clone(),
+            error: std::io::Error::other(e),
+        })?;
+        line.push('\n');
+        let io = |error| JournalError::Io {
+            path: self.path.clone(),
+            error,
+        };
+        self.file.write_all(line.as_bytes()).map_err(io)?;
+        self.file.flush().map_err(io)?;
+        self.file.sync_data().map_err(io)?;
+        self.next_seq += 1;
+        Ok(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err_entry(n: u32) -> Entry {
+        Entry::Error {
+            context: "test".into(),
+            message: format!("e{n}"),
+        }
+    }
+
+    #[test]
+    fn appends_replay_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.journal.jsonl");
+        {
+            let (mut j, r) = Journal::open(&p, &Holder::current("t")).unwrap();
+            assert!(r.records.is_empty());
+            j.append(1, err_entry(1)).unwrap();
+            j.append(2, err_entry(2)).unwrap();
+        }
+        let (mut j, r) = Journal::open(&p, &Holder::current("t")).unwrap();
+        assert_eq!(r.records.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(j.append(3, err_entry(3)).unwrap().seq, 3);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_reported_skipped_and_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.journal.jsonl");
+        {
+            let (mut j, _) = Journal::open(&p, &Holder::current("t")).unwrap();
+            j.append(1, err_entry(1)).unwrap();
+        }
+        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"seq\":2,\"at\":5,\"type\":\"err").unwrap();
+        drop(f);
+        let r = read(&p).unwrap();
+        assert_eq!(r.records.len(), 1);
+        assert_eq!(r.torn.as_ref().unwrap().line, 2);
+        assert!(r.torn_message(&p).unwrap().contains("line 2 is incomplete"));
+        let (mut j, r) = Journal::open(&p, &Holder::current("t")).unwrap();
+        assert!(r.torn.is_some());
+        assert_eq!(j.append(9, err_entry(2)).unwrap().seq, 2);
+        let after = read(&p).unwrap();
+        assert_eq!(after.records.len(), 2);
+        assert!(after.torn.is_none());
+    }
+
+    #[test]
+    fn a_complete_but_unterminated_last_line_counts_as_torn() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.journal.jsonl");
+        let rec = serde_json::to_string(&Record {
+            seq: 1,
+            at: 1,
+            entry: err_entry(1),
+        })
+        .unwrap();
+        std::fs::write(&p, rec).unwrap();
+        let r = read(&p).unwrap();
+        assert!(r.records.is_empty());
+        assert!(r.torn.is_some());
+    }
+
+    #[test]
+    fn damage_in_the_middle_is_an_error_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.journal.jsonl");
+        let rec = |seq| {
+            serde_json::to_string(&Record {
+                seq,
+                at: 1,
+                entry: err_entry(1),
+            })
+            .unwrap()
+        };
+        std::fs::write(&p, format!("{}\ngarbage\n{}\n", rec(1), rec(2))).unwrap();
+        let e = read(&p).unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+        std::fs::write(&p, format!("{}\n{}\n", rec(1), rec(1))).unwrap();
+        let e = read(&p).unwrap_err().to_string();
+        assert!(e.contains("written twice"), "{e}");
+    }
+}

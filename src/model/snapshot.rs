@@ -1,0 +1,194 @@
+//! A snapshot: one poll of one cluster, restricted to the plan's scope. Every item says whether
+//! it is known; what failed says why. "Unknown" is never read as zero.
+
+use crate::clock::Millis;
+use crate::plan::Side;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A value a poll either saw or could not see (with the reason).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Known<T> {
+    Known(T),
+    Unknown(String),
+}
+
+impl<T> Known<T> {
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Known::Known(v) => Some(v),
+            Known::Unknown(_) => None,
+        }
+    }
+
+    pub fn unknown(why: impl Into<String>) -> Known<T> {
+        Known::Unknown(why.into())
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Known::Known(_) => None,
+            Known::Unknown(r) => Some(r),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub side: Side,
+    /// The cluster's label from the plan.
+    pub cluster: String,
+    pub kind: String,
+    pub started_at: Millis,
+    /// When the poll finished; the age of every number in it counts from here.
+    pub taken_at: Millis,
+    /// `Some(error)` when the cluster could not be reached at all.
+    pub unreachable: Option<String>,
+    pub groups: BTreeMap<String, GroupState>,
+    pub topics: BTreeMap<String, TopicState>,
+    pub producers: Producers,
+    /// Per-item failures: any makes the snapshot partial.
+    pub errors: Vec<ItemError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemError {
+    /// What could not be read, e.g. "group GID_X backlog" or "broker broker-a".
+    pub item: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupState {
+    /// Whether the subscription group exists on this cluster (metadata).
+    pub exists: Known<bool>,
+    /// Backlog including the retry topic. Unknown when no broker holding the group could be found.
+    pub backlog: Known<Backlog>,
+    pub consumers: Known<Vec<Client>>,
+    /// Topics the group's online consumers subscribe to (retry topic left out).
+    pub subscriptions: Known<BTreeSet<String>>,
+    pub config: Option<GroupConfig>,
+    /// Messages consumed per second, where the cluster reports it.
+    pub consume_tps: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backlog {
+    /// Sum over every topic, the retry topic included.
+    pub total: u64,
+    pub per_topic: BTreeMap<String, TopicLag>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicLag {
+    /// Sum over queues of brokerOffset - consumerOffset.
+    pub backlog: u64,
+    /// Sum over queues of brokerOffset: grows whenever a message arrives.
+    pub broker_offset: u64,
+}
+
+impl Backlog {
+    pub fn retry(&self) -> u64 {
+        self.per_topic
+            .iter()
+            .filter(|(t, _)| t.starts_with("%RETRY%"))
+            .map(|(_, l)| l.backlog)
+            .sum()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageModel {
+    Clustering,
+    Broadcasting,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupConfig {
+    pub broadcast: bool,
+    pub orderly: bool,
+    pub retry_queues: u32,
+    pub retry_max_times: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    pub client_id: String,
+    pub addr: String,
+    pub language: String,
+    /// As the client reports it, e.g. "V4_9_4".
+    pub version: Option<String>,
+    pub message_model: Option<MessageModel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicState {
+    pub exists: Known<bool>,
+    /// Sum of max offsets over the topic's queues: unchanged over a window means nothing was written.
+    pub max_offset: Known<u64>,
+    pub config: Option<TopicConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicConfig {
+    pub read_queues: u32,
+    pub write_queues: u32,
+    pub perm: u32,
+    pub order: bool,
+}
+
+/// How producers were seen, which decides how much a gate can trust their absence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProducerSource {
+    /// GET_ALL_PRODUCER_INFO (or the cloud equivalent): every producer group on every broker.
+    AllProducerInfo,
+    /// Asked per producer group named in the plan.
+    NamedGroups,
+    /// The cluster cannot list producers.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Producers {
+    pub via: ProducerSource,
+    /// Per producer group of the plan.
+    pub groups: BTreeMap<String, Known<Vec<Client>>>,
+}
+
+impl Snapshot {
+    /// An empty snapshot of a cluster that could not be reached.
+    pub fn unreachable(
+        side: Side,
+        cluster: &str,
+        kind: &str,
+        at: Millis,
+        error: impl Into<String>,
+    ) -> Snapshot {
+        Snapshot {
+            side,
+            cluster: cluster.to_string(),
+            kind: kind.to_string(),
+            started_at: at,
+            taken_at: at,
+            unreachable: Some(error.into()),
+            groups: BTreeMap::new(),
+            topics: BTreeMap::new(),
+            producers: Producers {
+                via: ProducerSource::Unavailable,
+                groups: BTreeMap::new(),
+            },
+            errors: vec![],
+        }
+    }
+
+    pub fn is_partial(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    pub fn age(&self, now: Millis) -> Millis {
+        now.saturating_sub(self.taken_at)
+    }
+}

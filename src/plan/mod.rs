@@ -1,0 +1,227 @@
+//! The migration plan (`migration.toml`): which clusters, which batches, which gate thresholds.
+//! Parsing and validation are pure: text in, a `Plan` or every problem found out.
+
+mod error;
+mod raw;
+mod secret;
+mod validate;
+
+pub use error::{PlanError, PlanErrors};
+pub use secret::{Secret, SecretRef};
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    /// The plan file; the journal lives beside it.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, recorded in the journal to notice edits mid-migration.
+    pub digest: String,
+    pub source: ClusterSpec,
+    pub target: ClusterSpec,
+    pub batches: Vec<Batch>,
+    pub gates: Gates,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Source,
+    Target,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Source => "source",
+            Side::Target => "target",
+        }
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterSpec {
+    pub side: Side,
+    /// The operator's label, e.g. "self-built" or "tdmq-prod".
+    pub name: String,
+    pub kind: ClusterKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClusterKind {
+    Remoting(RemotingSpec),
+    Tdmq(TdmqSpec),
+    Rehearsal(RehearsalSpec),
+}
+
+impl ClusterKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClusterKind::Remoting(_) => "remoting",
+            ClusterKind::Tdmq(_) => "tdmq",
+            ClusterKind::Rehearsal(_) => "rehearsal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RemotingSpec {
+    pub namesrv: Vec<String>,
+    pub acl: Option<AclSpec>,
+    pub namespace: Option<String>,
+    #[serde(with = "humantime_serde_ms")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AclSpec {
+    pub access_key: String,
+    pub secret_key: SecretRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TdmqSpec {
+    pub region: String,
+    pub cluster_id: String,
+    pub namespace: String,
+    pub secret_id: String,
+    pub secret_key: SecretRef,
+    /// API endpoint override (a private endpoint or a local test server).
+    pub endpoint: Option<String>,
+    pub migration_task_id: Option<String>,
+    #[serde(with = "humantime_serde_ms")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RehearsalSpec {
+    /// `builtin` or a scenario file relative to the plan.
+    pub scenario: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Batch {
+    pub name: String,
+    pub topics: Vec<String>,
+    pub groups: Vec<GroupPlan>,
+    /// Producer groups, where known; without them producer checks rely on topic offsets.
+    pub producer_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupPlan {
+    pub name: String,
+    /// The batch topics this group consumes.
+    pub topics: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gates {
+    /// A group's source backlog at or under this is drained.
+    pub max_backlog: u64,
+    /// How long a drain or quiet condition must hold before it counts.
+    #[serde(with = "humantime_serde_ms")]
+    pub settle_window: Duration,
+    /// A snapshot older than this is stale and opens no gate.
+    #[serde(with = "humantime_serde_ms")]
+    pub stale_after: Duration,
+    #[serde(with = "humantime_serde_ms")]
+    pub poll_interval: Duration,
+}
+
+impl Default for Gates {
+    fn default() -> Gates {
+        Gates {
+            max_backlog: 0,
+            settle_window: Duration::from_secs(60),
+            stale_after: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What a cluster is asked about: the plan's topics, groups and producer groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub topics: Vec<String>,
+    pub groups: Vec<GroupPlan>,
+    pub producer_groups: Vec<String>,
+}
+
+impl Plan {
+    pub fn load(path: &Path) -> Result<Plan, PlanErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            PlanErrors(vec![PlanError {
+                file: path.to_path_buf(),
+                line: None,
+                column: None,
+                field: String::new(),
+                problem: format!("cannot read the plan: {e}"),
+                fix: "pass the plan with -c/--config, or run `rocketmq-migrate demo` to rehearse with a built-in one".into(),
+                snippet: None,
+            }])
+        })?;
+        Plan::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Plan, PlanErrors> {
+        validate::parse(path, text)
+    }
+
+    pub fn dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        }
+    }
+
+    pub fn batch(&self, name: &str) -> Option<&Batch> {
+        self.batches.iter().find(|b| b.name == name)
+    }
+
+    pub fn cluster(&self, side: Side) -> &ClusterSpec {
+        match side {
+            Side::Source => &self.source,
+            Side::Target => &self.target,
+        }
+    }
+
+    pub fn scope(&self) -> Scope {
+        let mut scope = Scope::default();
+        for b in &self.batches {
+            scope.topics.extend(b.topics.iter().cloned());
+            scope.groups.extend(b.groups.iter().cloned());
+            scope
+                .producer_groups
+                .extend(b.producer_groups.iter().cloned());
+        }
+        scope
+    }
+}
+
+impl Batch {
+    pub fn group_names(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().map(|g| g.name.as_str())
+    }
+}
+
+/// Durations in JSON as integer milliseconds: stable and unambiguous.
+mod humantime_serde_ms {
+    use serde::Serializer;
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis() as u64)
+    }
+}

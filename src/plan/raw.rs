@@ -1,0 +1,63 @@
+//! The plan exactly as written, with the position of every value for error messages.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+pub type Text = Spanned<String>;
+pub type TextList = Spanned<Vec<Text>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    pub source: Option<Spanned<RawCluster>>,
+    pub target: Option<Spanned<RawCluster>>,
+    #[serde(default)]
+    pub batch: Vec<Spanned<RawBatch>>,
+    pub gates: Option<RawGates>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub kind: Text,
+    pub name: Option<Text>,
+    // remoting
+    pub namesrv: Option<TextList>,
+    pub access_key: Option<Text>,
+    // remoting and tdmq
+    pub secret_key_env: Option<Text>,
+    pub secret_key_file: Option<Text>,
+    /// Only here to refuse it with a helpful message: secrets are never written in the plan.
+    pub secret_key: Option<Spanned<toml::Value>>,
+    pub namespace: Option<Text>,
+    pub timeout: Option<Text>,
+    // tdmq
+    pub region: Option<Text>,
+    pub cluster_id: Option<Text>,
+    pub secret_id: Option<Text>,
+    pub endpoint: Option<Text>,
+    pub migration_task_id: Option<Text>,
+    // rehearsal
+    pub scenario: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatch {
+    pub name: Text,
+    pub topics: TextList,
+    pub consumer_groups: TextList,
+    pub producer_groups: Option<TextList>,
+    /// group -> the batch topics it consumes (default: all of them).
+    pub subscriptions: Option<BTreeMap<String, TextList>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGates {
+    pub max_backlog: Option<Spanned<i64>>,
+    pub settle_window: Option<Text>,
+    pub stale_after: Option<Text>,
+    pub poll_interval: Option<Text>,
+}

@@ -1,0 +1,238 @@
+//! The stage vocabulary: per batch, the five `MigrationStatus` values of the seamless-migration
+//! scheme plus `Done`; around the batches, the wizard-level steps.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where one batch's clients are. Read `S_<source>_D_<destination>`: RW read+write, R read, NA none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Stage {
+    #[serde(rename = "S_RW_D_NA")]
+    NotStarted,
+    #[serde(rename = "S_RW_D_R")]
+    DoubleRead,
+    #[serde(rename = "S_RW_D_RW")]
+    DoubleWrite,
+    #[serde(rename = "S_R_D_RW")]
+    Draining,
+    #[serde(rename = "S_NA_D_RW")]
+    TargetOnly,
+    /// Verified: nothing of the batch is connected to the source any more.
+    #[serde(rename = "DONE")]
+    Done,
+}
+
+pub const STAGES: [Stage; 6] = [
+    Stage::NotStarted,
+    Stage::DoubleRead,
+    Stage::DoubleWrite,
+    Stage::Draining,
+    Stage::TargetOnly,
+    Stage::Done,
+];
+
+impl Stage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::NotStarted => "S_RW_D_NA",
+            Stage::DoubleRead => "S_RW_D_R",
+            Stage::DoubleWrite => "S_RW_D_RW",
+            Stage::Draining => "S_R_D_RW",
+            Stage::TargetOnly => "S_NA_D_RW",
+            Stage::Done => "DONE",
+        }
+    }
+
+    /// What the stage means, in the operator's words.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Stage::NotStarted => "not started: everything on the source",
+            Stage::DoubleRead => "double read: first consumers on the target",
+            Stage::DoubleWrite => "double write: producers moving to the target",
+            Stage::Draining => "draining: all producers on the target, source being drained",
+            Stage::TargetOnly => "target only: all consumers on the target",
+            Stage::Done => "done: nothing of the batch left on the source",
+        }
+    }
+
+    fn index(self) -> usize {
+        STAGES.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Option<Stage> {
+        STAGES.get(self.index() + 1).copied()
+    }
+
+    pub fn prev(self) -> Option<Stage> {
+        self.index().checked_sub(1).map(|i| STAGES[i])
+    }
+
+    pub fn parse(code: &str) -> Option<Stage> {
+        STAGES
+            .iter()
+            .copied()
+            .find(|s| s.code().eq_ignore_ascii_case(code))
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One step of a batch, forward or back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Transition {
+    pub from: Stage,
+    pub to: Stage,
+}
+
+impl Transition {
+    pub fn forward(from: Stage) -> Option<Transition> {
+        from.next().map(|to| Transition { from, to })
+    }
+
+    pub fn back(from: Stage) -> Option<Transition> {
+        from.prev().map(|to| Transition { from, to })
+    }
+
+    pub fn is_forward(self) -> bool {
+        self.to > self.from
+    }
+
+    /// The action's name as the operator sees it.
+    pub fn action(self) -> &'static str {
+        use Stage::*;
+        match (self.from, self.to) {
+            (NotStarted, DoubleRead) => "release first consumers",
+            (DoubleRead, DoubleWrite) => "release producers",
+            (DoubleWrite, Draining) => "drain source",
+            (Draining, TargetOnly) => "release remaining consumers",
+            (TargetOnly, Done) => "done",
+            (DoubleRead, NotStarted) => "roll back first consumers",
+            (DoubleWrite, DoubleRead) => "roll back producers",
+            (Draining, DoubleWrite) => "reopen source for producers",
+            (TargetOnly, Draining) => "return consumers to source",
+            (Done, TargetOnly) => "reopen batch",
+            _ => "unsupported move",
+        }
+    }
+
+    /// Steps after which going back would strand messages or cannot be undone by the wizard:
+    /// the operator confirms them by typing the batch name.
+    pub fn is_irreversible(self) -> bool {
+        matches!(
+            (self.from, self.to),
+            (Stage::Draining, Stage::TargetOnly) | (Stage::TargetOnly, Stage::Done)
+        )
+    }
+
+    /// What the operator must do once this move is recorded.
+    pub fn instruction(self, batch: &str) -> String {
+        use Stage::*;
+        match (self.from, self.to) {
+            (NotStarted, DoubleRead) => format!(
+                "Redeploy SOME consumers of batch '{batch}' (at least one instance of every group) with the new cluster's access point, AccessKey and SecretKey; keep the rest on the source."
+            ),
+            (DoubleRead, DoubleWrite) => format!(
+                "Redeploy ALL producers of batch '{batch}' onto the new cluster, in as many rounds as you like (consumers on both clusters read what they write); advance once none is left on the source."
+            ),
+            (DoubleWrite, Draining) => format!(
+                "Every producer of batch '{batch}' writes to the new cluster; the source is draining through its remaining consumers. Advance once the drain gate has held for the settle window."
+            ),
+            (Draining, TargetOnly) => {
+                format!("Redeploy the REMAINING consumers of batch '{batch}' onto the new cluster.")
+            }
+            (TargetOnly, Done) => format!("Batch '{batch}' is complete."),
+            (DoubleRead, NotStarted) => {
+                format!("Move the first consumers of batch '{batch}' back to the source cluster.")
+            }
+            (DoubleWrite, DoubleRead) | (Draining, DoubleWrite) => {
+                format!("Move producers of batch '{batch}' back to the source cluster as needed.")
+            }
+            (TargetOnly, Draining) => {
+                format!("Move some consumers of batch '{batch}' back to the source cluster.")
+            }
+            (Done, TargetOnly) => format!("Batch '{batch}' is open again."),
+            _ => String::new(),
+        }
+    }
+}
+
+/// A step of the wizard as a whole: before, around and after the batches.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "step", content = "batch", rename_all = "snake_case")]
+pub enum Step {
+    /// Plan valid, both clusters reachable with fresh data.
+    Preflight,
+    /// Every topic and group of the plan exists on the target.
+    Metadata,
+    Batch(String),
+    /// Nothing of the plan still connected to the source.
+    Finish,
+}
+
+pub const RESERVED_STEP_NAMES: [&str; 3] = ["preflight", "metadata", "finish"];
+
+impl Step {
+    /// Parses a command-line step: a reserved word or a batch name.
+    pub fn parse(s: &str) -> Step {
+        match s {
+            "preflight" => Step::Preflight,
+            "metadata" => Step::Metadata,
+            "finish" => Step::Finish,
+            batch => Step::Batch(batch.to_string()),
+        }
+    }
+
+    pub fn key(&self) -> String {
+        match self {
+            Step::Preflight => "preflight".into(),
+            Step::Metadata => "metadata".into(),
+            Step::Finish => "finish".into(),
+            Step::Batch(b) => format!("batch:{b}"),
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Batch(b) => write!(f, "batch '{b}'"),
+            other => f.write_str(&other.key()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_walk_in_the_scheme_order() {
+        let mut s = Stage::NotStarted;
+        let mut names = vec![];
+        while let Some(t) = Transition::forward(s) {
+            names.push(t.action());
+            s = t.to;
+        }
+        assert_eq!(
+            names,
+            [
+                "release first consumers",
+                "release producers",
+                "drain source",
+                "release remaining consumers",
+                "done"
+            ]
+        );
+        assert_eq!(Stage::NotStarted.prev(), None);
+        assert_eq!(Stage::Done.next(), None);
+        assert_eq!(Stage::parse("s_r_d_rw"), Some(Stage::Draining));
+        assert_eq!(
+            serde_json::to_string(&Stage::DoubleWrite).unwrap(),
+            "\"S_RW_D_RW\""
+        );
+    }
+}

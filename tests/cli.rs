@@ -1,0 +1,460 @@
+//! The headless commands, end to end, on the fast rehearsal clusters: real processes, real
+//! journal files, kill -9 included.
+
+use rocketmq_migrate::journal;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
+
+struct Rehearsal {
+    _dir: tempfile::TempDir,
+    plan: PathBuf,
+}
+
+impl Rehearsal {
+    fn new() -> Rehearsal {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["migration.toml", "scenario.toml"] {
+            std::fs::copy(Path::new("tests/fixtures/fast").join(f), dir.path().join(f)).unwrap();
+        }
+        let plan = dir.path().join("migration.toml");
+        Rehearsal { _dir: dir, plan }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("-c").arg(&self.plan).args(args).stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn spawn(&self, args: &[&str]) -> Child {
+        self.cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    fn status(&self) -> Value {
+        let o = self.run(&["status", "--json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    }
+
+    fn stage(&self, batch: &str) -> String {
+        let s = self.status();
+        s["batches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == batch)
+            .unwrap()["stage"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn journal(&self) -> journal::Replay {
+        journal::read(&journal::journal_path(&self.plan)).unwrap()
+    }
+
+    /// Advances until the gate opens (the rehearsal's apps take a moment to move).
+    fn advance_until(&self, step: &str, extra: &[&str], within: Duration) -> Output {
+        let start = Instant::now();
+        loop {
+            let mut args = vec!["advance", step, "--yes"];
+            args.extend_from_slice(extra);
+            let o = self.run(&args);
+            if o.status.code() == Some(0) || start.elapsed() > within {
+                return o;
+            }
+            assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
+        text(&o)
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn assert_contiguous(r: &journal::Replay) {
+    for (i, rec) in r.records.iter().enumerate() {
+        assert_eq!(
+            rec.seq,
+            i as u64 + 1,
+            "journal seq gap or duplicate at record {i}"
+        );
+    }
+}
+
+#[test]
+fn status_json_shows_both_clusters_and_every_group() {
+    let r = Rehearsal::new();
+    let s = r.status();
+    assert_eq!(s["schema"], 1);
+    let clusters = s["clusters"].as_array().unwrap();
+    assert_eq!(clusters[0]["side"], "source");
+    assert_eq!(clusters[0]["name"], "old");
+    assert_eq!(clusters[0]["state"], "fresh");
+    assert_eq!(clusters[1]["side"], "target");
+    assert_eq!(clusters[1]["state"], "fresh");
+    let orders = &s["batches"][0];
+    assert_eq!(orders["stage"], "S_RW_D_NA");
+    assert_eq!(orders["groups"][0]["group"], "G_BILLING");
+    assert_eq!(orders["groups"][0]["source"]["backlog"], 40);
+    assert_eq!(orders["groups"][0]["source"]["consumers"], 2);
+    assert_eq!(orders["groups"][0]["target"]["consumers"], 0);
+    assert_eq!(orders["producers"][0]["source"], 2);
+    assert_eq!(s["next"][0]["step"], "preflight");
+    // status is read-only: no journal is written.
+    assert!(!journal::journal_path(&r.plan).exists());
+}
+
+#[test]
+fn a_whole_rehearsal_migration_with_its_refusals() {
+    let r = Rehearsal::new();
+    r.ok(&["advance", "preflight", "--yes"]);
+    // The target lacks metadata: the metadata step is refused, naming what is missing.
+    let o = r.run(&["advance", "metadata", "--yes"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        text(&o).contains("topic T_ORDER does not exist on target"),
+        "{}",
+        text(&o)
+    );
+    let o = r.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "check is not ready: {}", text(&o));
+    assert!(text(&o).contains("missing on target: topic T_ORDER"));
+    assert!(
+        r.ok(&["sync-metadata", "--dry-run"])
+            .contains("would create topic T_ORDER")
+    );
+    assert!(r.ok(&["sync-metadata"]).contains("created group G_STOCK"));
+    assert!(
+        r.ok(&["sync-metadata"]).contains("nothing to create"),
+        "idempotent"
+    );
+    let o = r.run(&["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    r.ok(&["advance", "metadata", "--yes"]);
+
+    // Release first consumers, then try producers at once: refused, the consumers are not there yet.
+    assert!(
+        r.ok(&["advance", "orders", "--yes"])
+            .contains("release first consumers done")
+    );
+    let o = r.run(&["advance", "orders", "--yes"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("REFUSED: release producers for batch 'orders'"),
+        "{out}"
+    );
+    assert!(
+        out.contains("consumer group G_BILLING has no consumer online on target"),
+        "{out}"
+    );
+    assert!(
+        out.contains("G_BILLING consumers online = 0 on target 'new'"),
+        "names number and cluster: {out}"
+    );
+    assert!(out.contains(" old"), "names the age: {out}");
+    assert_eq!(r.stage("orders"), "S_RW_D_R");
+
+    let o = r.advance_until("orders", &["--no-wait"], Duration::from_secs(15));
+    assert!(text(&o).contains("release producers done"), "{}", text(&o));
+    let o = r.advance_until("orders", &["--no-wait"], Duration::from_secs(15));
+    assert!(text(&o).contains("drain source done"), "{}", text(&o));
+    // The last consumers are refused until the source has been quiet for the settle window.
+    let o = r.run(&["advance", "orders", "--yes", "--no-wait"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        text(&o).contains("REFUSED: release remaining consumers"),
+        "{}",
+        text(&o)
+    );
+    // Without --no-wait, advance waits for the window while it runs.
+    let o = r.advance_until("orders", &[], Duration::from_secs(30));
+    assert!(
+        text(&o).contains("release remaining consumers done"),
+        "{}",
+        text(&o)
+    );
+    let o = r.advance_until("orders", &["--no-wait"], Duration::from_secs(15));
+    assert!(text(&o).contains("'orders': done done"), "{}", text(&o));
+    assert_eq!(r.stage("orders"), "DONE");
+
+    // The stock batch has an ordered topic: refused until acknowledged.
+    let o = r.run(&["advance", "stock", "--yes"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o).contains("--ack ordered-topic:T_STOCK"),
+        "{}",
+        text(&o)
+    );
+    r.ok(&[
+        "advance",
+        "stock",
+        "--yes",
+        "--ack",
+        "ordered-topic:T_STOCK",
+    ]);
+    for _ in 0..4 {
+        r.advance_until("stock", &[], Duration::from_secs(30));
+    }
+    assert_eq!(r.stage("stock"), "DONE");
+    assert!(
+        r.ok(&["advance", "finish", "--yes"])
+            .contains("Migration finished")
+    );
+
+    let report = r.ok(&["report"]);
+    for part in [
+        "# RocketMQ migration report",
+        "| orders | DONE",
+        "batch `orders`: release producers**",
+        "consumers online",
+        "acknowledged for batch:stock: `ordered-topic:T_STOCK`",
+        "refused: release producers for batch:orders",
+        "created on target: topic T_ORDER",
+        "finish completed",
+    ] {
+        assert!(report.contains(part), "report lacks {part:?}:\n{report}");
+    }
+    assert_contiguous(&r.journal());
+}
+
+#[test]
+fn a_second_wizard_is_refused_while_status_still_works() {
+    let r = Rehearsal::new();
+    r.ok(&["advance", "preflight", "--yes"]);
+    // Another wizard (here: this test process) drives the plan.
+    let holder = journal::Holder::current("run");
+    let held = journal::Journal::open(&journal::journal_path(&r.plan), &holder).unwrap();
+    let o = r.run(&["advance", "metadata", "--yes"]);
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("another wizard drives this plan: run"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("pid {}", holder.pid)), "{out}");
+    assert!(out.contains("since 20"), "says since when: {out}");
+    assert!(
+        out.contains("read-only commands (status, report, check) work meanwhile"),
+        "{out}"
+    );
+    // Read-only commands still work.
+    assert_eq!(r.run(&["status", "--json"]).status.code(), Some(0));
+    assert_eq!(r.run(&["report"]).status.code(), Some(0));
+    assert_eq!(
+        r.run(&["sync-metadata", "--dry-run"]).status.code(),
+        Some(0)
+    );
+    drop(held);
+    // A killed holder leaves its lock file behind; it is recognised as stale.
+    let mut child = r.spawn(&["advance", "orders", "--yes"]);
+    std::thread::sleep(Duration::from_millis(100));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    r.ok(&["sync-metadata"]);
+}
+
+#[test]
+fn kill_9_at_any_moment_loses_and_duplicates_nothing() {
+    let r = Rehearsal::new();
+    let steps = [
+        "preflight",
+        "metadata",
+        "orders",
+        "orders",
+        "orders",
+        "orders",
+        "orders",
+    ];
+    let mut delays = [5u64, 40, 90, 150, 250, 400].iter().cycle();
+    let mut last_records = 0;
+    for step in steps {
+        if step == "metadata" {
+            r.ok(&["sync-metadata"]);
+        }
+        // Kill attempts at several moments, then let one attempt finish.
+        for _ in 0..3 {
+            let mut child = r.spawn(&["advance", step, "--yes"]);
+            std::thread::sleep(Duration::from_millis(*delays.next().unwrap()));
+            let _ = child.kill();
+            child.wait().unwrap();
+            let replay = r.journal();
+            assert_contiguous(&replay);
+            assert!(replay.records.len() >= last_records, "records lost");
+            last_records = replay.records.len();
+            // The stage shown equals the stage the journal rebuilds.
+            let stage = r.stage("orders");
+            let plan = rocketmq_migrate::plan::Plan::load(&r.plan).unwrap();
+            let progress =
+                rocketmq_migrate::wizard::Progress::replay(&plan, &replay.records).unwrap();
+            assert_eq!(stage, progress.stage("orders").code());
+        }
+        let before = r.stage("orders");
+        let o = r.advance_until(step, &[], Duration::from_secs(30));
+        let out = text(&o);
+        assert!(o.status.code() == Some(0), "{step}: {out}");
+        if step == "orders" && !out.contains("already") {
+            assert_ne!(r.stage("orders"), before, "{out}");
+        }
+    }
+    assert_eq!(r.stage("orders"), "DONE");
+    let replay = r.journal();
+    assert_contiguous(&replay);
+    let stage_changes = replay
+        .records
+        .iter()
+        .filter(|x| x.entry.kind() == "stage_changed")
+        .count();
+    assert_eq!(stage_changes, 5, "each move journaled exactly once");
+}
+
+#[test]
+fn a_torn_last_line_is_reported_and_skipped() {
+    let r = Rehearsal::new();
+    r.ok(&["advance", "preflight", "--yes"]);
+    let path = journal::journal_path(&r.plan);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"seq\":99,\"at\":1,\"type\":\"stage_ch");
+    std::fs::write(&path, bytes).unwrap();
+    let o = r.run(&["status"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).contains("is incomplete"), "{}", text(&o));
+    assert!(
+        text(&o).contains("[x] preflight"),
+        "state before the torn line is kept: {}",
+        text(&o)
+    );
+    r.ok(&["sync-metadata"]);
+    let replay = r.journal();
+    assert!(
+        replay.torn.is_none(),
+        "the torn line was cut before appending"
+    );
+    assert_contiguous(&replay);
+}
+
+#[test]
+fn bad_input_gets_clear_errors_and_exit_codes() {
+    let r = Rehearsal::new();
+    let o = r.run(&["advance", "nosuch", "--yes"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("the plan has no batch \"nosuch\"; its batches are orders, stock"),
+        "{}",
+        text(&o)
+    );
+    let o = r.run(&["advance", "preflight"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "no terminal to confirm on: {}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains("needs confirmation: run again with --yes"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(&r.plan, "[source]\nkind = \"rehearsal\"\nbogus = 1\n").unwrap();
+    let o = r.run(&["status"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("migration.toml:3:1: `source.bogus`: unknown field `bogus`"),
+        "{}",
+        text(&o)
+    );
+    let o = Command::new(BIN)
+        .args(["-c", "/nonexistent/plan.toml", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("cannot read the plan"), "{}", text(&o));
+}
+
+#[test]
+fn secrets_never_reach_output_journal_report_or_log() {
+    const SK: &str = "S3CR3T-canary-source-value";
+    const CLOUD_SK: &str = "TDMQ-canary-cloud-secret";
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("migration.toml");
+    std::fs::write(dir.path().join("tdmq.sk"), format!("{CLOUD_SK}\n")).unwrap();
+    std::fs::write(
+        &plan,
+        "[source]\nkind = \"remoting\"\nnamesrv = [\"127.0.0.1:1\"]\naccess_key = \"admin\"\nsecret_key_env = \"CANARY_SK\"\n\n[target]\nkind = \"tdmq\"\nregion = \"ap-guangzhou\"\ncluster_id = \"rocketmq-x\"\nnamespace = \"ns\"\nsecret_id = \"AKIDEXAMPLE\"\nsecret_key_file = \"tdmq.sk\"\n\n[[batch]]\nname = \"orders\"\ntopics = [\"T\"]\nconsumer_groups = [\"G\"]\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("-c")
+            .arg(&plan)
+            .args(args)
+            .env("CANARY_SK", SK)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let mut seen = String::new();
+    for args in [
+        &["check"][..],
+        &["status"],
+        &["status", "--json"],
+        &["advance", "preflight", "--yes"],
+        &["sync-metadata"],
+        &["report"],
+    ] {
+        let o = run(args);
+        assert!(o.status.code().is_some(), "{args:?} crashed");
+        seen.push_str(&text(&o));
+    }
+    // The gates stay closed on clusters the wizard cannot see.
+    assert!(seen.contains("REFUSED: complete preflight"), "{seen}");
+    seen.push_str(&std::fs::read_to_string(journal::journal_path(&plan)).unwrap());
+    seen.push_str(&std::fs::read_to_string(dir.path().join("rocketmq-migrate.log")).unwrap());
+    assert!(
+        seen.contains("AKIDEXAMPLE") || seen.contains("admin") || seen.contains("orders"),
+        "something was captured"
+    );
+    assert!(!seen.contains(SK), "source SecretKey leaked");
+    assert!(!seen.contains(CLOUD_SK), "cloud SecretKey leaked");
+
+    // A missing secret names the field and the variable, not a value.
+    let o = Command::new(BIN)
+        .arg("-c")
+        .arg(&plan)
+        .arg("status")
+        .env_remove("CANARY_SK")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains(
+            "source.secret_key names the environment variable CANARY_SK, which is not set"
+        ),
+        "{}",
+        text(&o)
+    );
+}

@@ -1,0 +1,528 @@
+//! The gates through the pure wizard: every rule, its evidence, and fail-closed data handling.
+
+mod support;
+
+use rocketmq_migrate::journal::Entry;
+use rocketmq_migrate::model::Status;
+use rocketmq_migrate::plan::Side;
+use rocketmq_migrate::stage::Stage;
+use rocketmq_migrate::wizard::{Command, Confirmation, Outcome};
+use support::*;
+
+const T0: u64 = 1_700_000_000_000;
+const S: u64 = 1000;
+
+/// orders at S_RW_D_R with consumers of both groups on the target.
+fn double_read() -> Harness {
+    let mut h = Harness::ready(T0);
+    assert!(moved(&h.advance("orders", T0)));
+    assert_eq!(h.w.progress.stage("orders"), Stage::DoubleRead);
+    h
+}
+
+fn target_with_consumers(at: u64) -> Snap {
+    Snap::new(Side::Target, at)
+        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
+        .group("G_B", 1, &["T_PAY"], 0, 0)
+}
+
+#[test]
+fn a_batch_cannot_start_before_preflight_and_metadata() {
+    let mut h = Harness::new();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(Snap::new(Side::Target, T0).build(), T0);
+    let r = reasons(&h.advance("orders", T0));
+    assert!(r.contains("preflight is not complete"), "{r}");
+    assert!(r.contains("metadata step is not complete"), "{r}");
+    assert_eq!(h.w.progress.stage("orders"), Stage::NotStarted);
+}
+
+#[test]
+fn metadata_step_needs_every_topic_and_group_on_the_target() {
+    let mut h = Harness::new();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(
+        Snap::new(Side::Target, T0).missing_topic("T_PAY").build(),
+        T0,
+    );
+    assert!(moved(&h.advance("preflight", T0)));
+    let r = reasons(&h.advance("metadata", T0));
+    assert!(r.contains("topic T_PAY does not exist on target"), "{r}");
+    assert!(r.contains("sync-metadata"), "{r}");
+}
+
+#[test]
+fn producers_are_refused_while_a_group_has_no_consumer_on_the_target() {
+    let mut h = double_read();
+    let now = T0 + 5 * S;
+    h.observe(source_start(now).build(), now);
+    h.observe(
+        Snap::new(Side::Target, now)
+            .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
+            .build(),
+        now,
+    );
+    let r = reasons(&h.advance("orders", now));
+    assert!(
+        r.contains("consumer group G_B has no consumer online on target"),
+        "{r}"
+    );
+    // The evidence names the number, the cluster and the age.
+    assert!(
+        r.contains("G_B consumers online = 0 on target 'target', 0ms old"),
+        "{r}"
+    );
+    assert_eq!(h.w.progress.stage("orders"), Stage::DoubleRead);
+}
+
+#[test]
+fn producers_are_refused_when_target_consumers_miss_a_topic() {
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(
+        Snap::new(Side::Target, T0)
+            .group("G_A", 1, &["T_ORDER"], 0, 0)
+            .group("G_B", 1, &["T_PAY"], 0, 0)
+            .build(),
+        T0,
+    );
+    let r = reasons(&h.advance("orders", T0));
+    assert!(
+        r.contains("consumers of G_A on target do not subscribe to T_PAY"),
+        "{r}"
+    );
+}
+
+#[test]
+fn producers_are_refused_when_no_consumer_is_left_on_the_source() {
+    let mut h = double_read();
+    h.observe(source_start(T0).group("G_A", 0, &[], 0, 0).build(), T0);
+    h.observe(target_with_consumers(T0).build(), T0);
+    let r = reasons(&h.advance("orders", T0));
+    assert!(
+        r.contains("consumer group G_A has no consumer online on source"),
+        "{r}"
+    );
+}
+
+#[test]
+fn producers_are_released_once_both_clusters_have_consumers() {
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(target_with_consumers(T0).build(), T0);
+    assert!(moved(&h.advance("orders", T0)));
+    assert_eq!(h.w.progress.stage("orders"), Stage::DoubleWrite);
+    let Some(Entry::StageChanged { verdict, .. }) = h.entries().last() else {
+        panic!("no stage change journaled")
+    };
+    assert_eq!(verdict.status(), Status::Pass);
+    assert!(
+        verdict
+            .checks
+            .iter()
+            .any(|c| c.id == "target-consumers:G_B" && c.evidence[0].value == Some(1))
+    );
+}
+
+#[test]
+fn stale_unreachable_partial_or_missing_data_never_opens_a_gate() {
+    // Stale: the target snapshot is older than stale_after (30 s).
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(target_with_consumers(T0).build(), T0);
+    let r = reasons(&h.advance("orders", T0 + 31 * S));
+    assert!(r.contains("target data is stale"), "{r}");
+    assert!(r.contains("[??]"), "stale is unknown, not pass: {r}");
+
+    // Unreachable.
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(target_with_consumers(T0).unreachable().build(), T0);
+    let r = reasons(&h.advance("orders", T0));
+    assert!(
+        r.contains("the target cluster 'target' is unreachable: connection refused"),
+        "{r}"
+    );
+
+    // Partial.
+    let mut h = double_read();
+    h.observe(
+        source_start(T0)
+            .partial("broker broker-b consume stats")
+            .build(),
+        T0,
+    );
+    h.observe(target_with_consumers(T0).build(), T0);
+    let r = reasons(&h.advance("orders", T0));
+    assert!(
+        r.contains("source data is partial: broker broker-b consume stats: timed out"),
+        "{r}"
+    );
+
+    // Missing: no target snapshot at all.
+    let mut h = Harness::new();
+    h.observe(source_start(T0).build(), T0);
+    let r = reasons(&h.advance("preflight", T0));
+    assert!(r.contains("no data from the target cluster yet"), "{r}");
+
+    // Unknown consumers are not zero consumers, and do not pass either.
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(
+        target_with_consumers(T0).unknown_consumers("G_A").build(),
+        T0,
+    );
+    let r = reasons(&h.advance("orders", T0));
+    assert!(
+        r.contains("consumers of G_A on target are unknown: broker timed out"),
+        "{r}"
+    );
+}
+
+/// orders at S_R_D_RW: producers all on the target.
+fn draining() -> Harness {
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(
+        target_with_consumers(T0).producers("P_ORDER", 2).build(),
+        T0,
+    );
+    assert!(moved(&h.advance("orders", T0)));
+    h.observe(source_start(T0 + S).producers("P_ORDER", 0).build(), T0 + S);
+    h.observe(
+        target_with_consumers(T0 + S)
+            .producers("P_ORDER", 2)
+            .build(),
+        T0 + S,
+    );
+    assert!(moved(&h.advance("orders", T0 + S)), "drain source");
+    assert_eq!(h.w.progress.stage("orders"), Stage::Draining);
+    h
+}
+
+fn drained_source(at: u64) -> Snap {
+    source_start(at)
+        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
+        .group("G_B", 1, &["T_PAY"], 0, 0)
+        .producers("P_ORDER", 0)
+}
+
+#[test]
+fn drain_source_is_refused_while_a_producer_is_still_on_the_source() {
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(
+        target_with_consumers(T0).producers("P_ORDER", 1).build(),
+        T0,
+    );
+    assert!(moved(&h.advance("orders", T0)));
+    h.observe(source_start(T0).producers("P_ORDER", 1).build(), T0);
+    let r = reasons(&h.advance("orders", T0));
+    assert!(
+        r.contains("1 producer(s) of P_ORDER still connected to source: P_ORDER-source-0"),
+        "{r}"
+    );
+}
+
+#[test]
+fn remaining_consumers_are_refused_while_the_source_has_a_backlog() {
+    let mut h = draining();
+    let now = T0 + 100 * S;
+    h.observe(
+        drained_source(now)
+            .group("G_A", 1, &["T_ORDER", "T_PAY"], 7, 0)
+            .build(),
+        now,
+    );
+    h.observe(target_with_consumers(now).build(), now);
+    let r = reasons(&h.advance("orders", now));
+    assert!(
+        r.contains("G_A still has a backlog of 7 on source (0 in retry; limit 0)"),
+        "{r}"
+    );
+    assert!(
+        r.contains("G_A backlog = 7 (retry topic 0) on source"),
+        "{r}"
+    );
+}
+
+#[test]
+fn remaining_consumers_are_refused_when_only_the_retry_topic_holds_messages() {
+    let mut h = draining();
+    let now = T0 + 100 * S;
+    h.observe(
+        drained_source(now)
+            .group("G_B", 1, &["T_PAY"], 0, 3)
+            .build(),
+        now,
+    );
+    h.observe(target_with_consumers(now).build(), now);
+    let r = reasons(&h.advance("orders", now));
+    assert!(
+        r.contains("G_B still has 3 message(s) in its retry topic on source"),
+        "{r}"
+    );
+}
+
+#[test]
+fn an_unknown_backlog_is_never_zero() {
+    let mut h = draining();
+    let now = T0 + 100 * S;
+    h.observe(
+        drained_source(now)
+            .unknown_backlog("G_A", "no route for %RETRY%G_A")
+            .build(),
+        now,
+    );
+    h.observe(target_with_consumers(now).build(), now);
+    let r = reasons(&h.advance("orders", now));
+    assert!(
+        r.contains("backlog of G_A on source is unknown (not zero): no route for %RETRY%G_A"),
+        "{r}"
+    );
+}
+
+#[test]
+fn the_drain_must_hold_for_the_settle_window_with_no_new_message() {
+    let mut h = draining();
+    let mut now = T0 + 10 * S;
+    h.observe(drained_source(now).build(), now);
+    h.observe(target_with_consumers(now).build(), now);
+    let r = reasons(&h.advance("orders", now));
+    assert!(
+        r.contains("source quiet for 0ms of the 1m00s settle window"),
+        "{r}"
+    );
+    // 40 s later a new message reached T_ORDER: the window starts again.
+    now += 40 * S;
+    h.observe(drained_source(now).topic("T_ORDER", 1001).build(), now);
+    h.observe(target_with_consumers(now).build(), now);
+    now += 25 * S;
+    h.observe(drained_source(now).topic("T_ORDER", 1001).build(), now);
+    h.observe(target_with_consumers(now).build(), now);
+    let r = reasons(&h.advance("orders", now));
+    assert!(
+        r.contains("source quiet for 25s of the 1m00s settle window: 35s to go"),
+        "{r}"
+    );
+    // A message reaching the retry topic also restarts it.
+    now += 20 * S;
+    h.observe(
+        drained_source(now)
+            .topic("T_ORDER", 1001)
+            .retry_offset("G_B", 51)
+            .build(),
+        now,
+    );
+    let r = reasons(&h.advance("orders", now));
+    assert!(r.contains("source quiet for 0ms"), "{r}");
+    // Held for the whole window, polled every 20 s: allowed.
+    for _ in 0..3 {
+        now += 20 * S;
+        h.observe(
+            drained_source(now)
+                .topic("T_ORDER", 1001)
+                .retry_offset("G_B", 51)
+                .build(),
+            now,
+        );
+        h.observe(target_with_consumers(now).build(), now);
+    }
+    let o = h.advance("orders", now);
+    assert!(moved(&o), "{o:?}");
+    assert_eq!(h.w.progress.stage("orders"), Stage::TargetOnly);
+}
+
+#[test]
+fn a_gap_in_observation_longer_than_the_stale_limit_restarts_the_window() {
+    let mut h = draining();
+    let mut now = T0 + 10 * S;
+    h.observe(drained_source(now).build(), now);
+    now += 70 * S; // no poll for 70 s: nothing says the source stayed quiet in between
+    h.observe(drained_source(now).build(), now);
+    h.observe(target_with_consumers(now).build(), now);
+    let r = reasons(&h.advance("orders", now));
+    assert!(r.contains("source quiet for 0ms"), "{r}");
+}
+
+#[test]
+fn done_is_refused_while_a_consumer_is_still_on_the_source() {
+    let mut h = draining();
+    let mut now = T0 + 10 * S;
+    for _ in 0..4 {
+        h.observe(drained_source(now).build(), now);
+        h.observe(target_with_consumers(now).build(), now);
+        now += 20 * S;
+    }
+    now -= 20 * S;
+    assert!(moved(&h.advance("orders", now)));
+    let r = reasons(&h.advance("orders", now));
+    assert!(
+        r.contains("1 consumer(s) of G_A still connected to source: G_A-source-0"),
+        "{r}"
+    );
+    h.observe(
+        drained_source(now)
+            .group("G_A", 0, &[], 0, 0)
+            .group("G_B", 0, &[], 0, 0)
+            .build(),
+        now,
+    );
+    let o = h.run(
+        Command::Advance {
+            step: rocketmq_migrate::stage::Step::Batch("orders".into()),
+            confirmation: Confirmation::None,
+            acks: vec![],
+        },
+        now,
+    );
+    match o {
+        Outcome::NeedsConfirmation { type_name, .. } => {
+            assert_eq!(type_name.as_deref(), Some("orders"))
+        }
+        other => panic!("expected a typed confirmation, got {other:?}"),
+    }
+    let wrong = h.run(
+        Command::Advance {
+            step: rocketmq_migrate::stage::Step::Batch("orders".into()),
+            confirmation: Confirmation::Typed("order".into()),
+            acks: vec![],
+        },
+        now,
+    );
+    assert!(matches!(wrong, Outcome::NeedsConfirmation { .. }));
+    let ok = h.run(
+        Command::Advance {
+            step: rocketmq_migrate::stage::Step::Batch("orders".into()),
+            confirmation: Confirmation::Typed("orders".into()),
+            acks: vec![],
+        },
+        now,
+    );
+    assert!(moved(&ok));
+    assert_eq!(h.w.progress.stage("orders"), Stage::Done);
+}
+
+#[test]
+fn rolling_back_first_consumers_is_refused_while_the_target_is_written() {
+    let mut h = double_read();
+    let mut now = T0;
+    h.observe(source_start(now).build(), now);
+    h.observe(target_with_consumers(now).topic("T_ORDER", 5).build(), now);
+    now += 20 * S;
+    h.observe(target_with_consumers(now).topic("T_ORDER", 9).build(), now);
+    let r = reasons(&h.rollback("orders", now));
+    assert!(r.contains("target quiet for 0ms"), "{r}");
+    for _ in 0..4 {
+        now += 20 * S;
+        h.observe(source_start(now).build(), now);
+        h.observe(target_with_consumers(now).topic("T_ORDER", 9).build(), now);
+    }
+    assert!(moved(&h.rollback("orders", now)));
+    assert_eq!(h.w.progress.stage("orders"), Stage::NotStarted);
+}
+
+#[test]
+fn rolling_back_producers_needs_consumers_on_the_source() {
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(target_with_consumers(T0).build(), T0);
+    assert!(moved(&h.advance("orders", T0)));
+    h.observe(source_start(T0).group("G_B", 0, &[], 0, 0).build(), T0);
+    let r = reasons(&h.rollback("orders", T0));
+    assert!(
+        r.contains("consumer group G_B has no consumer online on source"),
+        "{r}"
+    );
+    h.observe(source_start(T0).build(), T0);
+    assert!(moved(&h.rollback("orders", T0)));
+    assert_eq!(h.w.progress.stage("orders"), Stage::DoubleRead);
+}
+
+#[test]
+fn warnings_need_an_acknowledgement_that_is_journaled() {
+    let mut h = Harness::ready(T0);
+    h.observe(source_start(T0).ordered("T_STOCK").build(), T0);
+    let r = reasons(&h.advance("stock", T0));
+    assert!(
+        r.contains("warning not acknowledged: topic T_STOCK is ordered"),
+        "{r}"
+    );
+    assert!(r.contains("--ack ordered-topic:T_STOCK"), "{r}");
+    let bogus = reasons(&h.advance_ack("stock", &["ordered-topic:NOPE"], T0));
+    assert!(
+        bogus.contains("no warning \"ordered-topic:NOPE\""),
+        "{bogus}"
+    );
+    assert!(moved(&h.advance_ack(
+        "stock",
+        &["ordered-topic:T_STOCK"],
+        T0
+    )));
+    assert!(h.entries().any(
+        |e| matches!(e, Entry::Acknowledged { warning, .. } if warning == "ordered-topic:T_STOCK")
+    ));
+}
+
+#[test]
+fn old_clients_and_subscription_differences_are_warnings() {
+    let mut h = Harness::ready(T0);
+    let mut src = source_start(T0).build();
+    if let Some(rocketmq_migrate::model::Known::Known(c)) =
+        src.groups.get_mut("G_A").map(|g| &mut g.consumers)
+    {
+        c[0].version = Some("V4_3_6".into());
+    }
+    h.observe(src, T0);
+    let r = reasons(&h.advance("orders", T0));
+    assert!(r.contains("old-client:G_A"), "{r}");
+    assert!(moved(&h.advance_ack("orders", &["old-client:G_A"], T0)));
+    h.observe(source_start(T0).build(), T0);
+    h.observe(
+        target_with_consumers(T0)
+            .group("G_B", 1, &["T_PAY", "T_ORDER"], 0, 0)
+            .build(),
+        T0,
+    );
+    let r = reasons(&h.advance("orders", T0));
+    assert!(r.contains("subscription-diff:G_B"), "{r}");
+    assert!(r.contains("only on target [T_ORDER]"), "{r}");
+}
+
+#[test]
+fn finish_needs_every_batch_done_and_nothing_on_the_source() {
+    let mut h = Harness::ready(T0);
+    let r = reasons(&h.advance("finish", T0));
+    assert!(r.contains("batch 'orders' is at S_RW_D_NA"), "{r}");
+}
+
+#[test]
+fn verdict_changes_are_journaled_once_per_change() {
+    let mut h = double_read();
+    let count = |h: &Harness| {
+        h.entries()
+            .filter(|e| matches!(e, Entry::VerdictChanged { step, .. } if step == "batch:orders"))
+            .count()
+    };
+    let before = count(&h);
+    h.observe(source_start(T0).build(), T0);
+    h.observe(Snap::new(Side::Target, T0).build(), T0);
+    let blocked = count(&h);
+    h.observe(Snap::new(Side::Target, T0 + S).build(), T0 + S);
+    assert_eq!(
+        count(&h),
+        blocked,
+        "the same verdict is not journaled again"
+    );
+    h.observe(target_with_consumers(T0 + 2 * S).build(), T0 + 2 * S);
+    assert_eq!(count(&h), blocked + 1, "a change is journaled");
+    assert!(blocked > before);
+}
+
+#[test]
+fn replaying_the_journal_rebuilds_the_same_progress() {
+    let mut h = draining();
+    h.observe(drained_source(T0 + 5 * S).build(), T0 + 5 * S);
+    let replayed = rocketmq_migrate::wizard::Wizard::new(support::plan(), &h.records).unwrap();
+    assert_eq!(replayed.progress, h.w.progress);
+}
