@@ -2,6 +2,7 @@
 
 mod advance;
 mod demo;
+mod init;
 mod inspect;
 mod session;
 mod sync;
@@ -78,6 +79,24 @@ pub enum Cmd {
         /// Show what would be created, change nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Write a starting plan from a live source cluster (to the -c path), for you to edit.
+    Init {
+        /// The source NameServer(s), "host:port[;host:port]".
+        #[arg(long = "from", value_name = "NAMESRV")]
+        from: String,
+        /// One batch for everything, instead of one per application-looking group prefix.
+        #[arg(long)]
+        single_batch: bool,
+        /// Overwrite an existing plan file.
+        #[arg(long)]
+        force: bool,
+        /// ACL AccessKey of the source, if it has ACL.
+        #[arg(long)]
+        access_key: Option<String>,
+        /// Environment variable holding the source's SecretKey.
+        #[arg(long)]
+        secret_key_env: Option<String>,
     },
     /// A Markdown account of the migration from the journal.
     Report {
@@ -187,5 +206,21 @@ async fn run(cli: Cli) -> Result<u8, Exit> {
         } => advance::advance(plan, &step, yes, acks, no_wait).await,
         Cmd::Rollback { batch, yes } => advance::rollback(plan, &batch, yes).await,
         Cmd::SyncMetadata { dry_run } => sync::run(plan, dry_run).await,
+        Cmd::Init {
+            from,
+            single_batch,
+            force,
+            access_key,
+            secret_key_env,
+        } => {
+            let args = init::InitArgs {
+                namesrv: &from,
+                single_batch,
+                force,
+                access_key: access_key.as_deref(),
+                secret_key_env: secret_key_env.as_deref(),
+            };
+            init::run(plan, args).await
+        }
     }
 }

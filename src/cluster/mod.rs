@@ -2,6 +2,7 @@
 //! missing metadata. The wizard cannot tell the kinds apart.
 
 pub mod rehearsal;
+pub mod remoting;
 mod unavailable;
 
 use crate::metadata::MetadataItem;
@@ -49,13 +50,19 @@ fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {
     let side = spec.side.name();
     match &spec.kind {
         ClusterKind::Remoting(r) => {
-            if let Some(acl) = &r.acl {
-                acl.secret_key
-                    .resolve(&format!("{side}.secret_key"), plan.dir())?;
-            }
-            Ok(Arc::new(unavailable::Unavailable::new(
-                spec,
-                "this build has no RocketMQ remoting client yet",
+            let secret = match &r.acl {
+                Some(acl) => Some(
+                    acl.secret_key
+                        .resolve(&format!("{side}.secret_key"), plan.dir())?,
+                ),
+                None => None,
+            };
+            let settings = remoting::admin::Settings {
+                timeout: r.timeout,
+                ..Default::default()
+            };
+            Ok(Arc::new(remoting::RemotingCluster::new(
+                spec, r, secret, settings,
             )))
         }
         ClusterKind::Tdmq(t) => {

@@ -1,6 +1,7 @@
 //! The migration plan (`migration.toml`): which clusters, which batches, which gate thresholds.
 //! Parsing and validation are pure: text in, a `Plan` or every problem found out.
 
+pub mod draft;
 mod error;
 mod raw;
 mod secret;

@@ -221,6 +221,9 @@ pub fn source_start(at: Millis) -> Snap {
         .producers("P_ORDER", 2)
 }
 
+pub mod proxy;
+pub mod servers;
+
 use rocketmq_migrate::journal::{Entry, Record};
 use rocketmq_migrate::stage::Step;
 use rocketmq_migrate::wizard::{Command, Confirmation, Outcome, Wizard};

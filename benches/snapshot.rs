@@ -1,0 +1,275 @@
+//! Snapshot benchmark: one cluster with 2,000 consumer groups and 1,000 topics on loopback.
+//! `cargo bench --bench snapshot` sets the cluster up, then measures, each in a fresh process
+//! (so resident memory is the snapshot's own): the concurrent snapshot, the same through a proxy
+//! adding 20 ms per round trip, the same work one request at a time, and, when installed,
+//! `rocketmq-admin-cli consumer consumerProgress` on the same cluster. Results go to stdout as a
+//! Markdown table (copied into BENCHMARKS.md).
+
+#[path = "../tests/support/proxy.rs"]
+mod proxy;
+#[path = "../tests/support/servers.rs"]
+mod servers;
+
+use rocketmq_migrate::cluster::Cluster;
+use rocketmq_migrate::cluster::remoting::RemotingCluster;
+use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings, ext};
+use rocketmq_migrate::model::{GroupConfig, TopicConfig};
+use rocketmq_migrate::plan::{ClusterKind, ClusterSpec, GroupPlan, RemotingSpec, Scope, Side};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const TOPICS: usize = 1000;
+const GROUPS: usize = 2000;
+const RUNS: usize = 5;
+const UPDATE_CONSUMER_OFFSET: i32 = 15;
+
+fn topic(i: usize) -> String {
+    format!("BENCH_TOPIC_{i:04}")
+}
+
+fn group(i: usize) -> String {
+    format!("BENCH_GROUP_{i:04}")
+}
+
+fn scope() -> Scope {
+    Scope {
+        topics: (0..TOPICS).map(topic).collect(),
+        groups: (0..GROUPS)
+            .map(|i| GroupPlan {
+                name: group(i),
+                topics: vec![topic(i % TOPICS)],
+            })
+            .collect(),
+        producer_groups: vec!["BENCH_PRODUCER".into()],
+    }
+}
+
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// One measurement: first snapshot ms, warm median ms, peak RSS KiB, errors in the last snapshot.
+type Measured = (f64, f64, u64, usize);
+
+/// Child mode: RUNS snapshots, printing "wall_ms_first wall_ms_median rss_kb requests_ok".
+fn measure(namesrv: &str, in_flight: usize, via: &[(String, String)]) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let spec = RemotingSpec {
+        namesrv: vec![namesrv.to_string()],
+        acl: None,
+        namespace: None,
+        timeout: Duration::from_secs(10),
+    };
+    let cs = ClusterSpec {
+        side: Side::Source,
+        name: "bench".into(),
+        kind: ClusterKind::Remoting(spec.clone()),
+    };
+    let settings = Settings {
+        timeout: Duration::from_secs(10),
+        max_in_flight: in_flight,
+        connect_via: via.iter().cloned().collect(),
+        ..Settings::default()
+    };
+    let cluster = RemotingCluster::new(&cs, &spec, None, settings);
+    let scope = scope();
+    let mut walls = vec![];
+    let mut errors = 0;
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let s = rt.block_on(cluster.snapshot(&scope));
+        walls.push(t.elapsed().as_secs_f64() * 1000.0);
+        errors = s.errors.len() + usize::from(s.unreachable.is_some());
+        assert_eq!(s.groups.len(), GROUPS);
+        assert!(
+            s.groups.values().all(|g| g.backlog.known().is_some()),
+            "every group has offsets"
+        );
+    }
+    let first = walls[0];
+    let mut warm = walls[1..].to_vec();
+    warm.sort_by(f64::total_cmp);
+    println!(
+        "{first:.1} {:.1} {} {errors}",
+        warm[warm.len() / 2],
+        peak_rss_kb()
+    );
+}
+
+fn run_child(args: &[String]) -> Measured {
+    let exe = std::env::current_exe().unwrap();
+    let o = Command::new(exe)
+        .arg("--bench")
+        .arg("measure")
+        .args(args)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out.lines().last().unwrap_or_default().to_string();
+    let v: Vec<&str> = line.split_whitespace().collect();
+    assert!(
+        v.len() == 4,
+        "measure failed: {out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (
+        v[0].parse().unwrap(),
+        v[1].parse().unwrap(),
+        v[2].parse().unwrap(),
+        v[3].parse().unwrap(),
+    )
+}
+
+fn populate(c: &servers::MqCluster) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let admin = Admin::new(
+        Settings {
+            timeout: Duration::from_secs(30),
+            max_in_flight: 64,
+            ..Settings::default()
+        },
+        None,
+    );
+    let b = &c.broker_addr;
+    let admin = &admin;
+    rt.block_on(async {
+        let cfg = TopicConfig {
+            read_queues: 4,
+            write_queues: 4,
+            perm: 6,
+            order: false,
+        };
+        futures::future::join_all((0..TOPICS).map(|i| {
+            let cfg = cfg.clone();
+            async move { admin.create_topic(b, &topic(i), &cfg).await.unwrap() }
+        }))
+        .await;
+        let g = GroupConfig {
+            broadcast: false,
+            orderly: false,
+            retry_queues: 1,
+            retry_max_times: 16,
+        };
+        futures::future::join_all((0..GROUPS).map(|i| {
+            let g = g.clone();
+            async move { admin.create_group(b, &group(i), &g).await.unwrap() }
+        }))
+        .await;
+        // Give every group a committed offset, as a group that consumed has.
+        futures::future::join_all((0..GROUPS).map(|i| async move {
+            let (gname, tname) = (group(i), topic(i % TOPICS));
+            for q in 0..4 {
+                let q = q.to_string();
+                let fields = ext(&[
+                    ("consumerGroup", &gname),
+                    ("topic", &tname),
+                    ("queueId", &q),
+                    ("commitOffset", "0"),
+                ]);
+                let r = admin
+                    .call(b, UPDATE_CONSUMER_OFFSET, fields, vec![])
+                    .await
+                    .unwrap();
+                assert_eq!(r.code, 0, "commit offset: {:?}", r.remark);
+            }
+        }))
+        .await;
+    });
+}
+
+fn admin_cli() -> Option<std::path::PathBuf> {
+    let p = servers::bin_dir().join("rocketmq-admin-cli");
+    p.exists().then_some(p)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!("snapshot benchmark: run it with `cargo bench --bench snapshot`");
+        return;
+    }
+    let rest: Vec<String> = args.iter().filter(|a| *a != "--bench").cloned().collect();
+    if rest.first().map(String::as_str) == Some("measure") {
+        let via: Vec<(String, String)> = rest
+            .get(3)
+            .map(|s| {
+                s.split(',')
+                    .filter_map(|p| p.split_once('=').map(|(a, b)| (a.into(), b.into())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        measure(&rest[1], rest[2].parse().unwrap(), &via);
+        return;
+    }
+    eprintln!("starting a cluster and creating {TOPICS} topics and {GROUPS} groups...");
+    let c = servers::MqCluster::start("bench");
+    let t = Instant::now();
+    populate(&c);
+    eprintln!("populated in {:.1}s", t.elapsed().as_secs_f64());
+    let proxy = proxy::DelayProxy::start(&c.broker_addr, Duration::from_millis(10));
+    let ns_proxy = proxy::DelayProxy::start(&c.namesrv, Duration::from_millis(10));
+    let via = format!(
+        "{}={},{}={}",
+        c.broker_addr, proxy.addr, ns_proxy.addr, ns_proxy.addr
+    );
+    let rows: Vec<(&str, Measured)> = vec![
+        (
+            "concurrent (256 in flight)",
+            run_child(&[c.namesrv.clone(), "256".into()]),
+        ),
+        (
+            "concurrent, +20 ms round trip",
+            run_child(&[ns_proxy.addr.clone(), "256".into(), via.clone()]),
+        ),
+        (
+            "one request in flight",
+            run_child(&[c.namesrv.clone(), "1".into()]),
+        ),
+    ];
+    let base = rows[0].1.1;
+    println!(
+        "\n| variant | first snapshot ms | median ms (warm) | peak RSS MB | errors | vs concurrent |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (name, (first, median, rss, errors)) in &rows {
+        println!(
+            "| {name} | {first:.1} | {median:.1} | {:.1} | {errors} | {:.1}x |",
+            *rss as f64 / 1024.0,
+            median / base
+        );
+    }
+    if let Some(cli) = admin_cli() {
+        let t = Instant::now();
+        let o = Command::new(&cli)
+            .args(["consumer", "consumerProgress", "-n", &c.namesrv])
+            .output()
+            .unwrap();
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        let lines = String::from_utf8_lossy(&o.stdout).lines().count();
+        println!(
+            "| rocketmq-admin-cli consumer consumerProgress | {ms:.1} | - | - | exit {:?}, {lines} lines | {:.1}x |",
+            o.status.code(),
+            ms / base
+        );
+    } else {
+        println!(
+            "| rocketmq-admin-cli consumer consumerProgress | not installed: run scripts/install-rocketmq-admin-cli.sh | | | | |"
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! A stand-in application for the integration tests and the drill: a producer or a push consumer
+//! built on the independent `rocketmq-client-rust` client, pointed at one cluster. It prints one
+//! line per message (`SENT id topic`, `RECV id topic reconsume_times`) and stops cleanly when its
+//! standard input closes, so a test can move it between clusters the way an operator would:
+//! stop it, start it again with the other NameServer address.
+
+use clap::{Parser, Subcommand};
+use rocketmq_client_rust::{
+    ClientRuntime, ClientRuntimeConfig, ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus,
+    DefaultMQProducer, DefaultMQPushConsumer, MQPushConsumer, MessageListenerConcurrently,
+};
+use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
+use rocketmq_model::common::message::message_ext::MessageExt;
+use rocketmq_model::common::message::message_single::Message;
+use rocketmq_runtime::{RuntimeConfig, RuntimeOwner};
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long)]
+    namesrv: String,
+    #[command(subcommand)]
+    role: Role,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    Produce {
+        #[arg(long)]
+        group: String,
+        #[arg(long = "topic", required = true)]
+        topics: Vec<String>,
+        /// Messages to send in all (0: until stdin closes).
+        #[arg(long, default_value_t = 0)]
+        count: u64,
+        /// Messages per second.
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+        /// Prefix of the message ids this instance writes in the bodies.
+        #[arg(long)]
+        prefix: String,
+    },
+    Consume {
+        #[arg(long)]
+        group: String,
+        #[arg(long = "topic", required = true)]
+        topics: Vec<String>,
+        /// Ask for redelivery of every Nth first delivery (a retry-heavy consumer).
+        #[arg(long, default_value_t = 0)]
+        fail_every: u64,
+    },
+}
+
+struct Listener {
+    fail_every: u64,
+    seen: AtomicU64,
+}
+
+impl MessageListenerConcurrently for Listener {
+    fn consume_message(
+        &self,
+        msgs: &[&MessageExt],
+        _: &ConsumeConcurrentlyContext,
+    ) -> rocketmq_client_rust::ClientResult<ConsumeConcurrentlyStatus> {
+        let mut out = std::io::stdout().lock();
+        let mut retry = false;
+        for m in msgs {
+            let n = self.seen.fetch_add(1, Ordering::Relaxed) + 1;
+            let id = m
+                .body()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            if self.fail_every > 0 && m.reconsume_times() == 0 && n.is_multiple_of(self.fail_every)
+            {
+                retry = true;
+                let _ = writeln!(out, "RETRY {id} {}", m.topic());
+                continue;
+            }
+            let _ = writeln!(out, "RECV {id} {} {}", m.topic(), m.reconsume_times());
+        }
+        let _ = out.flush();
+        Ok(if retry {
+            ConsumeConcurrentlyStatus::ReconsumeLater
+        } else {
+            ConsumeConcurrentlyStatus::ConsumeSuccess
+        })
+    }
+}
+
+/// Resolves when standard input reaches its end: the test's way to say "stop cleanly".
+async fn stdin_closed() {
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+    })
+    .await;
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let mut config = RuntimeConfig {
+        thread_name: "mq-app".into(),
+        ..Default::default()
+    };
+    // The push consumer runs listeners on this lane; its default queue overflows under load.
+    config.blocking_lane_policies.metadata_io.max_queue_depth = 4096;
+    let owner = RuntimeOwner::plan(config)?.build()?;
+    let telemetry = rocketmq_observability::TelemetryRuntimeGuard::noop();
+    let client: Arc<ClientRuntime> = ClientRuntime::try_new(
+        owner.root_context().component("client"),
+        ClientRuntimeConfig::default(),
+        telemetry.handle(),
+    )?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match args.role {
+            Role::Produce {
+                group,
+                topics,
+                count,
+                rate,
+                prefix,
+            } => {
+                let mut p = DefaultMQProducer::builder(client.clone())
+                    .producer_group(group)
+                    .name_server_addr(args.namesrv)
+                    .build();
+                p.start().await?;
+                println!("READY");
+                let pause = Duration::from_secs_f64(1.0 / rate.max(0.1));
+                let stop = stdin_closed();
+                tokio::pin!(stop);
+                let mut n = 0u64;
+                while count == 0 || n < count {
+                    let topic = &topics[(n as usize) % topics.len()];
+                    let id = format!("{prefix}-{n}");
+                    let msg = Message::builder()
+                        .topic(topic.as_str())
+                        .body_slice(id.as_bytes())
+                        .build_unchecked();
+                    tokio::select! {
+                        _ = &mut stop => break,
+                        r = p.send_with_timeout(msg, 3000) => match r {
+                            Ok(_) => println!("SENT {id} {topic}"),
+                            Err(e) => println!("FAIL {id} {topic} {e}"),
+                        },
+                    }
+                    n += 1;
+                    tokio::select! {
+                        _ = &mut stop => break,
+                        _ = tokio::time::sleep(pause) => {}
+                    }
+                }
+                println!("DONE {n}");
+                if count > 0 {
+                    stdin_closed().await;
+                }
+                p.shutdown().await;
+            }
+            Role::Consume {
+                group,
+                topics,
+                fail_every,
+            } => {
+                let mut c = DefaultMQPushConsumer::builder(client.clone())
+                    .consumer_group(group)
+                    .name_server_addr(args.namesrv)
+                    .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
+                    .build();
+                for t in &topics {
+                    c.subscribe(t.as_str(), "*").await?;
+                }
+                c.register_message_listener_concurrently(Listener {
+                    fail_every,
+                    seen: AtomicU64::new(0),
+                });
+                c.start().await?;
+                println!("READY");
+                stdin_closed().await;
+                c.shutdown().await;
+            }
+        }
+        println!("STOPPED");
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })?;
+    Ok(())
+}

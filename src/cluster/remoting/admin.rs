@@ -1,0 +1,497 @@
+//! The admin calls a migration needs, over pooled multiplexed connections, signed when the
+//! cluster has ACL. Each returns typed data or an error naming the server and what failed.
+
+use super::acl;
+use super::body::{self, BrokerData, ConsumeStats, ConsumerConnection};
+use super::command::{Command, code, status};
+use super::connection::Connection;
+use super::error::RemotingError;
+use crate::model::{Client, GroupConfig, TopicConfig};
+use crate::plan::Secret;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Deadline of one request.
+    pub timeout: Duration,
+    /// Requests in flight per connection.
+    pub max_in_flight: usize,
+    pub max_frame: usize,
+    /// Where to connect instead of the address a server registered (a tunnel, a NAT, a proxy).
+    pub connect_via: BTreeMap<String, String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            timeout: Duration::from_secs(3),
+            max_in_flight: 256,
+            max_frame: super::command::MAX_FRAME,
+            connect_via: BTreeMap::new(),
+        }
+    }
+}
+
+enum Slot {
+    Up(Arc<Connection>),
+    Down {
+        at: Instant,
+        attempts: u32,
+        error: String,
+    },
+}
+
+/// Longest wait between reconnect attempts: shorter than a poll interval, so the next poll retries.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+pub struct Admin {
+    settings: Settings,
+    acl: Option<(String, Secret)>,
+    slots: tokio::sync::Mutex<HashMap<String, Slot>>,
+}
+
+impl Admin {
+    pub fn new(settings: Settings, acl: Option<(String, Secret)>) -> Admin {
+        Admin {
+            settings,
+            acl,
+            slots: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The connection to `addr`, reconnecting with backoff after a failure.
+    async fn connection(&self, addr: &str) -> Result<Arc<Connection>, RemotingError> {
+        let mut slots = self.slots.lock().await;
+        let attempts = match slots.get(addr) {
+            Some(Slot::Up(c)) if !c.is_closed() => return Ok(c.clone()),
+            Some(Slot::Up(_)) | None => 0,
+            Some(Slot::Down {
+                at,
+                attempts,
+                error,
+            }) => {
+                let wait = (Duration::from_millis(100) * 2u32.saturating_pow((*attempts).min(10)))
+                    .min(MAX_BACKOFF);
+                let since = at.elapsed();
+                if since < wait {
+                    return Err(RemotingError::Backoff {
+                        addr: addr.to_string(),
+                        retry_in: wait - since,
+                        last: error.clone(),
+                    });
+                }
+                *attempts
+            }
+        };
+        let dial = self
+            .settings
+            .connect_via
+            .get(addr)
+            .map_or(addr, String::as_str);
+        match Connection::connect(
+            dial,
+            self.settings.timeout,
+            self.settings.max_in_flight,
+            self.settings.max_frame,
+        )
+        .await
+        {
+            Ok(c) => {
+                let c = Arc::new(c);
+                slots.insert(addr.to_string(), Slot::Up(c.clone()));
+                Ok(c)
+            }
+            Err(e) => {
+                slots.insert(
+                    addr.to_string(),
+                    Slot::Down {
+                        at: Instant::now(),
+                        attempts: attempts + 1,
+                        error: e.to_string(),
+                    },
+                );
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends a request; the answer's code is checked by the caller.
+    pub async fn call(
+        &self,
+        addr: &str,
+        code: i32,
+        mut ext: BTreeMap<String, String>,
+        body: Vec<u8>,
+    ) -> Result<Command, RemotingError> {
+        if let Some((ak, sk)) = &self.acl {
+            acl::sign(&mut ext, &body, ak, sk);
+        }
+        let conn = self.connection(addr).await?;
+        conn.request(Command::request(code, ext, body), self.settings.timeout)
+            .await
+    }
+
+    /// A call that must succeed, with its body read leniently.
+    async fn value(
+        &self,
+        addr: &str,
+        code: i32,
+        ext: BTreeMap<String, String>,
+        what: &str,
+    ) -> Result<Value, RemotingError> {
+        let answer = self.call(addr, code, ext, vec![]).await?;
+        ok(addr, &answer, what)?;
+        body::parse(&answer.body, what).map_err(|error| RemotingError::Body {
+            addr: addr.to_string(),
+            error,
+        })
+    }
+
+    pub async fn cluster_info(
+        &self,
+        namesrv: &[String],
+    ) -> Result<BTreeMap<String, BrokerData>, RemotingError> {
+        let mut last = None;
+        for addr in namesrv {
+            match self
+                .value(
+                    addr,
+                    code::GET_BROKER_CLUSTER_INFO,
+                    BTreeMap::new(),
+                    "read the cluster's brokers",
+                )
+                .await
+            {
+                Ok(v) => {
+                    return body::cluster_info(&v).map_err(|error| RemotingError::Body {
+                        addr: addr.clone(),
+                        error,
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!("NameServer {addr}: {e}");
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or(RemotingError::Connect {
+            addr: "-".into(),
+            error: "no NameServer address".into(),
+        }))
+    }
+
+    pub async fn topic_list(&self, namesrv: &str) -> Result<Vec<String>, RemotingError> {
+        let v = self
+            .value(
+                namesrv,
+                code::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
+                BTreeMap::new(),
+                "list topics",
+            )
+            .await?;
+        Ok(body::topic_list(&v))
+    }
+
+    pub async fn route(
+        &self,
+        namesrv: &str,
+        topic: &str,
+    ) -> Result<Option<Vec<BrokerData>>, RemotingError> {
+        let answer = self
+            .call(
+                namesrv,
+                code::GET_ROUTEINFO_BY_TOPIC,
+                ext(&[("topic", topic)]),
+                vec![],
+            )
+            .await?;
+        if answer.code == status::TOPIC_NOT_EXIST {
+            return Ok(None);
+        }
+        ok(namesrv, &answer, &format!("read the route of {topic}"))?;
+        let v = body::parse(&answer.body, "route").map_err(|error| RemotingError::Body {
+            addr: namesrv.to_string(),
+            error,
+        })?;
+        body::route(&v)
+            .map(Some)
+            .map_err(|error| RemotingError::Body {
+                addr: namesrv.to_string(),
+                error,
+            })
+    }
+
+    pub async fn topic_configs(
+        &self,
+        broker: &str,
+    ) -> Result<BTreeMap<String, TopicConfig>, RemotingError> {
+        let v = self
+            .value(
+                broker,
+                code::GET_ALL_TOPIC_CONFIG,
+                BTreeMap::new(),
+                "read topic configs",
+            )
+            .await?;
+        body::topic_configs(&v).map_err(|error| RemotingError::Body {
+            addr: broker.to_string(),
+            error,
+        })
+    }
+
+    pub async fn subscription_groups(
+        &self,
+        broker: &str,
+    ) -> Result<BTreeMap<String, GroupConfig>, RemotingError> {
+        let v = self
+            .value(
+                broker,
+                code::GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
+                BTreeMap::new(),
+                "read subscription groups",
+            )
+            .await?;
+        body::subscription_groups(&v).map_err(|error| RemotingError::Body {
+            addr: broker.to_string(),
+            error,
+        })
+    }
+
+    /// `None` when the broker does not know the group.
+    pub async fn consume_stats(
+        &self,
+        broker: &str,
+        group: &str,
+    ) -> Result<Option<ConsumeStats>, RemotingError> {
+        let answer = self
+            .call(
+                broker,
+                code::GET_CONSUME_STATS,
+                ext(&[("consumerGroup", group)]),
+                vec![],
+            )
+            .await?;
+        if answer.code == status::SUBSCRIPTION_GROUP_NOT_EXIST {
+            return Ok(None);
+        }
+        ok(
+            broker,
+            &answer,
+            &format!("read the consume stats of {group}"),
+        )?;
+        let v =
+            body::parse(&answer.body, "consume stats").map_err(|error| RemotingError::Body {
+                addr: broker.to_string(),
+                error,
+            })?;
+        body::consume_stats(&v)
+            .map(Some)
+            .map_err(|error| RemotingError::Body {
+                addr: broker.to_string(),
+                error,
+            })
+    }
+
+    /// No consumer online is an empty connection, not an error.
+    pub async fn consumer_connection(
+        &self,
+        broker: &str,
+        group: &str,
+    ) -> Result<ConsumerConnection, RemotingError> {
+        let answer = self
+            .call(
+                broker,
+                code::GET_CONSUMER_CONNECTION_LIST,
+                ext(&[("consumerGroup", group)]),
+                vec![],
+            )
+            .await?;
+        if answer.code == status::CONSUMER_NOT_ONLINE
+            || answer.code == status::SUBSCRIPTION_GROUP_NOT_EXIST
+        {
+            return Ok(ConsumerConnection {
+                clients: vec![],
+                topics: Default::default(),
+                message_model: None,
+            });
+        }
+        ok(broker, &answer, &format!("list the consumers of {group}"))?;
+        let v = body::parse(&answer.body, "consumer connections").map_err(|error| {
+            RemotingError::Body {
+                addr: broker.to_string(),
+                error,
+            }
+        })?;
+        body::consumer_connection(&v).map_err(|error| RemotingError::Body {
+            addr: broker.to_string(),
+            error,
+        })
+    }
+
+    /// A group without producers answers SYSTEM_ERROR ("not exist"): an empty list.
+    pub async fn producer_connection(
+        &self,
+        broker: &str,
+        group: &str,
+    ) -> Result<Vec<Client>, RemotingError> {
+        let answer = self
+            .call(
+                broker,
+                code::GET_PRODUCER_CONNECTION_LIST,
+                ext(&[("producerGroup", group)]),
+                vec![],
+            )
+            .await?;
+        if answer.code == status::SYSTEM_ERROR
+            && answer
+                .remark
+                .as_deref()
+                .is_none_or(|r| r.contains("not exist") || r.contains("no producer"))
+        {
+            return Ok(vec![]);
+        }
+        ok(broker, &answer, &format!("list the producers of {group}"))?;
+        let v = body::parse(&answer.body, "producer connections").map_err(|error| {
+            RemotingError::Body {
+                addr: broker.to_string(),
+                error,
+            }
+        })?;
+        Ok(body::producer_connection(&v))
+    }
+
+    /// `None` when the broker predates GET_ALL_PRODUCER_INFO.
+    pub async fn all_producer_info(
+        &self,
+        broker: &str,
+    ) -> Result<Option<BTreeMap<String, Vec<Client>>>, RemotingError> {
+        let answer = self
+            .call(broker, code::GET_ALL_PRODUCER_INFO, BTreeMap::new(), vec![])
+            .await?;
+        if answer.code == status::REQUEST_CODE_NOT_SUPPORTED {
+            return Ok(None);
+        }
+        ok(broker, &answer, "list all producers")?;
+        let v =
+            body::parse(&answer.body, "producer info").map_err(|error| RemotingError::Body {
+                addr: broker.to_string(),
+                error,
+            })?;
+        body::all_producer_info(&v)
+            .map(Some)
+            .map_err(|error| RemotingError::Body {
+                addr: broker.to_string(),
+                error,
+            })
+    }
+
+    /// Sum of max offsets over the topic's queues on this broker; `None` if it lacks the topic.
+    pub async fn topic_max_offset(
+        &self,
+        broker: &str,
+        topic: &str,
+    ) -> Result<Option<u64>, RemotingError> {
+        let answer = self
+            .call(
+                broker,
+                code::GET_TOPIC_STATS_INFO,
+                ext(&[("topic", topic)]),
+                vec![],
+            )
+            .await?;
+        if answer.code == status::TOPIC_NOT_EXIST {
+            return Ok(None);
+        }
+        ok(broker, &answer, &format!("read the offsets of {topic}"))?;
+        let v = body::parse(&answer.body, "topic stats").map_err(|error| RemotingError::Body {
+            addr: broker.to_string(),
+            error,
+        })?;
+        let queues = body::topic_stats(&v).map_err(|error| RemotingError::Body {
+            addr: broker.to_string(),
+            error,
+        })?;
+        Ok(Some(
+            queues.iter().map(|(_, max)| (*max).max(0) as u64).sum(),
+        ))
+    }
+
+    pub async fn create_topic(
+        &self,
+        broker: &str,
+        topic: &str,
+        c: &TopicConfig,
+    ) -> Result<(), RemotingError> {
+        let (r, w, perm) = (
+            c.read_queues.to_string(),
+            c.write_queues.to_string(),
+            c.perm.to_string(),
+        );
+        let fields = ext(&[
+            ("topic", topic),
+            ("defaultTopic", "TBW102"),
+            ("readQueueNums", &r),
+            ("writeQueueNums", &w),
+            ("perm", &perm),
+            ("topicFilterType", "SINGLE_TAG"),
+            ("topicSysFlag", "0"),
+            ("order", if c.order { "true" } else { "false" }),
+        ]);
+        let answer = self
+            .call(broker, code::UPDATE_AND_CREATE_TOPIC, fields, vec![])
+            .await?;
+        ok(broker, &answer, &format!("create topic {topic}"))
+    }
+
+    pub async fn create_group(
+        &self,
+        broker: &str,
+        group: &str,
+        c: &GroupConfig,
+    ) -> Result<(), RemotingError> {
+        let body = serde_json::json!({
+            "groupName": group,
+            "consumeEnable": true,
+            "consumeFromMinEnable": true,
+            "consumeBroadcastEnable": c.broadcast,
+            "consumeMessageOrderly": c.orderly,
+            "retryQueueNums": c.retry_queues,
+            "retryMaxTimes": c.retry_max_times,
+            "brokerId": 0,
+            "whichBrokerWhenConsumeSlowly": 1,
+            "notifyConsumerIdsChangedEnable": true
+        });
+        let answer = self
+            .call(
+                broker,
+                code::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
+                BTreeMap::new(),
+                body.to_string().into_bytes(),
+            )
+            .await?;
+        ok(broker, &answer, &format!("create consumer group {group}"))
+    }
+}
+
+pub fn ext(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn ok(addr: &str, answer: &Command, what: &str) -> Result<(), RemotingError> {
+    if answer.code == status::SUCCESS {
+        Ok(())
+    } else {
+        Err(RemotingError::Response {
+            addr: addr.to_string(),
+            code: answer.code,
+            remark: answer.remark.clone().unwrap_or_default(),
+            what: what.to_string(),
+        })
+    }
+}

@@ -1,0 +1,188 @@
+//! One multiplexed connection per server: requests carry an `opaque`, responses are matched by
+//! it, many are in flight at once (bounded), each with a deadline. A late or unmatched response is
+//! dropped with a log line, never handed to another request. Requests the server sends us
+//! (e.g. NOTIFY_CONSUMER_IDS_CHANGED) are skipped.
+
+use super::command::{self, Command, FrameError};
+use super::error::RemotingError;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::{Semaphore, oneshot};
+
+type Pending = Arc<Mutex<HashMap<i32, oneshot::Sender<Command>>>>;
+
+pub struct Connection {
+    pub addr: String,
+    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    pending: Pending,
+    next_opaque: AtomicI32,
+    /// Why the connection ended, once it has.
+    closed: Arc<Mutex<Option<String>>>,
+    in_flight: Semaphore,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+fn lock(p: &Pending) -> std::sync::MutexGuard<'_, HashMap<i32, oneshot::Sender<Command>>> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Connection {
+    pub async fn connect(
+        addr: &str,
+        timeout: Duration,
+        max_in_flight: usize,
+        max_frame: usize,
+    ) -> Result<Connection, RemotingError> {
+        let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                return Err(RemotingError::Connect {
+                    addr: addr.to_string(),
+                    error: e.to_string(),
+                });
+            }
+            Err(_) => {
+                return Err(RemotingError::Connect {
+                    addr: addr.to_string(),
+                    error: format!("no answer within {}", humantime::format_duration(timeout)),
+                });
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let (mut read, write) = stream.into_split();
+        let pending: Pending = Arc::default();
+        let closed: Arc<Mutex<Option<String>>> = Arc::default();
+        let reader = {
+            let (pending, closed, addr) = (pending.clone(), closed.clone(), addr.to_string());
+            tokio::spawn(async move {
+                let why = loop {
+                    match command::read(&mut read, max_frame).await {
+                        Ok(cmd) if !cmd.is_response() => {
+                            tracing::debug!(addr, code = cmd.code, "server request skipped");
+                        }
+                        Ok(cmd) => {
+                            let waiter = lock(&pending).remove(&cmd.opaque);
+                            match waiter {
+                                Some(tx) => {
+                                    let _ = tx.send(cmd);
+                                }
+                                None => tracing::info!(
+                                    addr,
+                                    opaque = cmd.opaque,
+                                    code = cmd.code,
+                                    "late or unmatched response dropped"
+                                ),
+                            }
+                        }
+                        Err(e) => break e,
+                    }
+                };
+                match &why {
+                    FrameError::Io(_) => tracing::info!(addr, "connection closed: {why}"),
+                    _ => tracing::warn!(addr, "connection dropped: {why}"),
+                }
+                *closed.lock().unwrap_or_else(|e| e.into_inner()) = Some(why.to_string());
+                // Dropping the senders wakes every waiter with "connection closed".
+                lock(&pending).clear();
+            })
+        };
+        Ok(Connection {
+            addr: addr.to_string(),
+            writer: tokio::sync::Mutex::new(write),
+            pending,
+            next_opaque: AtomicI32::new(1),
+            closed,
+            in_flight: Semaphore::new(max_in_flight.max(1)),
+            reader,
+        })
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed_why().is_some()
+    }
+
+    fn closed_why(&self) -> Option<String> {
+        self.closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn closed_error(&self) -> RemotingError {
+        RemotingError::Closed {
+            addr: self.addr.clone(),
+            why: self.closed_why().unwrap_or_else(|| "closed".into()),
+        }
+    }
+
+    /// Sends one request and waits for its response until the deadline.
+    pub async fn request(
+        &self,
+        mut cmd: Command,
+        deadline: Duration,
+    ) -> Result<Command, RemotingError> {
+        let timeout = |addr: &str| RemotingError::Timeout {
+            addr: addr.to_string(),
+            after: deadline,
+        };
+        let work = async {
+            let _permit = self
+                .in_flight
+                .acquire()
+                .await
+                .map_err(|_| self.closed_error())?;
+            if self.is_closed() {
+                return Err(self.closed_error());
+            }
+            let opaque = self.next_opaque.fetch_add(1, Ordering::Relaxed) & i32::MAX;
+            cmd.opaque = opaque;
+            let (tx, rx) = oneshot::channel();
+            lock(&self.pending).insert(opaque, tx);
+            let guard = PendingGuard {
+                pending: &self.pending,
+                opaque,
+            };
+            let frame = command::encode(&cmd);
+            {
+                let mut w = self.writer.lock().await;
+                if let Err(e) = w.write_all(&frame).await {
+                    *self.closed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.to_string());
+                    return Err(RemotingError::Io {
+                        addr: self.addr.clone(),
+                        error: e.to_string(),
+                    });
+                }
+            }
+            let answer = rx.await.map_err(|_| self.closed_error());
+            drop(guard);
+            answer
+        };
+        tokio::time::timeout(deadline, work)
+            .await
+            .unwrap_or_else(|_| Err(timeout(&self.addr)))
+    }
+}
+
+/// Removes a request's entry however it ends (answered, timed out, cancelled), so a late answer
+/// finds nobody and is dropped.
+struct PendingGuard<'a> {
+    pending: &'a Pending,
+    opaque: i32,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        lock(self.pending).remove(&self.opaque);
+    }
+}

@@ -1,0 +1,105 @@
+//! Remoting errors in words an operator can act on.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemotingError {
+    Connect {
+        addr: String,
+        error: String,
+    },
+    Io {
+        addr: String,
+        error: String,
+    },
+    Closed {
+        addr: String,
+        why: String,
+    },
+    Timeout {
+        addr: String,
+        after: Duration,
+    },
+    /// The server answered with an error code.
+    Response {
+        addr: String,
+        code: i32,
+        remark: String,
+        what: String,
+    },
+    /// The answer could not be read.
+    Body {
+        addr: String,
+        error: String,
+    },
+    /// Waiting before reconnecting after a failure.
+    Backoff {
+        addr: String,
+        retry_in: Duration,
+        last: String,
+    },
+}
+
+impl std::fmt::Display for RemotingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use super::command::status::*;
+        match self {
+            RemotingError::Connect { addr, error } => {
+                write!(f, "cannot connect to {addr}: {error}")
+            }
+            RemotingError::Io { addr, error } => write!(f, "connection to {addr} failed: {error}"),
+            RemotingError::Closed { addr, why } => {
+                write!(f, "the connection to {addr} ended: {why}")
+            }
+            RemotingError::Timeout { addr, after } => write!(
+                f,
+                "{addr} did not answer within {}",
+                humantime::format_duration(*after)
+            ),
+            RemotingError::Body { addr, error } => {
+                write!(f, "{addr} answered something unreadable: {error}")
+            }
+            RemotingError::Backoff {
+                addr,
+                retry_in,
+                last,
+            } => write!(
+                f,
+                "{addr} is unreachable ({last}); next attempt in {}",
+                humantime::format_duration(*retry_in)
+            ),
+            RemotingError::Response {
+                addr,
+                code,
+                remark,
+                what,
+            } => match *code {
+                NO_PERMISSION => write!(
+                    f,
+                    "no permission: the AccessKey lacks the rights to {what} on {addr} ({remark})"
+                ),
+                SYSTEM_BUSY => write!(f, "{addr} is busy and refused to {what}: {remark}"),
+                REQUEST_CODE_NOT_SUPPORTED => write!(
+                    f,
+                    "{addr} does not support the request to {what} (an older server?)"
+                ),
+                TOPIC_NOT_EXIST => write!(f, "{addr}: topic does not exist ({what})"),
+                SUBSCRIPTION_GROUP_NOT_EXIST => {
+                    write!(f, "{addr}: consumer group does not exist ({what})")
+                }
+                _ if remark.contains("ccess")
+                    || remark.contains("uthenticat")
+                    || remark.contains("ignature") =>
+                {
+                    write!(
+                        f,
+                        "{addr} refused the credentials to {what}: {remark} (check access_key and the SecretKey)"
+                    )
+                }
+                _ => write!(f, "{addr} failed to {what}: code {code}, {remark}"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for RemotingError {}

@@ -1,0 +1,324 @@
+//! Real RocketMQ servers on loopback for the integration tests: a NameServer and a broker per
+//! cluster (the rocketmq-rust 1.0.0 binaries that scripts/install-rocketmq-servers.sh caches),
+//! each with its own ports and store folder, killed and removed when dropped, even on a failed
+//! assertion.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn bin_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("ROCKETMQ_SERVERS_BIN") {
+        return PathBuf::from(d);
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    PathBuf::from(home).join(".cache/rocketmq-migrate/rocketmq-rust-1.0.0/bin")
+}
+
+fn binary(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/install-rocketmq-servers.sh (scripts/test.sh does)",
+        p.display()
+    );
+    p
+}
+
+fn port_free(p: u16) -> bool {
+    TcpListener::bind(("127.0.0.1", p)).is_ok()
+}
+
+/// A base port such that base-2 .. base+2 are all free.
+fn free_ports() -> u16 {
+    let seed = (std::process::id() as u64 * 7919
+        + Instant::now().elapsed().as_nanos() as u64
+        + rand_ish())
+        % 20_000;
+    let mut base = 20_000 + seed as u16;
+    loop {
+        if (base - 2..=base + 2).all(port_free) {
+            return base;
+        }
+        base = if base > 60_000 { 20_000 } else { base + 7 };
+    }
+}
+
+fn rand_ish() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0)
+}
+
+pub struct Account {
+    pub access_key: &'static str,
+    pub secret_key: &'static str,
+    pub admin: bool,
+}
+
+pub struct MqCluster {
+    pub name: String,
+    pub namesrv: String,
+    pub broker_addr: String,
+    pub dir: tempfile::TempDir,
+    broker_port: u16,
+    ns: Option<Child>,
+    broker: Option<Child>,
+}
+
+impl MqCluster {
+    pub fn start(name: &str) -> MqCluster {
+        Self::start_with(name, &[])
+    }
+
+    /// With ACL accounts, the broker requires signed requests.
+    pub fn start_with(name: &str, accounts: &[Account]) -> MqCluster {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("mq-{name}-"))
+            .tempdir()
+            .unwrap();
+        let ns_port = free_ports();
+        let ns = Command::new(binary("rocketmq-namesrv-rust"))
+            .args([
+                "--listenPort",
+                &ns_port.to_string(),
+                "--bindAddress",
+                "127.0.0.1",
+                "--rocketmqHome",
+            ])
+            .arg(dir.path())
+            .stdout(std::fs::File::create(dir.path().join("namesrv.log")).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let namesrv = format!("127.0.0.1:{ns_port}");
+        wait_port(ns_port, Duration::from_secs(30));
+        let broker_port = loop {
+            let p = free_ports();
+            if p.abs_diff(ns_port) > 5 {
+                break p;
+            }
+        };
+        let mut props = format!(
+            "brokerClusterName={name}\nbrokerName={name}-broker-a\nbrokerId=0\nlistenPort={broker_port}\nhaListenPort={}\nnamesrvAddr={namesrv}\nstorePathRootDir={store}\nstorePathCommitLog={store}/commitlog\nbrokerIP1=127.0.0.1\nautoCreateTopicEnable=true\nautoCreateSubscriptionGroup=true\n",
+            broker_port + 1,
+            store = dir.path().join("store").display()
+        );
+        if !accounts.is_empty() {
+            let acl_dir = dir.path().join("acl");
+            std::fs::create_dir_all(&acl_dir).unwrap();
+            let mut yml = String::from("globalWhiteRemoteAddresses: []\naccounts:\n");
+            for a in accounts {
+                yml.push_str(&format!(
+                    "  - accessKey: {}\n    secretKey: {}\n    whiteRemoteAddress:\n    admin: {}\n    defaultTopicPerm: PUB|SUB\n    defaultGroupPerm: SUB\n",
+                    a.access_key, a.secret_key, a.admin
+                ));
+            }
+            std::fs::write(acl_dir.join("plain_acl.yml"), yml).unwrap();
+            props.push_str(&format!(
+                "authConfigPath={}\naclFile={}\nauthenticationEnabled=true\nauthorizationEnabled=true\n",
+                acl_dir.display(),
+                acl_dir.join("plain_acl.yml").display()
+            ));
+        }
+        std::fs::write(dir.path().join("broker.properties"), props).unwrap();
+        let mut c = MqCluster {
+            name: name.into(),
+            namesrv,
+            broker_addr: format!("127.0.0.1:{broker_port}"),
+            dir,
+            broker_port,
+            ns: Some(ns),
+            broker: None,
+        };
+        c.start_broker();
+        c
+    }
+
+    pub fn start_broker(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("broker.log"))
+            .unwrap();
+        let child = Command::new(binary("rocketmq-broker-rust"))
+            .arg("-c")
+            .arg(self.dir.path().join("broker.properties"))
+            .env("ROCKETMQ_HOME", self.dir.path())
+            .current_dir(self.dir.path())
+            .stdout(log)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.broker = Some(child);
+        wait_port(self.broker_port, Duration::from_secs(60));
+        // Registered with the NameServer once it routes the default topic.
+        std::thread::sleep(Duration::from_millis(1500));
+    }
+
+    /// kill -9 of the broker.
+    pub fn kill_broker(&mut self) {
+        if let Some(mut b) = self.broker.take() {
+            let _ = b.kill();
+            let _ = b.wait();
+        }
+    }
+
+    pub fn broker_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default()
+    }
+}
+
+fn wait_port(port: u16, within: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("nothing listens on 127.0.0.1:{port} after {within:?}");
+}
+
+impl Drop for MqCluster {
+    fn drop(&mut self) {
+        self.kill_broker();
+        if let Some(mut n) = self.ns.take() {
+            let _ = n.kill();
+            let _ = n.wait();
+        }
+    }
+}
+
+/// The stand-in application (examples/mq_app.rs), one process per instance.
+pub struct App {
+    child: Child,
+    pub lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+pub fn app_binary() -> PathBuf {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_rocketmq-migrate"));
+    let p = exe.parent().unwrap().join("examples").join("mq_app");
+    assert!(
+        p.exists(),
+        "{} is missing: build it with `cargo build --examples` (cargo test builds it)",
+        p.display()
+    );
+    p
+}
+
+impl App {
+    pub fn start(namesrv: &str, args: &[&str]) -> App {
+        let mut child = Command::new(app_binary())
+            .args(["--namesrv", namesrv])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(l);
+            }
+        });
+        let app = App { child, lines };
+        app.wait_for("READY", Duration::from_secs(30));
+        app
+    }
+
+    pub fn producer(
+        namesrv: &str,
+        group: &str,
+        topic: &str,
+        count: u64,
+        rate: f64,
+        prefix: &str,
+    ) -> App {
+        App::start(
+            namesrv,
+            &[
+                "produce",
+                "--group",
+                group,
+                "--topic",
+                topic,
+                "--count",
+                &count.to_string(),
+                "--rate",
+                &rate.to_string(),
+                "--prefix",
+                prefix,
+            ],
+        )
+    }
+
+    pub fn consumer(namesrv: &str, group: &str, topic: &str) -> App {
+        App::start(namesrv, &["consume", "--group", group, "--topic", topic])
+    }
+
+    pub fn count(&self, prefix: &str) -> usize {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with(prefix))
+            .count()
+    }
+
+    pub fn wait_for(&self, line_prefix: &str, within: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < within {
+            if self.count(line_prefix) > 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "the app did not print {line_prefix:?} within {within:?}: {:?}",
+            self.lines.lock().unwrap()
+        );
+    }
+
+    pub fn wait_count(&self, line_prefix: &str, n: usize, within: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < within && self.count(line_prefix) < n {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            self.count(line_prefix) >= n,
+            "{} {line_prefix} lines of {n} within {within:?}",
+            self.count(line_prefix)
+        );
+    }
+
+    /// Closes stdin: the app shuts down cleanly (unregisters from the brokers).
+    pub fn stop(mut self) -> Vec<String> {
+        drop(self.child.stdin.take());
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
