@@ -15,6 +15,8 @@ pub mod model;
 pub mod plan;
 pub mod poll;
 pub mod report;
+pub mod session;
 pub mod stage;
+pub mod ui;
 pub mod view;
 pub mod wizard;

@@ -1,9 +1,9 @@
 //! advance and rollback: the gate decides; the operator confirms; the journal records.
 
-use super::session::{Mode, Session};
 use super::{EXIT_BAD_INPUT, EXIT_REFUSED, Exit};
 use crate::clock;
 use crate::model::Verdict;
+use crate::session::{Mode, Session};
 use crate::stage::Step;
 use crate::wizard::{Command, Confirmation, Outcome};
 use std::io::{BufRead, IsTerminal, Write};

@@ -1,10 +1,10 @@
 //! Read-only commands: check, status, report. They work while another wizard drives the plan.
 
-use super::session::{Mode, Session, load_plan};
 use super::{EXIT_NOT_READY, Exit};
 use crate::clock;
 use crate::journal;
 use crate::metadata;
+use crate::session::{Mode, Session, load_plan};
 use crate::view::StatusView;
 use std::path::Path;
 

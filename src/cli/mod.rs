@@ -4,7 +4,6 @@ mod advance;
 mod demo;
 mod init;
 mod inspect;
-mod session;
 mod sync;
 
 use crate::journal::JournalError;
@@ -38,7 +37,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Rehearse a whole migration on two built-in simulated clusters.
+    /// The wizard: stages, both clusters side by side, confirmations (needs a terminal).
+    Run,
+    /// Rehearse a whole migration on two built-in simulated clusters, in the wizard.
     Demo {
         /// Folder for the rehearsal plan and its journal.
         #[arg(long, default_value = "rocketmq-migrate-demo")]
@@ -180,7 +181,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_JOURNAL);
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = runtime.block_on(run(cli, &log));
     match result {
         Ok(code) => ExitCode::from(code),
         Err(exit) => {
@@ -191,10 +192,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<u8, Exit> {
+async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
     let plan = cli.config.as_path();
     match cli.command {
-        Cmd::Demo { dir, reset } => demo::run(&dir, reset).await,
+        Cmd::Run => crate::ui::run(plan, log).await,
+        Cmd::Demo { dir, reset } => demo::run(&dir, reset, log).await,
         Cmd::Check => inspect::check(plan).await,
         Cmd::Status { json } => inspect::status(plan, json).await,
         Cmd::Report { output } => inspect::report(plan, output.as_deref()),

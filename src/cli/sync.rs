@@ -1,11 +1,11 @@
 //! sync-metadata: create on the target what it lacks, with the source's settings. Idempotent;
 //! never changes or deletes what exists (differences are reported).
 
-use super::session::{Mode, Session};
 use super::{EXIT_NOT_READY, Exit};
 use crate::journal::Entry;
 use crate::metadata;
 use crate::plan::Side;
+use crate::session::{Mode, Session};
 use std::path::Path;
 
 pub async fn run(plan: &Path, dry_run: bool) -> Result<u8, Exit> {

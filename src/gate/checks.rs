@@ -319,7 +319,9 @@ pub fn topic_exists(snap: &Snapshot, topic: &str, now: Millis) -> Check {
         Some(Known::Known(false)) => check(
             id,
             Status::Blocked,
-            format!("topic {topic} does not exist on {side}: run `rocketmq-migrate sync-metadata`"),
+            format!(
+                "topic {topic} does not exist on {side}: create it with sync-metadata (s in the wizard)"
+            ),
             vec![evidence(snap, now, topic, "topic exists", Some(0), None)],
         ),
         other => {
@@ -351,7 +353,7 @@ pub fn group_exists(snap: &Snapshot, group: &str, now: Millis) -> Check {
             id,
             Status::Blocked,
             format!(
-                "consumer group {group} does not exist on {side}: run `rocketmq-migrate sync-metadata`"
+                "consumer group {group} does not exist on {side}: create it with sync-metadata (s in the wizard)"
             ),
             vec![evidence(snap, now, group, "group exists", Some(0), None)],
         ),

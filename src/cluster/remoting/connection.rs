@@ -186,3 +186,142 @@ impl Drop for PendingGuard<'_> {
         lock(self.pending).remove(&self.opaque);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::remoting::command::{self, FLAG_RESPONSE};
+    use std::collections::BTreeMap;
+    use std::sync::atomic::AtomicUsize;
+    use tokio::net::TcpListener;
+
+    fn response_to(req: &Command, opaque: i32, remark: &str) -> Vec<u8> {
+        let mut r = Command::request(0, BTreeMap::new(), vec![]);
+        r.flag = FLAG_RESPONSE;
+        r.opaque = opaque;
+        r.remark = Some(remark.to_string());
+        r.code = req.code;
+        command::encode(&r)
+    }
+
+    /// A server that answers each request as `answer` says: (delay, opaque offset, remark).
+    async fn server(answer: fn(&Command) -> Vec<(Duration, i32, String)>) -> String {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (s, _) = l.accept().await.unwrap();
+            let (mut r, w) = s.into_split();
+            let w = Arc::new(tokio::sync::Mutex::new(w));
+            while let Ok(req) = command::read(&mut r, command::MAX_FRAME).await {
+                for (delay, offset, remark) in answer(&req) {
+                    let w = w.clone();
+                    let bytes = response_to(&req, req.opaque + offset, &remark);
+                    tokio::spawn(async move {
+                        tokio::time::sleep(delay).await;
+                        let _ = w.lock().await.write_all(&bytes).await;
+                    });
+                }
+            }
+        });
+        addr
+    }
+
+    fn req(code: i32) -> Command {
+        Command::request(code, BTreeMap::new(), vec![])
+    }
+
+    #[tokio::test]
+    async fn unmatched_and_late_responses_are_never_mis_assigned() {
+        // Code 1: an unmatched response first, then the right one. Code 2: answered too late.
+        let addr = server(|r| match r.code {
+            1 => vec![
+                (Duration::ZERO, 1000, "stray".into()),
+                (Duration::from_millis(20), 0, "one".into()),
+            ],
+            2 => vec![(Duration::from_millis(300), 0, "late".into())],
+            _ => vec![(Duration::ZERO, 0, "three".into())],
+        })
+        .await;
+        let c = Connection::connect(&addr, Duration::from_secs(1), 8, command::MAX_FRAME)
+            .await
+            .unwrap();
+        let one = c.request(req(1), Duration::from_secs(1)).await.unwrap();
+        assert_eq!(one.remark.as_deref(), Some("one"));
+        let late = c
+            .request(req(2), Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert!(
+            late.to_string().contains("did not answer within 100ms"),
+            "{late}"
+        );
+        // The late answer to request 2 arrives while request 3 waits: 3 gets its own.
+        let three = c.request(req(3), Duration::from_secs(1)).await.unwrap();
+        assert_eq!(three.remark.as_deref(), Some("three"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let again = c.request(req(3), Duration::from_secs(1)).await.unwrap();
+        assert_eq!(again.remark.as_deref(), Some("three"));
+    }
+
+    #[tokio::test]
+    async fn requests_in_flight_are_bounded() {
+        static OUTSTANDING: AtomicUsize = AtomicUsize::new(0);
+        static PEAK: AtomicUsize = AtomicUsize::new(0);
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (s, _) = l.accept().await.unwrap();
+            let (mut r, w) = s.into_split();
+            let w = Arc::new(tokio::sync::Mutex::new(w));
+            while let Ok(req) = command::read(&mut r, command::MAX_FRAME).await {
+                let now = OUTSTANDING.fetch_add(1, Ordering::SeqCst) + 1;
+                PEAK.fetch_max(now, Ordering::SeqCst);
+                let w = w.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    OUTSTANDING.fetch_sub(1, Ordering::SeqCst);
+                    let _ = w
+                        .lock()
+                        .await
+                        .write_all(&response_to(&req, req.opaque, "ok"))
+                        .await;
+                });
+            }
+        });
+        let c = Connection::connect(&addr, Duration::from_secs(1), 4, command::MAX_FRAME)
+            .await
+            .unwrap();
+        let all =
+            futures::future::join_all((0..20).map(|_| c.request(req(5), Duration::from_secs(5))))
+                .await;
+        assert!(all.iter().all(Result::is_ok));
+        let peak = PEAK.load(Ordering::SeqCst);
+        assert!((2..=4).contains(&peak), "peak in flight {peak}");
+    }
+
+    #[tokio::test]
+    async fn a_broken_connection_fails_waiters_with_the_reason() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 64];
+            let _ = tokio::io::AsyncReadExt::read(&mut s, &mut buf).await;
+            drop(s);
+        });
+        let c = Connection::connect(&addr, Duration::from_secs(1), 4, command::MAX_FRAME)
+            .await
+            .unwrap();
+        let e = c
+            .request(req(1), Duration::from_secs(2))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("ended: the server closed the connection")
+                || e.contains("ended: Connection reset"),
+            "{e}"
+        );
+        assert!(c.is_closed());
+    }
+}

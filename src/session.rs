@@ -1,7 +1,7 @@
 //! The shell around the pure wizard for one command: plan, journal, clusters, polls, and the
 //! rule that an entry is on disk before the state (or the operator) sees it.
 
-use super::Exit;
+use crate::cli::Exit;
 use crate::clock;
 use crate::cluster::{self, Clusters};
 use crate::journal::{self, Entry, Holder, Journal};

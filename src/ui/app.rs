@@ -1,0 +1,494 @@
+//! The wizard screen's state machine: events in, effects out, no I/O. The TUI holds no rules of
+//! its own: every move goes through the core's wizard (and so its gates), and every change the
+//! wizard decides comes back as journal entries the shell writes before they take effect.
+
+use super::history::History;
+use super::keymap::{Action, action_for};
+use crate::clock::Millis;
+use crate::journal::{Entry, Record};
+use crate::model::{Snapshot, Verdict, Warning};
+use crate::stage::{Stage, Step};
+use crate::wizard::{Command, Confirmation, Outcome, Wizard};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use std::collections::VecDeque;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Observed(Snapshot),
+    /// A clock on screen moved.
+    Tick,
+    /// Messages from work the shell did (metadata sync, errors).
+    Log(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Write these to the journal, then apply them (`App::apply`).
+    Journal(Vec<Entry>),
+    SyncMetadata,
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Backlog,
+    Connections,
+    Gate,
+    Log,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    SourceBacklog,
+    TargetBacklog,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    /// The gate is open: confirm (typing the batch name for irreversible steps).
+    Confirm {
+        step: Step,
+        forward: bool,
+        action: String,
+        verdict: Verdict,
+        type_name: Option<String>,
+        typed: String,
+    },
+    /// The gate is closed: what is missing, instead of a prompt.
+    Refused {
+        step: Step,
+        action: String,
+        reasons: Vec<String>,
+    },
+    /// Soft warnings to acknowledge one by one before the step is offered.
+    Acknowledge {
+        step: Step,
+        warnings: Vec<Warning>,
+        index: usize,
+        acked: Vec<String>,
+    },
+    Quit,
+    Help,
+    Filter {
+        text: String,
+    },
+    Message(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub selected: usize,
+    pub focus: Focus,
+    pub scroll: usize,
+    pub sort: SortKey,
+    pub filter: String,
+    pub details: bool,
+    pub show_log: bool,
+    pub dialog: Option<Dialog>,
+    pub log: VecDeque<(Millis, String)>,
+    pub history: History,
+    /// Rows a page scrolls (set by the renderer's last layout).
+    pub page: usize,
+}
+
+pub struct App {
+    pub wizard: Wizard,
+    pub ui: Ui,
+    pub journal: String,
+    pub log_file: String,
+    /// False under NO_COLOR: meaning is carried by text and symbols either way.
+    pub color: bool,
+}
+
+const LOG_KEEP: usize = 200;
+
+impl App {
+    pub fn new(wizard: Wizard, journal: String, log_file: String) -> App {
+        let mut app = App {
+            wizard,
+            ui: Ui {
+                selected: 0,
+                focus: Focus::Backlog,
+                scroll: 0,
+                sort: SortKey::Name,
+                filter: String::new(),
+                details: false,
+                show_log: false,
+                dialog: None,
+                log: VecDeque::new(),
+                history: History::default(),
+                page: 10,
+            },
+            journal,
+            log_file,
+            color: true,
+        };
+        app.select_pending();
+        app
+    }
+
+    /// The rail: preflight, metadata, each batch, finish.
+    pub fn steps(&self) -> Vec<Step> {
+        let mut s = vec![Step::Preflight, Step::Metadata];
+        s.extend(
+            self.wizard
+                .plan
+                .batches
+                .iter()
+                .map(|b| Step::Batch(b.name.clone())),
+        );
+        s.push(Step::Finish);
+        s
+    }
+
+    pub fn selected_step(&self) -> Step {
+        let steps = self.steps();
+        steps[self.ui.selected.min(steps.len() - 1)].clone()
+    }
+
+    /// Points the rail at the first step the wizard waits on.
+    pub fn select_pending(&mut self) {
+        if let Some(p) = self.wizard.pending_steps().first()
+            && let Some(i) = self.steps().iter().position(|s| s == p)
+        {
+            self.ui.selected = i;
+        }
+    }
+
+    /// Whether some batch is between its first and last stage.
+    pub fn mid_migration(&self) -> bool {
+        self.wizard.plan.batches.iter().any(|b| {
+            !matches!(
+                self.wizard.progress.stage(&b.name),
+                Stage::NotStarted | Stage::Done
+            )
+        })
+    }
+
+    pub fn log(&mut self, now: Millis, line: impl Into<String>) {
+        self.ui.log.push_back((now, line.into()));
+        while self.ui.log.len() > LOG_KEEP {
+            self.ui.log.pop_front();
+        }
+    }
+
+    /// A journaled record takes effect.
+    pub fn apply(&mut self, r: &Record) -> Result<(), String> {
+        self.wizard.apply(r)?;
+        // After preflight or metadata the rail moves on to what is next.
+        if matches!(r.entry, Entry::StepCompleted { .. }) {
+            self.select_pending();
+        }
+        Ok(())
+    }
+
+    pub fn handle(&mut self, event: Event, now: Millis) -> Vec<Effect> {
+        match event {
+            Event::Observed(snap) => {
+                if let Some(e) = &snap.unreachable {
+                    let line = format!("{} cluster '{}' unreachable: {e}", snap.side, snap.cluster);
+                    self.log(now, line);
+                } else if snap.is_partial() {
+                    let line = format!(
+                        "{} cluster '{}': {} item(s) could not be read, first: {}: {}",
+                        snap.side,
+                        snap.cluster,
+                        snap.errors.len(),
+                        snap.errors[0].item,
+                        snap.errors[0].error
+                    );
+                    self.log(now, line);
+                }
+                self.ui.history.record(&snap);
+                let d = self.wizard.handle(Command::Observe(snap), now);
+                journal(d.entries)
+            }
+            Event::Tick => vec![],
+            Event::Log(line) => {
+                self.log(now, line);
+                vec![]
+            }
+            Event::Mouse(m) => {
+                match m.kind {
+                    MouseEventKind::ScrollDown => self.scroll(3),
+                    MouseEventKind::ScrollUp => self.scroll(-3),
+                    _ => {}
+                }
+                vec![]
+            }
+            // Terminals on Windows report releases too: act on presses only.
+            Event::Key(k) if k.kind != KeyEventKind::Press => vec![],
+            Event::Key(k)
+                if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
+                vec![Effect::Quit]
+            }
+            Event::Key(k) => match self.ui.dialog.take() {
+                Some(d) => self.dialog_key(d, k, now),
+                None => self.key(k, now),
+            },
+        }
+    }
+
+    fn scroll(&mut self, by: isize) {
+        self.ui.scroll = self.ui.scroll.saturating_add_signed(by);
+    }
+
+    fn key(&mut self, k: KeyEvent, now: Millis) -> Vec<Effect> {
+        let Some(action) = action_for(&k) else {
+            return vec![];
+        };
+        let n = self.steps().len();
+        match action {
+            Action::Up => self.ui.selected = self.ui.selected.saturating_sub(1),
+            Action::Down => self.ui.selected = (self.ui.selected + 1).min(n - 1),
+            Action::ScrollUp => self.scroll(-1),
+            Action::ScrollDown => self.scroll(1),
+            Action::PageUp => self.scroll(-(self.ui.page as isize)),
+            Action::PageDown => self.scroll(self.ui.page as isize),
+            Action::NextPanel => {
+                self.ui.focus = match self.ui.focus {
+                    Focus::Backlog => Focus::Connections,
+                    Focus::Connections => Focus::Gate,
+                    Focus::Gate if self.ui.show_log => Focus::Log,
+                    _ => Focus::Backlog,
+                };
+                self.ui.scroll = 0;
+            }
+            Action::Sort => {
+                self.ui.sort = match self.ui.sort {
+                    SortKey::Name => SortKey::SourceBacklog,
+                    SortKey::SourceBacklog => SortKey::TargetBacklog,
+                    SortKey::TargetBacklog => SortKey::Name,
+                }
+            }
+            Action::Filter => {
+                self.ui.dialog = Some(Dialog::Filter {
+                    text: self.ui.filter.clone(),
+                })
+            }
+            Action::Details => self.ui.details = !self.ui.details,
+            Action::Log => self.ui.show_log = !self.ui.show_log,
+            Action::Help => self.ui.dialog = Some(Dialog::Help),
+            Action::Quit => {
+                if self.mid_migration() {
+                    self.ui.dialog = Some(Dialog::Quit);
+                } else {
+                    return vec![Effect::Quit];
+                }
+            }
+            Action::SyncMetadata => return vec![Effect::SyncMetadata],
+            Action::Advance => {
+                return self.attempt(self.selected_step(), true, Confirmation::None, vec![], now);
+            }
+            Action::Rollback => match self.selected_step() {
+                step @ Step::Batch(_) => {
+                    return self.attempt(step, false, Confirmation::None, vec![], now);
+                }
+                other => {
+                    self.ui.dialog = Some(Dialog::Message(format!(
+                        "{other} cannot be rolled back; select a batch"
+                    )))
+                }
+            },
+        }
+        vec![]
+    }
+
+    /// Asks the wizard for a move and turns its answer into a dialog or journal entries.
+    fn attempt(
+        &mut self,
+        step: Step,
+        forward: bool,
+        confirmation: Confirmation,
+        acks: Vec<String>,
+        now: Millis,
+    ) -> Vec<Effect> {
+        let command = match (&step, forward) {
+            (Step::Batch(b), false) => Command::Rollback {
+                batch: b.clone(),
+                confirmation,
+            },
+            _ => Command::Advance {
+                step: step.clone(),
+                confirmation,
+                acks,
+            },
+        };
+        let d = self.wizard.handle(command, now);
+        match d.outcome {
+            Outcome::Moved { instruction, .. } => {
+                self.log(now, instruction.clone());
+                self.ui.dialog = Some(Dialog::Message(instruction));
+            }
+            Outcome::NeedsConfirmation {
+                step,
+                action,
+                type_name,
+                verdict,
+            } => {
+                self.ui.dialog = Some(Dialog::Confirm {
+                    step,
+                    forward,
+                    action,
+                    verdict,
+                    type_name,
+                    typed: String::new(),
+                });
+            }
+            Outcome::Refused {
+                step,
+                action,
+                reasons,
+                verdict,
+            } => {
+                let only_warnings = verdict.as_ref().is_some_and(|v| {
+                    v.status() == crate::model::Status::Pass && v.unacknowledged().next().is_some()
+                });
+                self.ui.dialog = match verdict {
+                    Some(v) if only_warnings => Some(Dialog::Acknowledge {
+                        step,
+                        warnings: v.unacknowledged().cloned().collect(),
+                        index: 0,
+                        acked: vec![],
+                    }),
+                    _ => Some(Dialog::Refused {
+                        step,
+                        action,
+                        reasons,
+                    }),
+                };
+            }
+            Outcome::Nothing(msg) => self.ui.dialog = Some(Dialog::Message(msg)),
+            Outcome::Observed => {}
+        }
+        journal(d.entries)
+    }
+
+    fn dialog_key(&mut self, d: Dialog, k: KeyEvent, now: Millis) -> Vec<Effect> {
+        match d {
+            Dialog::Confirm {
+                step,
+                forward,
+                action,
+                verdict,
+                type_name,
+                mut typed,
+            } => match (k.code, &type_name) {
+                (KeyCode::Esc, _) => {}
+                (KeyCode::Enter, Some(name)) if typed.trim() != name => {
+                    self.ui.dialog = Some(Dialog::Confirm {
+                        step,
+                        forward,
+                        action,
+                        verdict,
+                        type_name,
+                        typed,
+                    });
+                }
+                (KeyCode::Enter, Some(_)) => {
+                    return self.attempt(step, forward, Confirmation::Typed(typed), vec![], now);
+                }
+                (KeyCode::Enter, None) | (KeyCode::Char('y'), None) => {
+                    return self.attempt(step, forward, Confirmation::Yes, vec![], now);
+                }
+                (KeyCode::Backspace, Some(_)) => {
+                    typed.pop();
+                    self.ui.dialog = Some(Dialog::Confirm {
+                        step,
+                        forward,
+                        action,
+                        verdict,
+                        type_name,
+                        typed,
+                    });
+                }
+                (KeyCode::Char(c), Some(_)) => {
+                    typed.push(c);
+                    self.ui.dialog = Some(Dialog::Confirm {
+                        step,
+                        forward,
+                        action,
+                        verdict,
+                        type_name,
+                        typed,
+                    });
+                }
+                (KeyCode::Char('n'), None) => {}
+                _ => {
+                    self.ui.dialog = Some(Dialog::Confirm {
+                        step,
+                        forward,
+                        action,
+                        verdict,
+                        type_name,
+                        typed,
+                    })
+                }
+            },
+            Dialog::Acknowledge {
+                step,
+                warnings,
+                index,
+                mut acked,
+            } => match k.code {
+                KeyCode::Char('y') => {
+                    acked.push(warnings[index].id.clone());
+                    if index + 1 < warnings.len() {
+                        self.ui.dialog = Some(Dialog::Acknowledge {
+                            step,
+                            warnings,
+                            index: index + 1,
+                            acked,
+                        });
+                    } else {
+                        return self.attempt(step, true, Confirmation::None, acked, now);
+                    }
+                }
+                KeyCode::Char('n') | KeyCode::Esc => {}
+                _ => {
+                    self.ui.dialog = Some(Dialog::Acknowledge {
+                        step,
+                        warnings,
+                        index,
+                        acked,
+                    })
+                }
+            },
+            Dialog::Quit => match k.code {
+                KeyCode::Char('y') | KeyCode::Char('q') => return vec![Effect::Quit],
+                _ => {}
+            },
+            Dialog::Filter { mut text } => match k.code {
+                KeyCode::Enter => {
+                    self.ui.filter = text;
+                    self.ui.scroll = 0;
+                }
+                KeyCode::Esc => self.ui.filter.clear(),
+                KeyCode::Backspace => {
+                    text.pop();
+                    self.ui.dialog = Some(Dialog::Filter { text });
+                }
+                KeyCode::Char(c) => {
+                    text.push(c);
+                    self.ui.dialog = Some(Dialog::Filter { text });
+                }
+                _ => self.ui.dialog = Some(Dialog::Filter { text }),
+            },
+            // Any key closes these.
+            Dialog::Help | Dialog::Refused { .. } | Dialog::Message(_) => {}
+        }
+        vec![]
+    }
+}
+
+fn journal(entries: Vec<Entry>) -> Vec<Effect> {
+    if entries.is_empty() {
+        vec![]
+    } else {
+        vec![Effect::Journal(entries)]
+    }
+}

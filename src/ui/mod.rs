@@ -1,0 +1,243 @@
+//! The terminal wizard. `app` is the pure state machine, `render` draws it, `keymap` lists the
+//! keys; this module is the shell: terminal, pollers feeding snapshots over a channel, the
+//! journal, metadata creation. The UI never waits on the network.
+
+pub mod app;
+pub mod history;
+pub mod keymap;
+pub mod render;
+mod terminal;
+
+use crate::cli::{EXIT_JOURNAL, Exit};
+use crate::clock;
+use crate::cluster::Clusters;
+use crate::journal::{Entry, Journal};
+use crate::metadata::{self, MetadataItem};
+use crate::model::Snapshot;
+use crate::plan::{Scope, Side};
+use crate::poll;
+use crate::session::{Mode, Session};
+use app::{App, Effect, Event};
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What background work reports to the loop.
+enum Report {
+    Snapshot(Snapshot),
+    Created(MetadataItem),
+    Log(String),
+}
+
+/// Polls both clusters every interval; a slow cluster delays only its own snapshot.
+fn spawn_pollers(
+    clusters: &Clusters,
+    scope: Scope,
+    interval: Duration,
+    deadline: Duration,
+    tx: mpsc::Sender<Report>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    [clusters.0.clone(), clusters.1.clone()]
+        .into_iter()
+        .map(|c| {
+            let (scope, tx) = (scope.clone(), tx.clone());
+            tokio::spawn(async move {
+                loop {
+                    let s = poll::snapshot_with_deadline(c.as_ref(), &scope, deadline).await;
+                    if tx.send(Report::Snapshot(s)).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(interval).await;
+                }
+            })
+        })
+        .collect()
+}
+
+/// Creates on the target what it lacks, reporting each item.
+fn spawn_sync(app: &App, clusters: &Clusters, tx: mpsc::Sender<Report>) {
+    let (Some(src), Some(dst)) = (app.wizard.source.clone(), app.wizard.target.clone()) else {
+        let _ = tx.try_send(Report::Log(
+            "sync metadata: no data from both clusters yet".into(),
+        ));
+        return;
+    };
+    let diff = metadata::diff(&app.wizard.plan, &src, &dst);
+    let target = clusters.1.clone();
+    tokio::spawn(async move {
+        for u in &diff.unknown {
+            let _ = tx
+                .send(Report::Log(format!("sync metadata: unknown: {u}")))
+                .await;
+        }
+        if !diff.unknown.is_empty() {
+            let _ = tx
+                .send(Report::Log(
+                    "sync metadata: nothing created while part of the metadata is unknown".into(),
+                ))
+                .await;
+            return;
+        }
+        if diff.missing.is_empty() {
+            let _ = tx
+                .send(Report::Log(
+                    "sync metadata: the target has every topic and group of the plan".into(),
+                ))
+                .await;
+        }
+        for d in &diff.differing {
+            let _ = tx
+                .send(Report::Log(format!(
+                    "sync metadata: differs (left as it is): {d}"
+                )))
+                .await;
+        }
+        for item in diff.missing {
+            match target.create(&item).await {
+                Ok(()) => {
+                    let _ = tx.send(Report::Created(item)).await;
+                }
+                Err(e) => {
+                    let _ = tx
+                        .send(Report::Log(format!(
+                            "sync metadata: FAILED to create {}: {e}",
+                            item.describe()
+                        )))
+                        .await;
+                }
+            }
+        }
+    });
+}
+
+/// Writes entries (fsynced) and only then applies them.
+fn commit(
+    journal: &mut Journal,
+    app: &mut App,
+    clusters: &Clusters,
+    entries: Vec<Entry>,
+) -> Result<(), String> {
+    for e in entries {
+        let rec = journal.append(clock::now(), e).map_err(|e| e.to_string())?;
+        app.apply(&rec)?;
+    }
+    clusters.0.follow(&app.wizard.progress.timeline);
+    clusters.1.follow(&app.wizard.progress.timeline);
+    Ok(())
+}
+
+pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return Err(Exit::new(
+            crate::cli::EXIT_BAD_INPUT,
+            "the wizard needs a terminal; use `status`, `advance` and `report` in scripts",
+        ));
+    }
+    let Session {
+        wizard,
+        journal,
+        journal_path,
+        clusters,
+    } = Session::open(plan, Mode::Drive("run"))?;
+    let Some(mut journal) = journal else {
+        return Err(Exit::new(
+            EXIT_JOURNAL,
+            "the journal is not open for writing",
+        ));
+    };
+    let gates = wizard.plan.gates.clone();
+    let scope = wizard.plan.scope();
+    let mut app = App::new(
+        wizard,
+        journal_path.display().to_string(),
+        log_file.display().to_string(),
+    );
+    app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let (tx, mut rx) = mpsc::channel(64);
+    let pollers = spawn_pollers(
+        &clusters,
+        scope,
+        gates.poll_interval,
+        gates.stale_after.min(Duration::from_secs(20)),
+        tx.clone(),
+    );
+    let mut guard = terminal::enter()
+        .map_err(|e| Exit::new(EXIT_JOURNAL, format!("cannot set up the terminal: {e}")))?;
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut dirty = true;
+    let outcome = loop {
+        if dirty {
+            let size = guard.terminal.size().map(|s| s.height).unwrap_or(24);
+            app.ui.page = (size / 4).max(1) as usize;
+            let _ = crossterm::execute!(
+                std::io::stdout(),
+                crossterm::terminal::BeginSynchronizedUpdate
+            );
+            let drawn = guard.terminal.draw(|f| render::draw(f, &app, clock::now()));
+            let _ = crossterm::execute!(
+                std::io::stdout(),
+                crossterm::terminal::EndSynchronizedUpdate
+            );
+            if let Err(e) = drawn {
+                break Err(Exit::new(EXIT_JOURNAL, format!("cannot draw: {e}")));
+            }
+            dirty = false;
+        }
+        let event = tokio::select! {
+            e = events.next() => match e {
+                Some(Ok(TermEvent::Key(k))) => Event::Key(k),
+                Some(Ok(TermEvent::Mouse(m))) => Event::Mouse(m),
+                Some(Ok(TermEvent::Resize(..))) => { dirty = true; continue }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => break Err(Exit::new(EXIT_JOURNAL, format!("terminal input failed: {e}"))),
+                None => break Ok(0),
+            },
+            r = rx.recv() => match r {
+                Some(Report::Snapshot(s)) => Event::Observed(s),
+                Some(Report::Log(l)) => Event::Log(l),
+                Some(Report::Created(item)) => {
+                    let line = format!("created on target: {}", item.describe());
+                    if let Err(e) = commit(&mut journal, &mut app, &clusters, vec![Entry::MetadataCreated { side: Side::Target, item }]) {
+                        app.log(clock::now(), format!("journal: {e}"));
+                    }
+                    Event::Log(line)
+                }
+                None => continue,
+            },
+            _ = tick.tick() => Event::Tick,
+        };
+        dirty = true;
+        let mut quit = false;
+        for effect in app.handle(event, clock::now()) {
+            match effect {
+                Effect::Journal(entries) => {
+                    if let Err(e) = commit(&mut journal, &mut app, &clusters, entries) {
+                        tracing::error!("journal: {e}");
+                        app.log(
+                            clock::now(),
+                            format!("journal write failed, nothing changed: {e}"),
+                        );
+                        app.ui.dialog = Some(app::Dialog::Message(format!(
+                            "The journal could not be written, so nothing changed: {e}"
+                        )));
+                    }
+                }
+                Effect::SyncMetadata => spawn_sync(&app, &clusters, tx.clone()),
+                Effect::Quit => quit = true,
+            }
+        }
+        if quit {
+            break Ok(0);
+        }
+    };
+    drop(guard);
+    for p in pollers {
+        p.abort();
+    }
+    eprintln!("journal: {}\nlog: {}", app.journal, app.log_file);
+    outcome
+}

@@ -1,0 +1,173 @@
+//! Popups: confirmations, refusals, acknowledgements, quit, filter, messages and help.
+
+use super::Theme;
+use crate::clock::Millis;
+use crate::ui::app::{App, Dialog};
+use crate::ui::keymap::BINDINGS;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    h
+}
+
+fn popup(f: &mut Frame, title: &str, lines: Vec<Line>, t: Theme) {
+    let area = f.area();
+    let width = (area.width * 4 / 5).max(40).min(area.width);
+    // Wrapped height, so the frame fits what it shows.
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = (rows as u16 + 2).min(area.height);
+    let r = centered(area, width, height);
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {title} "), t.title()));
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        r,
+    );
+}
+
+pub fn draw(f: &mut Frame, app: &App, _now: Millis, t: Theme) {
+    let Some(d) = &app.ui.dialog else { return };
+    match d {
+        Dialog::Confirm {
+            step,
+            action,
+            verdict,
+            type_name,
+            typed,
+            ..
+        } => {
+            // The prompt comes first: on a small screen the checks are what gets cut.
+            let mut lines = vec![Line::from(Span::styled(
+                format!("The gate is open: {action} for {step}."),
+                t.ok(),
+            ))];
+            match type_name {
+                Some(name) => {
+                    lines.push(Line::from(Span::styled(
+                        "This step cannot be undone by the wizard.",
+                        t.bad(),
+                    )));
+                    lines.push(Line::from(format!(
+                        "Type the batch name ({name}) and press Enter; Esc cancels."
+                    )));
+                    lines.push(Line::from(vec![
+                        Span::raw("> "),
+                        Span::styled(format!("{typed}_"), t.title()),
+                    ]));
+                }
+                None => lines.push(Line::from(
+                    "Press Enter (or y) to confirm; Esc (or n) cancels.",
+                )),
+            }
+            lines.push(Line::from(""));
+            for c in &verdict.checks {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{} ", c.status.symbol()), t.status(c.status)),
+                    Span::raw(c.summary.clone()),
+                ]));
+            }
+            popup(f, "confirm", lines, t);
+        }
+        Dialog::Refused {
+            step,
+            action,
+            reasons,
+        } => {
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    format!("Not offered: {action} for {step}. What is missing:"),
+                    t.bad(),
+                )),
+                Line::from(""),
+            ];
+            lines.extend(reasons.iter().map(|r| Line::from(r.clone())));
+            lines.push(Line::from(""));
+            lines.push(Line::from("Press any key to close."));
+            popup(f, "gate closed", lines, t);
+        }
+        Dialog::Acknowledge {
+            step,
+            warnings,
+            index,
+            ..
+        } => {
+            let w = &warnings[*index];
+            let lines = vec![
+                Line::from(format!(
+                    "{step}: warning {} of {}",
+                    index + 1,
+                    warnings.len()
+                )),
+                Line::from(""),
+                Line::from(Span::styled(w.text.clone(), t.unknown())),
+                Line::from(""),
+                Line::from(format!(
+                    "Acknowledge \"{}\"? The acknowledgement is journaled. y: yes, n/Esc: no",
+                    w.id
+                )),
+            ];
+            popup(f, "acknowledge", lines, t);
+        }
+        Dialog::Quit => {
+            let lines = vec![
+                Line::from(
+                    "A batch is mid-migration. The journal keeps its state: starting the wizard again resumes here.",
+                ),
+                Line::from(""),
+                Line::from("Quit? y: yes, any other key: stay"),
+            ];
+            popup(f, "quit", lines, t);
+        }
+        Dialog::Filter { text } => popup(
+            f,
+            "filter groups",
+            vec![
+                Line::from(format!("> {text}_")),
+                Line::from("Enter applies, Esc clears."),
+            ],
+            t,
+        ),
+        Dialog::Message(m) => popup(
+            f,
+            "done",
+            vec![
+                Line::from(m.clone()),
+                Line::from(""),
+                Line::from("Press any key to close."),
+            ],
+            t,
+        ),
+        Dialog::Help => {
+            let mut lines: Vec<Line> = BINDINGS
+                .iter()
+                .map(|b| {
+                    Line::from(vec![
+                        Span::styled(format!("{:>7}  ", b.shown), t.title()),
+                        Span::raw(b.help),
+                    ])
+                })
+                .collect();
+            lines.push(Line::from(""));
+            lines.push(Line::from(format!(
+                "journal: {}   log: {}",
+                app.journal, app.log_file
+            )));
+            lines.push(Line::from("Symbols: [ok] pass  [no] blocked  [??] unknown (never counts as pass)  [!!] warning to acknowledge"));
+            popup(f, "help", lines, t);
+        }
+    }
+}

@@ -1,0 +1,510 @@
+//! The stage rail and the panels: what to do now, backlog, connections, the gate, the log.
+
+use super::{Theme, freshness};
+use crate::clock::{self, Millis};
+use crate::model::{Known, Snapshot, Status, Verdict};
+use crate::plan::Side;
+use crate::stage::{Stage, Step, Transition};
+use crate::ui::app::{App, Focus, SortKey};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+fn block(title: String, focused: bool, t: Theme) -> Block<'static> {
+    let title = if focused {
+        format!(" > {title} ")
+    } else {
+        format!(" {title} ")
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, t.title()))
+}
+
+fn step_label(app: &App, step: &Step, wide: bool) -> (String, String) {
+    let p = &app.wizard.progress;
+    let done = |d: bool| if d { "[x]" } else { "[ ]" };
+    match step {
+        Step::Preflight => (
+            format!("{} preflight", done(p.preflight.is_some())),
+            String::new(),
+        ),
+        Step::Metadata => (
+            format!("{} metadata", done(p.metadata.is_some())),
+            String::new(),
+        ),
+        Step::Finish => (
+            format!("{} finish", done(p.finished.is_some())),
+            String::new(),
+        ),
+        Step::Batch(b) => {
+            let s = p.stage(b);
+            let mark = match s {
+                Stage::Done => "[x]",
+                Stage::NotStarted => "[ ]",
+                _ => "[>]",
+            };
+            let meaning = if wide {
+                format!(" {}", short_meaning(s))
+            } else {
+                String::new()
+            };
+            (format!("{mark} {b}"), format!("    {}{meaning}", s.code()))
+        }
+    }
+}
+
+fn short_meaning(s: Stage) -> &'static str {
+    match s {
+        Stage::NotStarted => "not started",
+        Stage::DoubleRead => "double read",
+        Stage::DoubleWrite => "double write",
+        Stage::Draining => "draining",
+        Stage::TargetOnly => "target only",
+        Stage::Done => "done",
+    }
+}
+
+pub fn rail(f: &mut Frame, app: &App, area: Rect, t: Theme) {
+    let mut lines = vec![];
+    for (i, step) in app.steps().iter().enumerate() {
+        let (head, sub) = step_label(app, step, area.width >= 30);
+        let style = if i == app.ui.selected {
+            t.selected()
+        } else {
+            ratatui::style::Style::default()
+        };
+        lines.push(Line::from(Span::styled(head, style)));
+        if !sub.is_empty() {
+            lines.push(Line::from(Span::styled(sub, t.dim())));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block("steps".into(), false, t)),
+        area,
+    );
+}
+
+/// One sentence: what the operator must do now for the selected step.
+pub fn instruction(app: &App) -> String {
+    let p = &app.wizard.progress;
+    match app.selected_step() {
+        Step::Preflight if p.preflight.is_some() => "Preflight is complete.".into(),
+        Step::Preflight => "Check that both clusters answer with fresh data, then press Enter to complete preflight.".into(),
+        Step::Metadata if p.metadata.is_some() => "Metadata is complete.".into(),
+        Step::Metadata => "Create the plan's topics and groups on the target (press s), then press Enter to confirm metadata.".into(),
+        Step::Finish if p.finished.is_some() => "The migration is finished.".into(),
+        Step::Finish => "When every batch is done, press Enter to finish the migration.".into(),
+        Step::Batch(b) => match p.stage(&b) {
+            Stage::NotStarted => format!("Press Enter to release the first consumers of batch '{b}'."),
+            Stage::Done => format!("Batch '{b}' is complete."),
+            s => format!("{} Then press Enter.", Transition { from: s.prev().unwrap_or(Stage::NotStarted), to: s }.instruction(&b)),
+        },
+    }
+}
+
+fn next_verdict(app: &App, now: Millis) -> Option<Verdict> {
+    app.wizard
+        .forward_verdict(&app.selected_step(), now)
+        .map(|(_, v)| v)
+}
+
+pub fn right(f: &mut Frame, app: &App, area: Rect, now: Millis, t: Theme) {
+    let small = area.height < 30;
+    let [now_box, backlog, conns, gate] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Percentage(if small { 34 } else { 38 }),
+        Constraint::Percentage(if small { 24 } else { 27 }),
+        Constraint::Min(6),
+    ])
+    .areas(area);
+    let verdict = next_verdict(app, now);
+    let waiting = match &verdict {
+        None => "nothing: this step is complete".to_string(),
+        Some(v) if v.opens() => format!("gate open: press Enter to {}", v.action),
+        Some(v) => v
+            .failing()
+            .next()
+            .map(|c| c.summary.clone())
+            .or_else(|| {
+                v.unacknowledged()
+                    .next()
+                    .map(|w| format!("acknowledgement of: {}", w.text))
+            })
+            .unwrap_or_default(),
+    };
+    let lines = vec![
+        Line::from(Span::styled(instruction(app), t.title())),
+        Line::from(vec![
+            Span::styled("Waiting for: ", t.dim()),
+            Span::raw(waiting),
+        ]),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(block("now".into(), false, t)),
+        now_box,
+    );
+    backlog_panel(f, app, backlog, now, t);
+    connections_panel(f, app, conns, t);
+    gate_panel(f, app, gate, verdict.as_ref(), t);
+}
+
+/// Groups of the plan, filtered and sorted as the operator asked.
+pub fn rows(app: &App) -> Vec<(String, String)> {
+    let backlog = |side: Side, g: &str| -> Option<u64> {
+        let snap = match side {
+            Side::Source => app.wizard.source.as_ref(),
+            Side::Target => app.wizard.target.as_ref(),
+        }?;
+        snap.groups.get(g)?.backlog.known().map(|b| b.total)
+    };
+    let mut rows: Vec<(String, String)> = app
+        .wizard
+        .plan
+        .batches
+        .iter()
+        .flat_map(|b| {
+            b.groups
+                .iter()
+                .map(move |g| (b.name.clone(), g.name.clone()))
+        })
+        .filter(|(_, g)| {
+            app.ui.filter.is_empty() || g.to_lowercase().contains(&app.ui.filter.to_lowercase())
+        })
+        .collect();
+    match app.ui.sort {
+        SortKey::Name => rows.sort_by(|a, b| a.1.cmp(&b.1)),
+        SortKey::SourceBacklog => {
+            rows.sort_by_key(|r| std::cmp::Reverse(backlog(Side::Source, &r.1)))
+        }
+        SortKey::TargetBacklog => {
+            rows.sort_by_key(|r| std::cmp::Reverse(backlog(Side::Target, &r.1)))
+        }
+    }
+    rows
+}
+
+fn snap(app: &App, side: Side) -> Option<&Snapshot> {
+    match side {
+        Side::Source => app.wizard.source.as_ref(),
+        Side::Target => app.wizard.target.as_ref(),
+    }
+    .filter(|s| s.unreachable.is_none())
+}
+
+fn sparkline(values: &[u64], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let tail = &values[values.len().saturating_sub(width)..];
+    let max = tail.iter().copied().max().unwrap_or(0).max(1);
+    tail.iter()
+        .map(|v| BARS[((*v as f64 / max as f64) * 7.0).round() as usize])
+        .collect()
+}
+
+fn visible<T>(items: Vec<T>, scroll: usize, height: usize) -> (Vec<T>, usize) {
+    let total = items.len();
+    let start = scroll.min(total.saturating_sub(height));
+    (items.into_iter().skip(start).take(height).collect(), start)
+}
+
+fn backlog_panel(f: &mut Frame, app: &App, area: Rect, now: Millis, t: Theme) {
+    let wide = area.width >= 100;
+    let rows = rows(app);
+    let height = area.height.saturating_sub(3) as usize;
+    let focused = app.ui.focus == Focus::Backlog;
+    let scroll = if focused { app.ui.scroll } else { 0 };
+    let total = rows.len();
+    let (shown, start) = visible(rows, scroll, height);
+    let cell = |side: Side, g: &str| -> (String, String) {
+        let Some(s) = snap(app, side) else {
+            return ("?".into(), "-".into());
+        };
+        match s.groups.get(g) {
+            Some(st) => {
+                let b = match &st.backlog {
+                    Known::Known(b) if b.retry() > 0 => format!("{} ({}r)", b.total, b.retry()),
+                    Known::Known(b) => b.total.to_string(),
+                    Known::Unknown(_) => "?".into(),
+                };
+                (
+                    b,
+                    st.consume_tps.map_or("-".into(), |x| format!("{x:.0}/s")),
+                )
+            }
+            None => ("?".into(), "-".into()),
+        }
+    };
+    let body: Vec<Row> = shown
+        .iter()
+        .map(|(batch, g)| {
+            let (sb, stps) = cell(Side::Source, g);
+            let (tb, ttps) = cell(Side::Target, g);
+            let eta = app
+                .ui
+                .history
+                .eta_ms(g, Side::Source)
+                .map_or("-".into(), clock::age);
+            let mut cells = vec![Cell::from(g.clone())];
+            if wide {
+                cells.push(Cell::from(batch.clone()));
+            }
+            cells.extend([Cell::from(sb), Cell::from(stps)]);
+            if wide {
+                cells.push(Cell::from(sparkline(
+                    &app.ui.history.values(g, Side::Source),
+                    16,
+                )));
+            }
+            cells.extend([Cell::from(tb), Cell::from(ttps)]);
+            if wide {
+                cells.push(Cell::from(eta));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
+        (
+            vec![
+                "group",
+                "batch",
+                "src backlog",
+                "src rate",
+                "src trend",
+                "dst backlog",
+                "dst rate",
+                "drain ETA",
+            ],
+            vec![
+                Constraint::Min(18),
+                Constraint::Length(10),
+                Constraint::Length(12),
+                Constraint::Length(8),
+                Constraint::Length(16),
+                Constraint::Length(12),
+                Constraint::Length(8),
+                Constraint::Length(9),
+            ],
+        )
+    } else {
+        (
+            vec![
+                "group",
+                "src backlog",
+                "src rate",
+                "dst backlog",
+                "dst rate",
+            ],
+            vec![
+                Constraint::Min(14),
+                Constraint::Length(11),
+                Constraint::Length(8),
+                Constraint::Length(11),
+                Constraint::Length(8),
+            ],
+        )
+    };
+    let (sw, _) = freshness(app, Side::Source, now);
+    let (tw, _) = freshness(app, Side::Target, now);
+    let title = format!(
+        "backlog {}-{}/{total}  source {sw}  target {tw}",
+        (start + 1).min(total),
+        start + shown.len()
+    );
+    let table = Table::new(body, widths)
+        .header(Row::new(header).style(t.title()))
+        .block(block(title, focused, t));
+    f.render_widget(table, area);
+}
+
+fn connections_panel(f: &mut Frame, app: &App, area: Rect, t: Theme) {
+    let focused = app.ui.focus == Focus::Connections;
+    let count = |side: Side, g: &str| -> String {
+        snap(app, side)
+            .and_then(|s| s.groups.get(g))
+            .and_then(|st| st.consumers.known())
+            .map_or("?".into(), |c| c.len().to_string())
+    };
+    let mut body: Vec<Row> = vec![];
+    if app.ui.details {
+        for (_, g) in rows(app) {
+            for side in [Side::Source, Side::Target] {
+                for c in snap(app, side)
+                    .and_then(|s| s.groups.get(&g))
+                    .and_then(|st| st.consumers.known())
+                    .into_iter()
+                    .flatten()
+                {
+                    body.push(Row::new(vec![
+                        g.clone(),
+                        side.name().into(),
+                        c.client_id.clone(),
+                        c.addr.clone(),
+                        c.version.clone().unwrap_or_else(|| "?".into()),
+                    ]));
+                }
+            }
+        }
+    } else {
+        for (_, g) in rows(app) {
+            let (s, d) = (count(Side::Source, &g), count(Side::Target, &g));
+            let straggler = if s != "0" && s != "?" && d != "0" && d != "?" {
+                "both"
+            } else {
+                ""
+            };
+            body.push(Row::new(vec![
+                Cell::from(g),
+                Cell::from(s),
+                Cell::from(d),
+                Cell::from(straggler),
+            ]));
+        }
+        for b in &app.wizard.plan.batches {
+            for p in &b.producer_groups {
+                let n = |side: Side| {
+                    snap(app, side)
+                        .and_then(|s| s.producers.groups.get(p))
+                        .and_then(|k| k.known())
+                        .map_or("?".into(), |c| c.len().to_string())
+                };
+                body.push(Row::new(vec![
+                    Cell::from(format!("producer {p}")),
+                    Cell::from(n(Side::Source)),
+                    Cell::from(n(Side::Target)),
+                    Cell::from(""),
+                ]));
+            }
+        }
+    }
+    let height = area.height.saturating_sub(3) as usize;
+    let total = body.len();
+    let (shown, start) = visible(body, if focused { app.ui.scroll } else { 0 }, height);
+    let (header, widths) = if app.ui.details {
+        (
+            vec!["group", "cluster", "client id", "address", "version"],
+            vec![
+                Constraint::Min(16),
+                Constraint::Length(7),
+                Constraint::Min(18),
+                Constraint::Length(22),
+                Constraint::Length(10),
+            ],
+        )
+    } else {
+        (
+            vec!["group", "on source", "on target", ""],
+            vec![
+                Constraint::Min(18),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(5),
+            ],
+        )
+    };
+    let title = format!(
+        "connections {}-{}/{total}{}",
+        (start + 1).min(total),
+        start + shown.len(),
+        if app.ui.details {
+            "  (c: counts)"
+        } else {
+            "  (c: clients)"
+        }
+    );
+    f.render_widget(
+        Table::new(shown, widths)
+            .header(Row::new(header).style(t.title()))
+            .block(block(title, focused, t)),
+        area,
+    );
+}
+
+fn gate_panel(f: &mut Frame, app: &App, area: Rect, verdict: Option<&Verdict>, t: Theme) {
+    let focused = app.ui.focus == Focus::Gate;
+    let Some(v) = verdict else {
+        f.render_widget(
+            Paragraph::new("This step is complete.").block(block("gate".into(), focused, t)),
+            area,
+        );
+        return;
+    };
+    let status = v.status();
+    let word = if v.opens() {
+        "OPEN"
+    } else if status == Status::Pass {
+        "WAITING FOR ACKNOWLEDGEMENT"
+    } else {
+        status.word()
+    };
+    let mut lines: Vec<Line> = vec![];
+    for c in &v.checks {
+        let age = match c.evidence.first() {
+            Some(e) if !c.id.starts_with("fresh:") => format!(" ({} old)", clock::age(e.age_ms)),
+            _ => String::new(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", c.status.symbol()), t.status(c.status)),
+            Span::raw(format!("{}{age}", c.summary)),
+        ]));
+    }
+    if let Some(s) = v.settle
+        && s.remaining_ms() > 0
+    {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "settle window on {}: {} of {}, {} to go",
+                s.side,
+                clock::age(s.held_ms),
+                clock::age(s.needed_ms),
+                clock::age(s.remaining_ms())
+            ),
+            t.unknown(),
+        )));
+    }
+    for w in &v.warnings {
+        let (sym, st) = if w.acknowledged {
+            ("[ack]", t.ok())
+        } else {
+            ("[!!]", t.unknown())
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{sym} "), st),
+            Span::raw(format!("warning {}: {}", w.id, w.text)),
+        ]));
+    }
+    let skip = if focused {
+        app.ui.scroll.min(lines.len().saturating_sub(1))
+    } else {
+        0
+    };
+    let title = format!("gate: {} ({}) {}", v.action, v.step, word.to_uppercase());
+    let block = block(title, focused, t).title_style(t.status(status));
+    f.render_widget(
+        Paragraph::new(lines)
+            .scroll((skip as u16, 0))
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}
+
+pub fn log(f: &mut Frame, app: &App, area: Rect, t: Theme) {
+    let focused = app.ui.focus == Focus::Log;
+    let h = area.height.saturating_sub(2) as usize;
+    let lines: Vec<Line> = app
+        .ui
+        .log
+        .iter()
+        .rev()
+        .take(h)
+        .rev()
+        .map(|(at, l)| Line::from(format!("{} {l}", clock::rfc3339(*at))))
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(block(format!("log (also in {})", app.log_file), focused, t)),
+        area,
+    );
+}

@@ -1,0 +1,211 @@
+//! End to end in a real pseudo-terminal (tmux): open the wizard on a rehearsal, walk a batch
+//! from first consumers to done, see producers refused before target consumers, quit mid-way,
+//! restart and find the same stage; the terminal is restored on every exit.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Tmux {
+        let ok = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(
+            ok,
+            "tmux is needed for the terminal tests: apt-get install tmux (scripts/test.sh does)"
+        );
+        Tmux {
+            socket: format!("rmq-pty-{}", std::process::id()),
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn start(&self, name: &str, dir: &Path, extra_env: &str) {
+        let cmd = format!(
+            "cd {} && {extra_env} {BIN} demo --dir {}; echo EXITED $?; sleep 60",
+            dir.display(),
+            dir.display()
+        );
+        self.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &cmd,
+        ]);
+    }
+
+    fn screen(&self, name: &str) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", name])
+    }
+
+    fn key(&self, name: &str, key: &str) {
+        self.tmux(&["send-keys", "-t", name, key]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn wait_for(&self, name: &str, text: &str, within: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen(name);
+            if s.contains(text) {
+                return s;
+            }
+            if start.elapsed() > within {
+                panic!("{text:?} not on screen within {within:?}:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+const SHORT: Duration = Duration::from_secs(10);
+
+/// Presses Enter on the selected step, confirms, and closes the message that follows.
+fn advance(t: &Tmux, s: &str, gate_open: &str, typed: Option<&str>, expect: &str) {
+    t.wait_for(s, gate_open, Duration::from_secs(30));
+    t.key(s, "Enter");
+    t.wait_for(s, "confirm", SHORT);
+    if let Some(name) = typed {
+        t.wait_for(s, "Type the batch name", SHORT);
+        t.tmux(&["send-keys", "-t", s, "-l", name]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    t.key(s, "Enter");
+    t.wait_for(s, expect, SHORT);
+    t.key(s, "Escape");
+}
+
+#[test]
+fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["migration.toml", "scenario.toml"] {
+        std::fs::copy(Path::new("tests/fixtures/fast").join(f), dir.path().join(f)).unwrap();
+    }
+    let t = Tmux::new();
+    t.start("a", dir.path(), "");
+    t.wait_for("a", "[FRESH", SHORT);
+    advance(
+        &t,
+        "a",
+        "complete preflight (preflight) OPEN",
+        None,
+        "Preflight complete",
+    );
+    t.key("a", "s");
+    advance(
+        &t,
+        "a",
+        "confirm metadata (metadata) OPEN",
+        None,
+        "Metadata complete",
+    );
+    advance(
+        &t,
+        "a",
+        "release first consumers (batch:orders) OPEN",
+        None,
+        "Redeploy SOME consumers",
+    );
+    // Producers before consumers on the target: not offered, and the screen says why.
+    t.key("a", "Enter");
+    let s = t.wait_for("a", "Not offered: release producers", SHORT);
+    assert!(s.contains("has no consumer online on target"), "{s}");
+    t.key("a", "Escape");
+    advance(
+        &t,
+        "a",
+        "release producers (batch:orders) OPEN",
+        None,
+        "Redeploy ALL producers",
+    );
+    // Quit mid-migration: asked first.
+    t.key("a", "q");
+    t.wait_for("a", "A batch is mid-migration", SHORT);
+    t.key("a", "y");
+    let s = t.wait_for("a", "EXITED 0", SHORT);
+    assert!(
+        s.contains("journal:") && !s.contains("┌ steps"),
+        "terminal restored:\n{s}"
+    );
+
+    // Restart: the same stage.
+    t.start("b", dir.path(), "");
+    let s = t.wait_for("b", "[FRESH", SHORT);
+    assert!(s.contains("S_RW_D_RW double write"), "{s}");
+    advance(
+        &t,
+        "b",
+        "drain source (batch:orders) OPEN",
+        None,
+        "the source is draining",
+    );
+    advance(
+        &t,
+        "b",
+        "release remaining consumers (batch:orders) OPEN",
+        Some("orders"),
+        "Redeploy the REMAINING",
+    );
+    advance(
+        &t,
+        "b",
+        "done (batch:orders) OPEN",
+        Some("orders"),
+        "is complete",
+    );
+    t.wait_for("b", "[x] orders", SHORT);
+    // Not mid-migration any more: q quits at once.
+    t.key("b", "q");
+    t.wait_for("b", "EXITED 0", SHORT);
+
+    // Ctrl-C also restores the terminal; NO_COLOR is honoured.
+    t.start("c", dir.path(), "NO_COLOR=1");
+    t.wait_for("c", "[FRESH", SHORT);
+    t.key("c", "C-c");
+    let s = t.wait_for("c", "EXITED 0", SHORT);
+    assert!(!s.contains("┌ steps"), "{s}");
+
+    let plan = rocketmq_migrate::plan::Plan::load(&dir.path().join("migration.toml")).unwrap();
+    let replay =
+        rocketmq_migrate::journal::read(&rocketmq_migrate::journal::journal_path(&plan.path))
+            .unwrap();
+    let progress = rocketmq_migrate::wizard::Progress::replay(&plan, &replay.records).unwrap();
+    assert_eq!(
+        progress.stage("orders"),
+        rocketmq_migrate::stage::Stage::Done
+    );
+    assert!(
+        replay.records.iter().any(|r| r.entry.kind() == "refused"),
+        "the refusal is journaled"
+    );
+}

@@ -1,0 +1,282 @@
+//! Every stage and dialog of the wizard drawn from a fixed state, at 80x24 and 160x48, as text
+//! snapshots; plus the styles meaning depends on, and NO_COLOR.
+
+mod support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+use rocketmq_migrate::plan::Side;
+use rocketmq_migrate::stage::Stage;
+use rocketmq_migrate::ui::app::{App, Event};
+use rocketmq_migrate::ui::render;
+use support::*;
+
+const T0: u64 = 1_700_000_000_000;
+const S: u64 = 1000;
+
+fn target_with_consumers(at: u64) -> Snap {
+    Snap::new(Side::Target, at)
+        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
+        .group("G_B", 1, &["T_PAY"], 0, 0)
+}
+
+fn drained_source(at: u64) -> Snap {
+    source_start(at)
+        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
+        .group("G_B", 1, &["T_PAY"], 0, 0)
+        .producers("P_ORDER", 0)
+}
+
+/// The orders batch walked to `stage` through the real wizard; returns the harness and its clock.
+fn at_stage(stage: Stage) -> (Harness, u64) {
+    let mut h = Harness::ready(T0);
+    let mut now = T0;
+    let step = |h: &mut Harness, now: u64| {
+        assert!(
+            moved(&h.advance("orders", now)),
+            "{:?}",
+            h.w.progress.stage("orders")
+        )
+    };
+    if stage >= Stage::DoubleRead {
+        step(&mut h, now);
+    }
+    if stage >= Stage::DoubleWrite {
+        h.observe(source_start(now).build(), now);
+        h.observe(
+            target_with_consumers(now).producers("P_ORDER", 2).build(),
+            now,
+        );
+        step(&mut h, now);
+    }
+    if stage >= Stage::Draining {
+        h.observe(source_start(now).producers("P_ORDER", 0).build(), now);
+        step(&mut h, now);
+    }
+    if stage >= Stage::TargetOnly {
+        for _ in 0..4 {
+            now += 20 * S;
+            h.observe(drained_source(now).build(), now);
+            h.observe(target_with_consumers(now).build(), now);
+        }
+        step(&mut h, now);
+    }
+    if stage >= Stage::Done {
+        h.observe(
+            drained_source(now)
+                .group("G_A", 0, &[], 0, 0)
+                .group("G_B", 0, &[], 0, 0)
+                .build(),
+            now,
+        );
+        step(&mut h, now);
+    }
+    (h, now)
+}
+
+fn app_from(h: &Harness, now: u64) -> App {
+    let mut app = App::new(
+        h.w.clone(),
+        "plan.journal.jsonl".into(),
+        "rocketmq-migrate.log".into(),
+    );
+    // A little history for the sparklines: backlog falling on the source.
+    for (i, b) in [40u64, 32, 25, 18, 12, 6].iter().enumerate() {
+        let at = now - (6 - i as u64) * 2 * S;
+        let snap = source_start(at)
+            .group("G_A", 2, &["T_ORDER", "T_PAY"], *b, 0)
+            .build();
+        app.ui.history.record(&snap);
+    }
+    app
+}
+
+fn select(app: &mut App, step: &str) {
+    let i = app.steps().iter().position(|s| s.key() == step).unwrap();
+    app.ui.selected = i;
+}
+
+fn key(app: &mut App, code: KeyCode, now: u64) {
+    let effects = app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)), now);
+    assert!(
+        effects
+            .iter()
+            .all(|e| !matches!(e, rocketmq_migrate::ui::app::Effect::Quit))
+    );
+}
+
+fn draw(app: &App, w: u16, h: u16, now: u64) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render::draw(f, app, now)).unwrap();
+    t
+}
+
+fn snapshot_both(name: &str, app: &App, now: u64) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let t = draw(app, w, h, now);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend().to_string());
+    }
+}
+
+#[test]
+fn every_stage_of_a_batch() {
+    for (stage, name) in [
+        (Stage::NotStarted, "stage_not_started"),
+        (Stage::DoubleRead, "stage_double_read"),
+        (Stage::DoubleWrite, "stage_double_write"),
+        (Stage::Draining, "stage_draining"),
+        (Stage::TargetOnly, "stage_target_only"),
+        (Stage::Done, "stage_done"),
+    ] {
+        let (h, now) = at_stage(stage);
+        assert_eq!(h.w.progress.stage("orders"), stage);
+        let mut app = app_from(&h, now);
+        select(&mut app, "batch:orders");
+        snapshot_both(name, &app, now + 3 * S);
+    }
+}
+
+#[test]
+fn preflight_metadata_and_finish_steps() {
+    let mut h = Harness::new();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(
+        Snap::new(Side::Target, T0)
+            .missing_topic("T_PAY")
+            .unreachable()
+            .build(),
+        T0,
+    );
+    let app = app_from(&h, T0);
+    snapshot_both("step_preflight_target_unreachable", &app, T0 + S);
+
+    let (h, now) = at_stage(Stage::NotStarted);
+    let mut app = app_from(&h, now);
+    select(&mut app, "finish");
+    snapshot_both("step_finish_blocked", &app, now + 40 * S);
+}
+
+#[test]
+fn every_dialog() {
+    // Confirm: the gate of release first consumers is open.
+    let (h, now) = at_stage(Stage::NotStarted);
+    let mut app = app_from(&h, now);
+    select(&mut app, "batch:orders");
+    key(&mut app, KeyCode::Enter, now);
+    snapshot_both("dialog_confirm", &app, now);
+
+    // Refused: producers before consumers on the target.
+    let (mut h, now) = at_stage(Stage::DoubleRead);
+    h.observe(Snap::new(Side::Target, now).build(), now);
+    let mut app = app_from(&h, now);
+    select(&mut app, "batch:orders");
+    key(&mut app, KeyCode::Enter, now);
+    snapshot_both("dialog_refused_producers_first", &app, now);
+
+    // Typed confirmation for an irreversible step, half typed.
+    let (mut h, mut now) = at_stage(Stage::Draining);
+    for _ in 0..4 {
+        now += 20 * S;
+        h.observe(drained_source(now).build(), now);
+        h.observe(target_with_consumers(now).build(), now);
+    }
+    let mut app = app_from(&h, now);
+    select(&mut app, "batch:orders");
+    key(&mut app, KeyCode::Enter, now);
+    for c in "ord".chars() {
+        key(&mut app, KeyCode::Char(c), now);
+    }
+    snapshot_both("dialog_type_batch_name", &app, now);
+
+    // Acknowledge: the stock batch's ordered topic.
+    let mut h = Harness::ready(T0);
+    h.observe(source_start(T0).ordered("T_STOCK").build(), T0);
+    let mut app = app_from(&h, T0);
+    select(&mut app, "batch:stock");
+    key(&mut app, KeyCode::Enter, T0);
+    snapshot_both("dialog_acknowledge", &app, T0);
+
+    // Quit while mid-migration, help, filter, message.
+    let (h, now) = at_stage(Stage::DoubleWrite);
+    let mut app = app_from(&h, now);
+    key(&mut app, KeyCode::Char('q'), now);
+    snapshot_both("dialog_quit_mid_migration", &app, now);
+    let mut app = app_from(&h, now);
+    key(&mut app, KeyCode::Char('?'), now);
+    snapshot_both("dialog_help", &app, now);
+    let mut app = app_from(&h, now);
+    key(&mut app, KeyCode::Char('/'), now);
+    key(&mut app, KeyCode::Char('g'), now);
+    snapshot_both("dialog_filter", &app, now);
+    let mut app = app_from(&h, now);
+    select(&mut app, "preflight");
+    key(&mut app, KeyCode::Enter, now);
+    snapshot_both("dialog_message", &app, now);
+}
+
+#[test]
+fn client_details_and_log_pane() {
+    let (h, now) = at_stage(Stage::DoubleWrite);
+    let mut app = app_from(&h, now);
+    key(&mut app, KeyCode::Char('c'), now);
+    key(&mut app, KeyCode::Char('l'), now);
+    app.log(
+        now,
+        "target cluster 'target' unreachable: connection refused",
+    );
+    let t = draw(&app, 160, 48, now);
+    insta::assert_snapshot!("details_and_log_160x48", t.backend().to_string());
+}
+
+/// Finds the first cell of `needle` in the frame.
+fn find(t: &Terminal<TestBackend>, needle: &str) -> (u16, u16) {
+    let buf = t.backend().buffer();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(i) = line.find(needle) {
+            let col = line[..i].chars().count() as u16;
+            return (col, y);
+        }
+    }
+    panic!("{needle:?} not on screen");
+}
+
+#[test]
+fn status_styles_carry_meaning_and_no_color_keeps_the_words() {
+    let (mut h, now) = at_stage(Stage::DoubleRead);
+    h.observe(Snap::new(Side::Target, now).build(), now);
+    let mut app = app_from(&h, now);
+    select(&mut app, "batch:orders");
+    let t = draw(&app, 160, 48, now);
+    let (x, y) = find(
+        &t,
+        "[no] consumer group G_A has no consumer online on target",
+    );
+    let cell = &t.backend().buffer()[(x, y)];
+    assert_eq!(cell.fg, Color::Red);
+    assert!(cell.modifier.contains(Modifier::BOLD));
+    let (x, y) = find(&t, "[ok] source data is fresh");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Green);
+    let (x, y) = find(&t, "[FRESH");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Green);
+
+    app.color = false;
+    let t = draw(&app, 160, 48, now);
+    let (x, y) = find(
+        &t,
+        "[no] consumer group G_A has no consumer online on target",
+    );
+    assert_eq!(
+        t.backend().buffer()[(x, y)].fg,
+        Color::Reset,
+        "no colour under NO_COLOR"
+    );
+    // Stale data says so in words, never by colour alone, and never shows as zero.
+    let t = draw(&app, 160, 48, now + 45 * S);
+    find(&t, "[STALE 45s]");
+    find(&t, "target data is stale");
+}
