@@ -334,12 +334,7 @@ impl StatusView {
             if let Some(s) = v.settle
                 && s.remaining_ms() > 0
             {
-                o.push_str(&format!(
-                    "  settle window: {} of {} on {}\n",
-                    clock::age(s.held_ms),
-                    clock::age(s.needed_ms),
-                    s.side
-                ));
+                o.push_str(&format!("  {}\n", s.describe()));
             }
         }
         o

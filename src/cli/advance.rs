@@ -143,13 +143,7 @@ pub(super) async fn drive(
                     && clock::now().saturating_sub(started) < clock::ms(patience);
                 if waiting {
                     if let Some(st) = verdict.as_ref().and_then(|v| v.settle) {
-                        eprintln!(
-                            "{action} for {step}: {} quiet for {} of {}; waiting ({} to go)...",
-                            st.side,
-                            clock::age(st.held_ms),
-                            clock::age(st.needed_ms),
-                            clock::age(st.remaining_ms())
-                        );
+                        eprintln!("{action} for {step}: waiting, {}...", st.describe());
                     }
                     tokio::time::sleep(s.wizard.plan.gates.poll_interval).await;
                     s.poll().await?;

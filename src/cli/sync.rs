@@ -40,7 +40,12 @@ pub async fn run(plan: &Path, dry_run: bool) -> Result<u8, Exit> {
     let mut failed = 0;
     for (i, item) in diff.missing.iter().enumerate() {
         if dry_run {
-            println!("[{}/{n}] would create {}", i + 1, item.describe());
+            println!(
+                "[{}/{n}] would create {}: {}",
+                i + 1,
+                item.describe(),
+                s.clusters.1.describe_create(item)
+            );
             continue;
         }
         match s.clusters.1.create(item).await {

@@ -3,7 +3,7 @@
 
 pub mod rehearsal;
 pub mod remoting;
-mod unavailable;
+pub mod tdmq;
 
 use crate::metadata::MetadataItem;
 use crate::model::Snapshot;
@@ -25,6 +25,10 @@ pub trait Cluster: Send + Sync {
     /// The operator's confirmed actions so far. Real clusters ignore it (people move real
     /// applications); the rehearsal moves its simulated applications accordingly.
     fn follow(&self, _timeline: &Timeline) {}
+    /// How creating an item on this cluster is done, for `sync-metadata --dry-run`.
+    fn describe_create(&self, item: &MetadataItem) -> String {
+        item.describe()
+    }
 }
 
 pub type Clusters = (Arc<dyn Cluster>, Arc<dyn Cluster>);
@@ -66,12 +70,10 @@ fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {
             )))
         }
         ClusterKind::Tdmq(t) => {
-            t.secret_key
+            let secret = t
+                .secret_key
                 .resolve(&format!("{side}.secret_key"), plan.dir())?;
-            Ok(Arc::new(unavailable::Unavailable::new(
-                spec,
-                "this build has no Tencent Cloud API client yet",
-            )))
+            Ok(Arc::new(tdmq::TdmqCluster::new(spec, t, secret)?))
         }
         ClusterKind::Rehearsal(_) => Err(format!(
             "{side}: a rehearsal cluster needs the other side to be a rehearsal too"

@@ -307,55 +307,55 @@ pub fn producers(snap: &Snapshot, group: &str, want: Presence, now: Millis) -> C
 }
 
 pub fn topic_exists(snap: &Snapshot, topic: &str, now: Millis) -> Check {
-    let side = snap.side;
-    let id = format!("{side}-topic-exists:{topic}");
-    match snap.topics.get(topic).map(|t| &t.exists) {
-        Some(Known::Known(true)) => check(
-            id,
-            Status::Pass,
-            format!("topic {topic} exists on {side}"),
-            vec![evidence(snap, now, topic, "topic exists", Some(1), None)],
-        ),
-        Some(Known::Known(false)) => check(
-            id,
-            Status::Blocked,
-            format!(
-                "topic {topic} does not exist on {side}: create it with sync-metadata (s in the wizard)"
-            ),
-            vec![evidence(snap, now, topic, "topic exists", Some(0), None)],
-        ),
-        other => {
-            let why = other
-                .and_then(|k| k.reason())
-                .unwrap_or("not in the snapshot")
-                .to_string();
-            check(
-                id,
-                Status::Unknown,
-                format!("whether topic {topic} exists on {side} is unknown: {why}"),
-                vec![evidence(snap, now, topic, "topic exists", None, Some(why))],
-            )
-        }
-    }
+    exists(
+        snap,
+        "topic",
+        topic,
+        snap.topics.get(topic).map(|t| &t.exists),
+        now,
+    )
 }
 
 pub fn group_exists(snap: &Snapshot, group: &str, now: Millis) -> Check {
+    exists(
+        snap,
+        "group",
+        group,
+        snap.groups.get(group).map(|g| &g.exists),
+        now,
+    )
+}
+
+/// Whether a topic or group (`kind`) exists on the snapshot's cluster.
+fn exists(
+    snap: &Snapshot,
+    kind: &str,
+    name: &str,
+    seen: Option<&Known<bool>>,
+    now: Millis,
+) -> Check {
     let side = snap.side;
-    let id = format!("{side}-group-exists:{group}");
-    match snap.groups.get(group).map(|g| &g.exists) {
+    let id = format!("{side}-{kind}-exists:{name}");
+    let metric = format!("{kind} exists");
+    let noun = if kind == "group" {
+        "consumer group"
+    } else {
+        kind
+    };
+    match seen {
         Some(Known::Known(true)) => check(
             id,
             Status::Pass,
-            format!("group {group} exists on {side}"),
-            vec![evidence(snap, now, group, "group exists", Some(1), None)],
+            format!("{kind} {name} exists on {side}"),
+            vec![evidence(snap, now, name, &metric, Some(1), None)],
         ),
         Some(Known::Known(false)) => check(
             id,
             Status::Blocked,
             format!(
-                "consumer group {group} does not exist on {side}: create it with sync-metadata (s in the wizard)"
+                "{noun} {name} does not exist on {side}: create it with sync-metadata (s in the wizard)"
             ),
-            vec![evidence(snap, now, group, "group exists", Some(0), None)],
+            vec![evidence(snap, now, name, &metric, Some(0), None)],
         ),
         other => {
             let why = other
@@ -365,8 +365,8 @@ pub fn group_exists(snap: &Snapshot, group: &str, now: Millis) -> Check {
             check(
                 id,
                 Status::Unknown,
-                format!("whether group {group} exists on {side} is unknown: {why}"),
-                vec![evidence(snap, now, group, "group exists", None, Some(why))],
+                format!("whether {kind} {name} exists on {side} is unknown: {why}"),
+                vec![evidence(snap, now, name, &metric, None, Some(why))],
             )
         }
     }

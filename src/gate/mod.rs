@@ -119,8 +119,12 @@ pub fn batch_gate(plan: &Plan, batch: &Batch, t: Transition, seen: Seen, now: Mi
                 for g in &batch.groups {
                     b.checks.push(consumers(d, g, Presence::AtLeastOne, now));
                 }
-                for p in &batch.producer_groups {
-                    b.checks.push(producers(d, p, Presence::AtLeastOne, now));
+                // Confirms the producers arrived, where the target can list them (the TDMQ API
+                // cannot); the safety condition is the source side, checked below.
+                if d.producers.via != crate::model::ProducerSource::Unavailable {
+                    for p in &batch.producer_groups {
+                        b.checks.push(producers(d, p, Presence::AtLeastOne, now));
+                    }
                 }
             }
             if let Some(s) = src {

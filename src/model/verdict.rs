@@ -101,6 +101,17 @@ impl Settle {
     pub fn remaining_ms(&self) -> Millis {
         self.needed_ms.saturating_sub(self.held_ms)
     }
+
+    /// "settle window on source: 12s of 1m00s, 48s to go".
+    pub fn describe(&self) -> String {
+        format!(
+            "settle window on {}: {} of {}, {} to go",
+            self.side,
+            clock::age(self.held_ms),
+            clock::age(self.needed_ms),
+            clock::age(self.remaining_ms())
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -223,6 +223,7 @@ pub fn source_start(at: Millis) -> Snap {
 
 pub mod proxy;
 pub mod servers;
+pub mod tdmq_server;
 
 use rocketmq_migrate::journal::{Entry, Record};
 use rocketmq_migrate::stage::Step;

@@ -147,8 +147,9 @@ pub fn right(f: &mut Frame, app: &App, area: Rect, now: Millis, t: Theme) {
             .block(block("now".into(), false, t)),
         now_box,
     );
-    backlog_panel(f, app, backlog, now, t);
-    connections_panel(f, app, conns, t);
+    let groups = rows(app);
+    backlog_panel(f, app, backlog, &groups, now, t);
+    connections_panel(f, app, conns, &groups, t);
     gate_panel(f, app, gate, verdict.as_ref(), t);
 }
 
@@ -204,15 +205,21 @@ fn sparkline(values: &[u64], width: usize) -> String {
         .collect()
 }
 
-fn visible<T>(items: Vec<T>, scroll: usize, height: usize) -> (Vec<T>, usize) {
-    let total = items.len();
-    let start = scroll.min(total.saturating_sub(height));
-    (items.into_iter().skip(start).take(height).collect(), start)
+/// The rows a scrolled table shows, and the index of the first.
+fn visible<T>(items: &[T], scroll: usize, height: usize) -> (&[T], usize) {
+    let start = scroll.min(items.len().saturating_sub(height));
+    (&items[start..(start + height).min(items.len())], start)
 }
 
-fn backlog_panel(f: &mut Frame, app: &App, area: Rect, now: Millis, t: Theme) {
+fn backlog_panel(
+    f: &mut Frame,
+    app: &App,
+    area: Rect,
+    rows: &[(String, String)],
+    now: Millis,
+    t: Theme,
+) {
     let wide = area.width >= 100;
-    let rows = rows(app);
     let height = area.height.saturating_sub(3) as usize;
     let focused = app.ui.focus == Focus::Backlog;
     let scroll = if focused { app.ui.scroll } else { 0 };
@@ -319,7 +326,14 @@ fn backlog_panel(f: &mut Frame, app: &App, area: Rect, now: Millis, t: Theme) {
     f.render_widget(table, area);
 }
 
-fn connections_panel(f: &mut Frame, app: &App, area: Rect, t: Theme) {
+/// A line of the connections panel, materialised only when visible.
+enum ConnRow<'a> {
+    Group(&'a str),
+    Producer(&'a str),
+    Client(&'a str, Side, &'a crate::model::Client),
+}
+
+fn connections_panel(f: &mut Frame, app: &App, area: Rect, groups: &[(String, String)], t: Theme) {
     let focused = app.ui.focus == Focus::Connections;
     let count = |side: Side, g: &str| -> String {
         snap(app, side)
@@ -327,61 +341,74 @@ fn connections_panel(f: &mut Frame, app: &App, area: Rect, t: Theme) {
             .and_then(|st| st.consumers.known())
             .map_or("?".into(), |c| c.len().to_string())
     };
-    let mut body: Vec<Row> = vec![];
+    let mut lines: Vec<ConnRow> = vec![];
     if app.ui.details {
-        for (_, g) in rows(app) {
+        for (_, g) in groups {
             for side in [Side::Source, Side::Target] {
-                for c in snap(app, side)
-                    .and_then(|s| s.groups.get(&g))
-                    .and_then(|st| st.consumers.known())
-                    .into_iter()
-                    .flatten()
-                {
-                    body.push(Row::new(vec![
-                        g.clone(),
-                        side.name().into(),
-                        c.client_id.clone(),
-                        c.addr.clone(),
-                        c.version.clone().unwrap_or_else(|| "?".into()),
-                    ]));
-                }
+                let clients = snap(app, side)
+                    .and_then(|s| s.groups.get(g))
+                    .and_then(|st| st.consumers.known());
+                lines.extend(
+                    clients
+                        .into_iter()
+                        .flatten()
+                        .map(|c| ConnRow::Client(g, side, c)),
+                );
             }
         }
     } else {
-        for (_, g) in rows(app) {
-            let (s, d) = (count(Side::Source, &g), count(Side::Target, &g));
-            let straggler = if s != "0" && s != "?" && d != "0" && d != "?" {
-                "both"
-            } else {
-                ""
-            };
-            body.push(Row::new(vec![
-                Cell::from(g),
-                Cell::from(s),
-                Cell::from(d),
-                Cell::from(straggler),
-            ]));
-        }
-        for b in &app.wizard.plan.batches {
-            for p in &b.producer_groups {
+        lines.extend(groups.iter().map(|(_, g)| ConnRow::Group(g)));
+        lines.extend(
+            app.wizard
+                .plan
+                .batches
+                .iter()
+                .flat_map(|b| b.producer_groups.iter().map(|p| ConnRow::Producer(p))),
+        );
+    }
+    let row = |line: &ConnRow| -> Row {
+        match *line {
+            ConnRow::Client(g, side, c) => Row::new(vec![
+                g.to_string(),
+                side.name().into(),
+                c.client_id.clone(),
+                c.addr.clone(),
+                c.version.clone().unwrap_or_else(|| "?".into()),
+            ]),
+            ConnRow::Group(g) => {
+                let (s, d) = (count(Side::Source, g), count(Side::Target, g));
+                let both = if s != "0" && s != "?" && d != "0" && d != "?" {
+                    "both"
+                } else {
+                    ""
+                };
+                Row::new(vec![
+                    Cell::from(g.to_string()),
+                    Cell::from(s),
+                    Cell::from(d),
+                    Cell::from(both),
+                ])
+            }
+            ConnRow::Producer(p) => {
                 let n = |side: Side| {
                     snap(app, side)
                         .and_then(|s| s.producers.groups.get(p))
                         .and_then(|k| k.known())
                         .map_or("?".into(), |c| c.len().to_string())
                 };
-                body.push(Row::new(vec![
+                Row::new(vec![
                     Cell::from(format!("producer {p}")),
                     Cell::from(n(Side::Source)),
                     Cell::from(n(Side::Target)),
                     Cell::from(""),
-                ]));
+                ])
             }
         }
-    }
+    };
     let height = area.height.saturating_sub(3) as usize;
-    let total = body.len();
-    let (shown, start) = visible(body, if focused { app.ui.scroll } else { 0 }, height);
+    let total = lines.len();
+    let (shown, start) = visible(&lines, if focused { app.ui.scroll } else { 0 }, height);
+    let shown: Vec<Row> = shown.iter().map(row).collect();
     let (header, widths) = if app.ui.details {
         (
             vec!["group", "cluster", "client id", "address", "version"],
@@ -453,16 +480,7 @@ fn gate_panel(f: &mut Frame, app: &App, area: Rect, verdict: Option<&Verdict>, t
     if let Some(s) = v.settle
         && s.remaining_ms() > 0
     {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "settle window on {}: {} of {}, {} to go",
-                s.side,
-                clock::age(s.held_ms),
-                clock::age(s.needed_ms),
-                clock::age(s.remaining_ms())
-            ),
-            t.unknown(),
-        )));
+        lines.push(Line::from(Span::styled(s.describe(), t.unknown())));
     }
     for w in &v.warnings {
         let (sym, st) = if w.acknowledged {
