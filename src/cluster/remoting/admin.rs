@@ -134,20 +134,17 @@ impl Admin {
             .await
     }
 
-    /// A call that must succeed, with its body read leniently.
-    async fn value(
+    /// A call that must succeed, its body read leniently and then as `T`.
+    async fn typed<T>(
         &self,
         addr: &str,
         code: i32,
         ext: BTreeMap<String, String>,
         what: &str,
-    ) -> Result<Value, RemotingError> {
+        read: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Result<T, RemotingError> {
         let answer = self.call(addr, code, ext, vec![]).await?;
-        ok(addr, &answer, what)?;
-        body::parse(&answer.body, what).map_err(|error| RemotingError::Body {
-            addr: addr.to_string(),
-            error,
-        })
+        read_body(addr, &answer, what, read)
     }
 
     pub async fn cluster_info(
@@ -157,20 +154,16 @@ impl Admin {
         let mut last = None;
         for addr in namesrv {
             match self
-                .value(
+                .typed(
                     addr,
                     code::GET_BROKER_CLUSTER_INFO,
                     BTreeMap::new(),
                     "read the cluster's brokers",
+                    body::cluster_info,
                 )
                 .await
             {
-                Ok(v) => {
-                    return body::cluster_info(&v).map_err(|error| RemotingError::Body {
-                        addr: addr.clone(),
-                        error,
-                    });
-                }
+                Ok(brokers) => return Ok(brokers),
                 Err(e) => {
                     tracing::warn!("NameServer {addr}: {e}");
                     last = Some(e);
@@ -184,15 +177,14 @@ impl Admin {
     }
 
     pub async fn topic_list(&self, namesrv: &str) -> Result<Vec<String>, RemotingError> {
-        let v = self
-            .value(
-                namesrv,
-                code::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
-                BTreeMap::new(),
-                "list topics",
-            )
-            .await?;
-        Ok(body::topic_list(&v))
+        self.typed(
+            namesrv,
+            code::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
+            BTreeMap::new(),
+            "list topics",
+            |v| Ok(body::topic_list(v)),
+        )
+        .await
     }
 
     pub async fn route(
@@ -211,53 +203,41 @@ impl Admin {
         if answer.code == status::TOPIC_NOT_EXIST {
             return Ok(None);
         }
-        ok(namesrv, &answer, &format!("read the route of {topic}"))?;
-        let v = body::parse(&answer.body, "route").map_err(|error| RemotingError::Body {
-            addr: namesrv.to_string(),
-            error,
-        })?;
-        body::route(&v)
-            .map(Some)
-            .map_err(|error| RemotingError::Body {
-                addr: namesrv.to_string(),
-                error,
-            })
+        read_body(
+            namesrv,
+            &answer,
+            &format!("read the route of {topic}"),
+            body::route,
+        )
+        .map(Some)
     }
 
     pub async fn topic_configs(
         &self,
         broker: &str,
     ) -> Result<BTreeMap<String, TopicConfig>, RemotingError> {
-        let v = self
-            .value(
-                broker,
-                code::GET_ALL_TOPIC_CONFIG,
-                BTreeMap::new(),
-                "read topic configs",
-            )
-            .await?;
-        body::topic_configs(&v).map_err(|error| RemotingError::Body {
-            addr: broker.to_string(),
-            error,
-        })
+        self.typed(
+            broker,
+            code::GET_ALL_TOPIC_CONFIG,
+            BTreeMap::new(),
+            "read topic configs",
+            body::topic_configs,
+        )
+        .await
     }
 
     pub async fn subscription_groups(
         &self,
         broker: &str,
     ) -> Result<BTreeMap<String, GroupConfig>, RemotingError> {
-        let v = self
-            .value(
-                broker,
-                code::GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
-                BTreeMap::new(),
-                "read subscription groups",
-            )
-            .await?;
-        body::subscription_groups(&v).map_err(|error| RemotingError::Body {
-            addr: broker.to_string(),
-            error,
-        })
+        self.typed(
+            broker,
+            code::GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
+            BTreeMap::new(),
+            "read subscription groups",
+            body::subscription_groups,
+        )
+        .await
     }
 
     /// `None` when the broker does not know the group.
@@ -277,22 +257,13 @@ impl Admin {
         if answer.code == status::SUBSCRIPTION_GROUP_NOT_EXIST {
             return Ok(None);
         }
-        ok(
+        read_body(
             broker,
             &answer,
             &format!("read the consume stats of {group}"),
-        )?;
-        let v =
-            body::parse(&answer.body, "consume stats").map_err(|error| RemotingError::Body {
-                addr: broker.to_string(),
-                error,
-            })?;
-        body::consume_stats(&v)
-            .map(Some)
-            .map_err(|error| RemotingError::Body {
-                addr: broker.to_string(),
-                error,
-            })
+            body::consume_stats,
+        )
+        .map(Some)
     }
 
     /// No consumer online is an empty connection, not an error.
@@ -318,17 +289,12 @@ impl Admin {
                 message_model: None,
             });
         }
-        ok(broker, &answer, &format!("list the consumers of {group}"))?;
-        let v = body::parse(&answer.body, "consumer connections").map_err(|error| {
-            RemotingError::Body {
-                addr: broker.to_string(),
-                error,
-            }
-        })?;
-        body::consumer_connection(&v).map_err(|error| RemotingError::Body {
-            addr: broker.to_string(),
-            error,
-        })
+        read_body(
+            broker,
+            &answer,
+            &format!("list the consumers of {group}"),
+            body::consumer_connection,
+        )
     }
 
     /// A group without producers answers SYSTEM_ERROR ("not exist"): an empty list.
@@ -353,14 +319,12 @@ impl Admin {
         {
             return Ok(vec![]);
         }
-        ok(broker, &answer, &format!("list the producers of {group}"))?;
-        let v = body::parse(&answer.body, "producer connections").map_err(|error| {
-            RemotingError::Body {
-                addr: broker.to_string(),
-                error,
-            }
-        })?;
-        Ok(body::producer_connection(&v))
+        read_body(
+            broker,
+            &answer,
+            &format!("list the producers of {group}"),
+            |v| Ok(body::producer_connection(v)),
+        )
     }
 
     /// `None` when the broker predates GET_ALL_PRODUCER_INFO.
@@ -374,18 +338,13 @@ impl Admin {
         if answer.code == status::REQUEST_CODE_NOT_SUPPORTED {
             return Ok(None);
         }
-        ok(broker, &answer, "list all producers")?;
-        let v =
-            body::parse(&answer.body, "producer info").map_err(|error| RemotingError::Body {
-                addr: broker.to_string(),
-                error,
-            })?;
-        body::all_producer_info(&v)
-            .map(Some)
-            .map_err(|error| RemotingError::Body {
-                addr: broker.to_string(),
-                error,
-            })
+        read_body(
+            broker,
+            &answer,
+            "list all producers",
+            body::all_producer_info,
+        )
+        .map(Some)
     }
 
     /// Sum of max offsets over the topic's queues on this broker; `None` if it lacks the topic.
@@ -405,15 +364,12 @@ impl Admin {
         if answer.code == status::TOPIC_NOT_EXIST {
             return Ok(None);
         }
-        ok(broker, &answer, &format!("read the offsets of {topic}"))?;
-        let v = body::parse(&answer.body, "topic stats").map_err(|error| RemotingError::Body {
-            addr: broker.to_string(),
-            error,
-        })?;
-        let queues = body::topic_stats(&v).map_err(|error| RemotingError::Body {
-            addr: broker.to_string(),
-            error,
-        })?;
+        let queues = read_body(
+            broker,
+            &answer,
+            &format!("read the offsets of {topic}"),
+            body::topic_stats,
+        )?;
         Ok(Some(
             queues.iter().map(|(_, max)| (*max).max(0) as u64).sum(),
         ))
@@ -481,6 +437,22 @@ pub fn ext(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// The answer's body, read leniently and then as `T`, or an error naming the server.
+fn read_body<T>(
+    addr: &str,
+    answer: &Command,
+    what: &str,
+    read: impl FnOnce(&Value) -> Result<T, String>,
+) -> Result<T, RemotingError> {
+    ok(addr, answer, what)?;
+    let body_error = |error| RemotingError::Body {
+        addr: addr.to_string(),
+        error,
+    };
+    let v = body::parse(&answer.body, what).map_err(body_error)?;
+    read(&v).map_err(body_error)
 }
 
 fn ok(addr: &str, answer: &Command, what: &str) -> Result<(), RemotingError> {
