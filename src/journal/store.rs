@@ -141,12 +141,16 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Replay, JournalError> {
                     offset: start as u64,
                 })
             }
-            Ok(_) => unreachable!("only the last line can lack a newline"),
-            Err(e) => {
+            // Only the last line can lack its newline, so a parsed record here is complete.
+            parsed => {
+                let problem = match parsed {
+                    Err(e) => format!("not a journal record ({e})"),
+                    Ok(_) => "a record without its line end".to_string(),
+                };
                 return Err(JournalError::Corrupt {
                     path: path.to_path_buf(),
                     line: line_no,
-                    problem: format!("not a journal record ({e})"),
+                    problem,
                 });
             }
         }
