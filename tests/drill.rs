@@ -1,0 +1,413 @@
+//! The drill: a whole migration of two batches on two real clusters, with real producers and
+//! consumers that keep working throughout and are moved (restarted with the other NameServer)
+//! only when the wizard says so. At the end every message any producer sent was consumed by every
+//! group that subscribes to its topic: a lost message fails the drill; duplicates are reported.
+
+mod support;
+
+use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
+use rocketmq_migrate::model::{GroupConfig, TopicConfig};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use support::servers::{App, MqCluster};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+struct Drill {
+    _dir: tempfile::TempDir,
+    plan: PathBuf,
+}
+
+impl Drill {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("-c")
+            .arg(&self.plan)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// `advance` until the wizard allows the step; returns every refusal seen on the way.
+    fn advance(&self, step: &str, extra: &[&str], within: Duration) -> Vec<String> {
+        let start = Instant::now();
+        let mut refusals = vec![];
+        loop {
+            let mut args = vec!["advance", step, "--yes"];
+            args.extend_from_slice(extra);
+            let o = self.run(&args);
+            match o.status.code() {
+                Some(0) => return refusals,
+                Some(3) => refusals.push(text(&o)),
+                _ => panic!("advance {step}: {}", text(&o)),
+            }
+            assert!(
+                start.elapsed() < within,
+                "advance {step} still refused after {within:?}:\n{}",
+                refusals.last().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(1000));
+        }
+    }
+}
+
+fn setup(old: &MqCluster, new: &MqCluster) -> Drill {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let a = Admin::new(Settings::default(), None);
+    rt.block_on(async {
+        for t in ["T_ORDER", "T_STOCK"] {
+            a.create_topic(
+                &old.broker_addr,
+                t,
+                &TopicConfig {
+                    read_queues: 4,
+                    write_queues: 4,
+                    perm: 6,
+                    order: false,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        for g in ["G_BILLING", "G_NOTIFY", "G_STOCK"] {
+            a.create_group(
+                &old.broker_addr,
+                g,
+                &GroupConfig {
+                    broadcast: false,
+                    orderly: false,
+                    retry_queues: 1,
+                    retry_max_times: 16,
+                },
+            )
+            .await
+            .unwrap();
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("migration.toml");
+    std::fs::write(
+        &plan,
+        format!(
+            "[source]\nname = \"old\"\nkind = \"remoting\"\nnamesrv = [\"{}\"]\n[target]\nname = \"new\"\nkind = \"remoting\"\nnamesrv = [\"{}\"]\n\
+             [gates]\n# Longer than the first redelivery delay (10 s) plus the offset commit lag.\nsettle_window = \"25s\"\nstale_after = \"20s\"\npoll_interval = \"1s\"\n\
+             [[batch]]\nname = \"orders\"\ntopics = [\"T_ORDER\"]\nconsumer_groups = [\"G_BILLING\", \"G_NOTIFY\"]\nproducer_groups = [\"P_ORDER\"]\n\
+             [[batch]]\nname = \"stock\"\ntopics = [\"T_STOCK\"]\nconsumer_groups = [\"G_STOCK\"]\nproducer_groups = [\"P_STOCK\"]\n",
+            old.namesrv, new.namesrv
+        ),
+    )
+    .unwrap();
+    Drill { _dir: dir, plan }
+}
+
+/// A running application instance and where it runs.
+struct Instance {
+    app: App,
+    on_new: bool,
+}
+
+fn consumer(ns: &str, group: &str, topic: &str, retry_heavy: bool) -> App {
+    let mut args = vec!["consume", "--group", group, "--topic", topic];
+    if retry_heavy {
+        args.extend(["--fail-every", "7"]);
+    }
+    App::start(ns, &args)
+}
+
+fn producer(ns: &str, group: &str, topic: &str, prefix: &str) -> App {
+    App::start(
+        ns,
+        &[
+            "produce", "--group", group, "--topic", topic, "--rate", "15", "--prefix", prefix,
+        ],
+    )
+}
+
+#[test]
+fn a_whole_migration_of_two_batches_loses_no_message() {
+    let old = MqCluster::start("old");
+    let new = MqCluster::start("new");
+    let d = setup(&old, &new);
+    // What each application printed: producers' SENT lines, and RECV lines per group.
+    let mut sent_lines: Vec<String> = vec![];
+    let mut received: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    // Two instances per group, one producer per batch, all on the old cluster.
+    let groups = [
+        ("G_BILLING", "T_ORDER", false, "orders"),
+        ("G_NOTIFY", "T_ORDER", true, "orders"),
+        ("G_STOCK", "T_STOCK", false, "stock"),
+    ];
+    let mut consumers: BTreeMap<&str, Vec<Instance>> = BTreeMap::new();
+    for (g, t, heavy, _) in groups {
+        consumers.insert(
+            g,
+            (0..2)
+                .map(|_| Instance {
+                    app: consumer(&old.namesrv, g, t, heavy),
+                    on_new: false,
+                })
+                .collect(),
+        );
+    }
+    let mut producers: BTreeMap<&str, Instance> = BTreeMap::new();
+    producers.insert(
+        "orders",
+        Instance {
+            app: producer(&old.namesrv, "P_ORDER", "T_ORDER", "order-old"),
+            on_new: false,
+        },
+    );
+    producers.insert(
+        "stock",
+        Instance {
+            app: producer(&old.namesrv, "P_STOCK", "T_STOCK", "stock-old"),
+            on_new: false,
+        },
+    );
+
+    d.advance("preflight", &[], Duration::from_secs(30));
+    assert_eq!(d.run(&["sync-metadata"]).status.code(), Some(0));
+    d.advance("metadata", &[], Duration::from_secs(30));
+
+    for (batch, topic, producer_group) in [
+        ("orders", "T_ORDER", "P_ORDER"),
+        ("stock", "T_STOCK", "P_STOCK"),
+    ] {
+        let batch_groups: Vec<(&str, bool)> = groups
+            .iter()
+            .filter(|g| g.3 == batch)
+            .map(|g| (g.0, g.2))
+            .collect();
+        // 1. Release first consumers: one instance of each group moves to the new cluster.
+        d.advance(batch, &[], Duration::from_secs(30));
+        for (g, heavy) in &batch_groups {
+            let list = consumers.get_mut(g).unwrap();
+            let moved = list.remove(0);
+            received.entry(g).or_default().extend(moved.app.stop());
+            list.push(Instance {
+                app: consumer(&new.namesrv, g, topic, *heavy),
+                on_new: true,
+            });
+        }
+        // 2. Release producers, once the wizard sees the consumers on the new cluster.
+        d.advance(batch, &[], Duration::from_secs(60));
+        let p = producers.remove(batch).unwrap();
+        sent_lines.extend(p.app.stop());
+        producers.insert(
+            batch,
+            Instance {
+                app: producer(&new.namesrv, producer_group, topic, &format!("{batch}-new")),
+                on_new: true,
+            },
+        );
+        // 3. Drain source: no producer left there.
+        d.advance(batch, &[], Duration::from_secs(60));
+        // 4. Release the remaining consumers once the source backlog held at zero.
+        d.advance(batch, &[], Duration::from_secs(180));
+        for (g, heavy) in &batch_groups {
+            let list = consumers.get_mut(g).unwrap();
+            let old_ones: Vec<Instance> = list.extract_if(.., |i| !i.on_new).collect();
+            for i in old_ones {
+                received.entry(g).or_default().extend(i.app.stop());
+                list.push(Instance {
+                    app: consumer(&new.namesrv, g, topic, *heavy),
+                    on_new: true,
+                });
+            }
+        }
+        // 5. Done: nothing of the batch left on the source.
+        d.advance(batch, &[], Duration::from_secs(60));
+    }
+    d.advance("finish", &[], Duration::from_secs(60));
+
+    // Stop producing, let the new cluster's consumers finish, then account for every message.
+    for (_, p) in std::mem::take(&mut producers) {
+        sent_lines.extend(p.app.stop());
+    }
+    std::thread::sleep(Duration::from_secs(15));
+    for (g, list) in std::mem::take(&mut consumers) {
+        for i in list {
+            received.entry(g).or_default().extend(i.app.stop());
+        }
+    }
+    let mut sent: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for l in sent_lines.iter().filter_map(|l| l.strip_prefix("SENT ")) {
+        let mut it = l.split_whitespace();
+        if let (Some(id), Some(topic)) = (it.next(), it.next()) {
+            sent.entry(topic.to_string())
+                .or_default()
+                .insert(id.to_string());
+        }
+    }
+    let total: usize = sent.values().map(BTreeSet::len).sum();
+    assert!(total > 200, "the producers kept producing: {total}");
+    let mut summary = vec![];
+    for (g, topic, _, _) in groups {
+        let lines = received.get(g).cloned().unwrap_or_default();
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for l in lines.iter().filter_map(|l| l.strip_prefix("RECV ")) {
+            if let Some(id) = l.split_whitespace().next() {
+                *seen.entry(id.to_string()).or_default() += 1;
+            }
+        }
+        let expected = &sent[topic];
+        let lost: Vec<&String> = expected
+            .iter()
+            .filter(|id| !seen.contains_key(*id))
+            .collect();
+        let duplicates: usize = seen.values().map(|n| n - 1).sum();
+        summary.push(format!(
+            "{g}: {} sent to {topic}, {} received, {} lost, {duplicates} duplicate deliveries",
+            expected.len(),
+            seen.len(),
+            lost.len()
+        ));
+        assert!(
+            lost.is_empty(),
+            "{g} lost {} message(s), e.g. {:?}",
+            lost.len(),
+            &lost[..lost.len().min(5)]
+        );
+    }
+    eprintln!("drill: {}", summary.join("; "));
+    let report = text(&d.run(&["report"]));
+    assert!(
+        report.contains("finish completed") && report.contains("batch `stock`: done**"),
+        "{report}"
+    );
+}
+
+/// Preflight and metadata done, every group consuming on the old cluster.
+fn ready(old: &MqCluster, new: &MqCluster) -> (Drill, Vec<App>) {
+    let d = setup(old, new);
+    let apps = vec![
+        consumer(&old.namesrv, "G_BILLING", "T_ORDER", false),
+        consumer(&old.namesrv, "G_NOTIFY", "T_ORDER", false),
+        consumer(&old.namesrv, "G_STOCK", "T_STOCK", false),
+    ];
+    d.advance("preflight", &[], Duration::from_secs(30));
+    assert_eq!(d.run(&["sync-metadata"]).status.code(), Some(0));
+    d.advance("metadata", &[], Duration::from_secs(30));
+    (d, apps)
+}
+
+fn refused(o: &Output) -> String {
+    assert_eq!(o.status.code(), Some(3), "expected a refusal: {}", text(o));
+    text(o)
+}
+
+#[test]
+fn producers_are_refused_while_a_group_has_no_consumer_on_the_target() {
+    let old = MqCluster::start("old");
+    let new = MqCluster::start("new");
+    let (d, _apps) = ready(&old, &new);
+    d.advance("orders", &[], Duration::from_secs(30));
+    // Only G_BILLING gets a consumer on the new cluster.
+    let _billing = consumer(&new.namesrv, "G_BILLING", "T_ORDER", false);
+    std::thread::sleep(Duration::from_secs(5));
+    let out = refused(&d.run(&["advance", "orders", "--yes"]));
+    assert!(
+        out.contains("consumer group G_NOTIFY has no consumer online on target"),
+        "{out}"
+    );
+    assert!(
+        out.contains("G_NOTIFY consumers online = 0 on target 'new'") && out.contains(" old"),
+        "names the group, cluster, number and age: {out}"
+    );
+    assert!(!out.contains("G_BILLING has no consumer"), "{out}");
+}
+
+#[test]
+fn remaining_consumers_are_refused_while_a_straggler_writes_to_the_source() {
+    let old = MqCluster::start("old");
+    let new = MqCluster::start("new");
+    let (d, mut apps) = ready(&old, &new);
+    // Some traffic first, so the group has committed offsets on the source.
+    let warm = App::start(
+        &old.namesrv,
+        &[
+            "produce", "--group", "P_STOCK", "--topic", "T_STOCK", "--count", "10", "--rate", "50",
+            "--prefix", "warm",
+        ],
+    );
+    warm.wait_for("DONE", Duration::from_secs(30));
+    warm.stop();
+    std::thread::sleep(Duration::from_secs(7));
+    d.advance("stock", &[], Duration::from_secs(30));
+    let _on_new = consumer(&new.namesrv, "G_STOCK", "T_STOCK", false);
+    d.advance("stock", &[], Duration::from_secs(60));
+    let _producer = producer(&new.namesrv, "P_STOCK", "T_STOCK", "stock-new");
+    d.advance("stock", &[], Duration::from_secs(60));
+    // The old consumer is gone and a forgotten job (a producer group the plan does not name)
+    // writes 25 messages to the source.
+    apps.remove(2).stop();
+    let straggler = App::start(
+        &old.namesrv,
+        &[
+            "produce",
+            "--group",
+            "P_FORGOTTEN",
+            "--topic",
+            "T_STOCK",
+            "--count",
+            "25",
+            "--rate",
+            "100",
+            "--prefix",
+            "late",
+        ],
+    );
+    straggler.wait_for("DONE", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_secs(2));
+    let out = refused(&d.run(&["advance", "stock", "--yes", "--no-wait"]));
+    assert!(
+        out.contains("REFUSED: release remaining consumers for batch 'stock'"),
+        "{out}"
+    );
+    assert!(
+        out.contains("G_STOCK still has a backlog of 25 on source")
+            || out.contains("source is not quiet"),
+        "{out}"
+    );
+    assert!(
+        out.contains("G_STOCK backlog = 25"),
+        "the number, on the source: {out}"
+    );
+}
+
+#[test]
+fn no_gate_opens_while_the_source_broker_is_stopped() {
+    let mut old = MqCluster::start("old");
+    let new = MqCluster::start("new");
+    let (d, apps) = ready(&old, &new);
+    drop(apps);
+    old.kill_broker();
+    let out = refused(&d.run(&["advance", "orders", "--yes"]));
+    assert!(out.contains("[??]"), "unknown, not pass: {out}");
+    assert!(
+        out.contains("source data is partial")
+            || out.contains("source cluster 'old' is unreachable"),
+        "{out}"
+    );
+    let status = d.run(&["status", "--json"]);
+    let s: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let g = &s["batches"][0]["groups"][0];
+    assert!(
+        g["source"]["backlog"].is_null(),
+        "a stopped broker's backlog is unknown, never 0: {g}"
+    );
+}
