@@ -411,3 +411,53 @@ fn no_gate_opens_while_the_source_broker_is_stopped() {
         "a stopped broker's backlog is unknown, never 0: {g}"
     );
 }
+
+#[test]
+fn finishing_is_refused_while_a_consumer_is_still_on_the_source() {
+    let old = MqCluster::start("old");
+    let new = MqCluster::start("new");
+    let (d, _old_consumers) = ready(&old, &new);
+    let warm = App::start(
+        &old.namesrv,
+        &[
+            "produce", "--group", "P_STOCK", "--topic", "T_STOCK", "--count", "10", "--rate", "50",
+            "--prefix", "warm",
+        ],
+    );
+    warm.wait_for("DONE", Duration::from_secs(30));
+    warm.stop();
+    std::thread::sleep(Duration::from_secs(7));
+    d.advance("stock", &[], Duration::from_secs(30));
+    let _on_new = consumer(&new.namesrv, "G_STOCK", "T_STOCK", false);
+    d.advance("stock", &[], Duration::from_secs(60));
+    let _producer = producer(&new.namesrv, "P_STOCK", "T_STOCK", "stock-new");
+    d.advance("stock", &[], Duration::from_secs(60));
+    d.advance("stock", &[], Duration::from_secs(120));
+    // The operator forgets to move the last consumer off the old cluster.
+    std::thread::sleep(Duration::from_secs(2));
+    let out = refused(&d.run(&["advance", "stock", "--yes"]));
+    assert!(out.contains("REFUSED: done for batch 'stock'"), "{out}");
+    assert!(
+        out.contains("1 consumer(s) of G_STOCK still connected to source"),
+        "{out}"
+    );
+    assert!(
+        out.contains("G_STOCK consumers online = 1 on source 'old'"),
+        "{out}"
+    );
+}
+
+#[test]
+fn no_gate_opens_while_the_source_nameserver_is_unreachable() {
+    let mut old = MqCluster::start("old");
+    let new = MqCluster::start("new");
+    let (d, _apps) = ready(&old, &new);
+    old.kill_namesrv();
+    let out = refused(&d.run(&["advance", "orders", "--yes"]));
+    assert!(
+        out.contains("[??] the source cluster 'old' is unreachable: NameServer"),
+        "{out}"
+    );
+    let o = d.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}

@@ -10,7 +10,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 /// Asks on the terminal; `None` when there is no terminal to ask on.
-pub(super) fn ask(question: &str) -> Option<String> {
+fn ask(question: &str) -> Option<String> {
     if !std::io::stdin().is_terminal() {
         return None;
     }
@@ -21,7 +21,7 @@ pub(super) fn ask(question: &str) -> Option<String> {
     Some(line.trim().to_string())
 }
 
-pub(super) fn print_verdict(v: &Verdict) {
+fn print_verdict(v: &Verdict) {
     for c in &v.checks {
         eprintln!("  {} {}", c.status.symbol(), c.summary);
     }
@@ -44,8 +44,8 @@ fn only_settling(v: &Verdict) -> bool {
         && v.settle.is_some_and(|s| s.since.is_some())
 }
 
-/// Runs one advance or rollback to its end. Shared with the demo.
-pub(super) async fn drive(
+/// Runs one advance or rollback to its end.
+async fn drive(
     s: &mut Session,
     step: Step,
     forward: bool,

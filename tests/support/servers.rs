@@ -167,6 +167,14 @@ impl MqCluster {
         }
     }
 
+    /// kill -9 of the NameServer.
+    pub fn kill_namesrv(&mut self) {
+        if let Some(mut n) = self.ns.take() {
+            let _ = n.kill();
+            let _ = n.wait();
+        }
+    }
+
     pub fn broker_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default()
     }
