@@ -461,3 +461,45 @@ fn no_gate_opens_while_the_source_nameserver_is_unreachable() {
     let o = d.run(&["check"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
+
+#[test]
+fn a_source_broker_killed_mid_drain_closes_the_gate_until_fresh_data_settles() {
+    let mut old = MqCluster::start("old");
+    let new = MqCluster::start("new");
+    let (d, _old_consumers) = ready(&old, &new);
+    let warm = App::start(
+        &old.namesrv,
+        &[
+            "produce", "--group", "P_STOCK", "--topic", "T_STOCK", "--count", "10", "--rate", "50",
+            "--prefix", "warm",
+        ],
+    );
+    warm.wait_for("DONE", Duration::from_secs(30));
+    warm.stop();
+    std::thread::sleep(Duration::from_secs(7));
+    d.advance("stock", &[], Duration::from_secs(30));
+    let _on_new = consumer(&new.namesrv, "G_STOCK", "T_STOCK", false);
+    d.advance("stock", &[], Duration::from_secs(60));
+    let _producer = producer(&new.namesrv, "P_STOCK", "T_STOCK", "stock-new");
+    d.advance("stock", &[], Duration::from_secs(60));
+    // Mid-drain the source broker dies: nothing it said can open the gate.
+    old.kill_broker();
+    let out = refused(&d.run(&["advance", "stock", "--yes", "--no-wait"]));
+    assert!(out.contains("[??]"), "{out}");
+    assert!(
+        out.contains("source data is partial") || out.contains("is unreachable"),
+        "{out}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&d.run(&["status", "--json"]).stdout).unwrap();
+    assert_ne!(s["clusters"][0]["state"], "fresh", "{s}");
+    // Back up: the gate opens only after fresh data has held for the settle window.
+    old.start_broker();
+    let back = Instant::now();
+    d.advance("stock", &[], Duration::from_secs(180));
+    assert!(
+        back.elapsed() >= Duration::from_secs(25),
+        "opened {:?} after the restart, before a settle window of fresh data",
+        back.elapsed()
+    );
+}
