@@ -1,7 +1,7 @@
 //! The shell around the pure wizard for one command: plan, journal, clusters, polls, and the
 //! rule that an entry is on disk before the state (or the operator) sees it.
 
-use crate::cli::Exit;
+use crate::cli::{EXIT_BAD_INPUT, EXIT_JOURNAL, Exit};
 use crate::clock;
 use crate::cluster::{self, Clusters};
 use crate::journal::{self, Entry, Holder, Journal};
@@ -26,7 +26,7 @@ pub struct Session {
 }
 
 pub fn load_plan(path: &Path) -> Result<Plan, Exit> {
-    Plan::load(path).map_err(|e| Exit::new(2, e.to_string()))
+    Plan::load(path).map_err(|e| Exit::new(EXIT_BAD_INPUT, e.to_string()))
 }
 
 impl Session {
@@ -52,7 +52,7 @@ impl Session {
             eprintln!("warning: {t}");
         }
         let wizard = Wizard::new(plan, &replay.records)
-            .map_err(|e| Exit::new(4, format!("{}: {e}", journal_path.display())))?;
+            .map_err(|e| Exit::new(EXIT_JOURNAL, format!("{}: {e}", journal_path.display())))?;
         if let Some(prev) = replay.records.iter().rev().find_map(|r| match &r.entry {
             Entry::Opened { plan_digest, .. } => Some(plan_digest.clone()),
             _ => None,
@@ -61,7 +61,7 @@ impl Session {
             eprintln!("note: the plan file changed since the journal was last opened");
         }
         let clusters = cluster::connect(&wizard.plan)
-            .map_err(|e| Exit::new(2, format!("{}: {e}", plan_path.display())))?;
+            .map_err(|e| Exit::new(EXIT_BAD_INPUT, format!("{}: {e}", plan_path.display())))?;
         let mut s = Session {
             wizard,
             journal,
@@ -92,7 +92,9 @@ impl Session {
         };
         for e in entries {
             let rec = j.append(clock::now(), e).map_err(Exit::journal)?;
-            self.wizard.apply(&rec).map_err(|e| Exit::new(4, e))?;
+            self.wizard
+                .apply(&rec)
+                .map_err(|e| Exit::new(EXIT_JOURNAL, e))?;
         }
         self.follow();
         Ok(())

@@ -1,6 +1,6 @@
 //! Read-only commands: check, status, report. They work while another wizard drives the plan.
 
-use super::{EXIT_NOT_READY, Exit};
+use super::{EXIT_JOURNAL, EXIT_NOT_READY, Exit};
 use crate::clock;
 use crate::journal;
 use crate::metadata;
@@ -69,7 +69,7 @@ pub async fn status(plan: &Path, json: bool) -> Result<u8, Exit> {
     );
     if json {
         let text = serde_json::to_string_pretty(&view)
-            .map_err(|e| Exit::new(1, format!("cannot encode status: {e}")))?;
+            .map_err(|e| Exit::new(EXIT_JOURNAL, format!("cannot encode status: {e}")))?;
         println!("{text}");
     } else {
         print!("{}", view.render_text());
@@ -84,8 +84,12 @@ pub fn report(plan: &Path, output: Option<&Path>) -> Result<u8, Exit> {
     let md = crate::report::markdown(&p, &replay.records, replay.torn_message(&jpath).as_deref());
     match output {
         Some(path) => {
-            std::fs::write(path, md)
-                .map_err(|e| Exit::new(4, format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(path, md).map_err(|e| {
+                Exit::new(
+                    EXIT_JOURNAL,
+                    format!("cannot write {}: {e}", path.display()),
+                )
+            })?;
             eprintln!("report written to {}", path.display());
         }
         None => print!("{md}"),
