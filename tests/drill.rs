@@ -503,3 +503,26 @@ fn a_source_broker_killed_mid_drain_closes_the_gate_until_fresh_data_settles() {
         back.elapsed()
     );
 }
+
+#[test]
+fn rolling_back_consumers_off_the_target_is_refused_while_producers_write_there() {
+    let old = MqCluster::start("old");
+    let new = MqCluster::start("new");
+    let (d, _old_consumers) = ready(&old, &new);
+    d.advance("orders", &[], Duration::from_secs(30));
+    let _billing = consumer(&new.namesrv, "G_BILLING", "T_ORDER", false);
+    let _notify = consumer(&new.namesrv, "G_NOTIFY", "T_ORDER", false);
+    // Something already writes to the target: taking its consumers off would strand messages.
+    let _writer = producer(&new.namesrv, "P_ORDER", "T_ORDER", "early");
+    std::thread::sleep(Duration::from_secs(3));
+    let out = refused(&d.run(&["rollback", "orders", "--yes"]));
+    assert!(
+        out.contains("REFUSED: roll back first consumers for batch 'orders'"),
+        "{out}"
+    );
+    assert!(out.contains("target"), "{out}");
+    assert!(
+        out.contains("not quiet") || out.contains("quiet for"),
+        "{out}"
+    );
+}

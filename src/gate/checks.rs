@@ -444,14 +444,19 @@ pub fn settled(
     let subject = format!("batch {batch} topics");
     match watch {
         None => {
-            let moving = topics
+            let offsets: Vec<(&String, u64)> = topics
                 .iter()
                 .filter_map(|t| {
                     snap.topics
                         .get(t)
                         .and_then(|s| s.max_offset.known())
-                        .map(|o| format!("{t}={o}"))
+                        .map(|o| (t, *o))
                 })
+                .collect();
+            let total: u64 = offsets.iter().map(|(_, o)| o).sum();
+            let moving = offsets
+                .iter()
+                .map(|(t, o)| format!("{t}={o}"))
                 .collect::<Vec<_>>()
                 .join(", ");
             check(
@@ -466,7 +471,7 @@ pub fn settled(
                     now,
                     &subject,
                     "max offsets",
-                    None,
+                    Some(total as i64),
                     Some(moving),
                 )],
             )
