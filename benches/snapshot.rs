@@ -71,6 +71,7 @@ fn measure(namesrv: &str, in_flight: usize, via: &[(String, String)]) {
         acl: None,
         namespace: None,
         timeout: Duration::from_secs(10),
+        connect_via: via.iter().cloned().collect(),
     };
     let cs = ClusterSpec {
         side: Side::Source,
@@ -80,7 +81,7 @@ fn measure(namesrv: &str, in_flight: usize, via: &[(String, String)]) {
     let settings = Settings {
         timeout: Duration::from_secs(10),
         max_in_flight: in_flight,
-        connect_via: via.iter().cloned().collect(),
+        connect_via: spec.connect_via.clone(),
         ..Settings::default()
     };
     let cluster = RemotingCluster::new(&cs, &spec, None, settings);

@@ -526,3 +526,44 @@ fn rolling_back_consumers_off_the_target_is_refused_while_producers_write_there(
         "{out}"
     );
 }
+
+#[test]
+fn a_slow_source_broker_gives_a_partial_snapshot_without_a_hang() {
+    let old = MqCluster::start("old");
+    let new = MqCluster::start("new");
+    let d = setup(&old, &new);
+    // Every answer of the old broker arrives 3 s late, past the 1 s deadline.
+    let slow = support::proxy::DelayProxy::start(&old.broker_addr, Duration::from_millis(1500));
+    let text_plan = std::fs::read_to_string(&d.plan).unwrap().replacen(
+        "[target]",
+        &format!(
+            "timeout = \"1s\"\n[source.connect_via]\n\"{}\" = \"{}\"\n[target]",
+            old.broker_addr, slow.addr
+        ),
+        1,
+    );
+    std::fs::write(&d.plan, text_plan).unwrap();
+    let start = Instant::now();
+    let o = d.run(&["status", "--json"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", text(&o)));
+    let c = &s["clusters"][0];
+    assert!(
+        c["state"] == "partial" || c["state"] == "unreachable",
+        "{c}"
+    );
+    assert!(
+        serde_json::to_string(c)
+            .unwrap()
+            .contains("did not answer within 1s"),
+        "{c}"
+    );
+    assert_eq!(s["clusters"][1]["state"], "fresh");
+    let out = refused(&d.run(&["advance", "preflight", "--yes"]));
+    assert!(out.contains("[??] source data is partial"), "{out}");
+}

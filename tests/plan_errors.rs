@@ -463,3 +463,24 @@ fn unreadable_plan_file_says_what_to_do() {
         ],
     );
 }
+
+#[test]
+fn connect_via_must_map_addresses() {
+    let msg = errors(&format!(
+        "[source]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.1:9876\"]\n[source.connect_via]\n\"10.0.0.5:10911\" = \"localhost\"\n[target]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.2:9876\"]\n{GOOD_TAIL}"
+    ));
+    assert_has(
+        &msg,
+        &[
+            "plan.toml:5",
+            "`source.connect_via`",
+            "is not a pair of addresses",
+            "host:port",
+        ],
+    );
+    let ok = Plan::parse(Path::new("p.toml"), &format!("[source]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.1:9876\"]\n[source.connect_via]\n\"10.0.0.5:10911\" = \"127.0.0.1:20911\"\n[target]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.2:9876\"]\n{GOOD_TAIL}")).unwrap();
+    let ClusterKind::Remoting(r) = &ok.source.kind else {
+        panic!()
+    };
+    assert_eq!(r.connect_via["10.0.0.5:10911"], "127.0.0.1:20911");
+}

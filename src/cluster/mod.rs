@@ -63,6 +63,7 @@ fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {
             };
             let settings = remoting::admin::Settings {
                 timeout: r.timeout,
+                connect_via: r.connect_via.clone(),
                 ..Default::default()
             };
             Ok(Arc::new(remoting::RemotingCluster::new(

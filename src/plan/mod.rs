@@ -83,6 +83,8 @@ pub struct RemotingSpec {
     pub namespace: Option<String>,
     #[serde(with = "humantime_serde_ms")]
     pub timeout: Duration,
+    /// Registered server address -> the address to dial instead.
+    pub connect_via: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

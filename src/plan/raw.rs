@@ -32,6 +32,8 @@ pub struct RawCluster {
     pub secret_key: Option<Spanned<toml::Value>>,
     pub namespace: Option<Text>,
     pub timeout: Option<Text>,
+    /// remoting: registered broker address -> where to connect instead (a tunnel, a NAT).
+    pub connect_via: Option<Spanned<BTreeMap<String, Text>>>,
     // tdmq
     pub region: Option<Text>,
     pub cluster_id: Option<Text>,

@@ -155,7 +155,7 @@ impl Validator<'_> {
 
     /// Keys that belong to other kinds are errors: they were surely meant for something.
     fn only_keys(&mut self, side: Side, kind: &str, c: &RawCluster, allowed: &[&str]) {
-        let present: [(&str, Option<Range<usize>>); 12] = [
+        let present: [(&str, Option<Range<usize>>); 13] = [
             ("namesrv", c.namesrv.as_ref().map(|v| v.span())),
             ("access_key", c.access_key.as_ref().map(|v| v.span())),
             (
@@ -168,6 +168,7 @@ impl Validator<'_> {
             ),
             ("namespace", c.namespace.as_ref().map(|v| v.span())),
             ("timeout", c.timeout.as_ref().map(|v| v.span())),
+            ("connect_via", c.connect_via.as_ref().map(|v| v.span())),
             ("region", c.region.as_ref().map(|v| v.span())),
             ("cluster_id", c.cluster_id.as_ref().map(|v| v.span())),
             ("secret_id", c.secret_id.as_ref().map(|v| v.span())),
@@ -292,6 +293,7 @@ impl Validator<'_> {
                 "secret_key_file",
                 "namespace",
                 "timeout",
+                "connect_via",
             ],
         );
         let s = side.name();
@@ -354,11 +356,21 @@ impl Validator<'_> {
             .map(|n| n.get_ref().trim().to_string())
             .filter(|n| !n.is_empty());
         let timeout = self.timeout(side, c);
+        let mut connect_via = std::collections::BTreeMap::new();
+        for (from, to) in c.connect_via.iter().flat_map(|m| m.get_ref().iter()) {
+            match (check_addr(from), check_addr(to.get_ref())) {
+                (Ok(f), Ok(t)) => {
+                    connect_via.insert(f, t);
+                }
+                _ => self.err(span(to), format!("{s}.connect_via"), format!("\"{from}\" = \"{}\" is not a pair of addresses", to.get_ref()), "map the address a broker registers to the address to dial, both \"host:port\", e.g. \"10.0.0.5:10911\" = \"127.0.0.1:20911\""),
+            }
+        }
         Some(RemotingSpec {
             namesrv,
             acl,
             namespace,
             timeout,
+            connect_via,
         })
     }
 
