@@ -305,6 +305,28 @@ fn ready(old: &MqCluster, new: &MqCluster) -> (Drill, Vec<App>) {
     (d, apps)
 }
 
+/// Walks the stock batch to S_R_D_RW the way an operator would: some traffic first (so the group
+/// has committed offsets on the source), a consumer and the producer on the new cluster. Returns
+/// the apps started on the new cluster; they run while held.
+fn stock_to_draining(d: &Drill, old: &MqCluster, new: &MqCluster) -> Vec<App> {
+    let warm = App::start(
+        &old.namesrv,
+        &[
+            "produce", "--group", "P_STOCK", "--topic", "T_STOCK", "--count", "10", "--rate", "50",
+            "--prefix", "warm",
+        ],
+    );
+    warm.wait_for("DONE", Duration::from_secs(30));
+    warm.stop();
+    std::thread::sleep(Duration::from_secs(7));
+    d.advance("stock", &[], Duration::from_secs(30));
+    let on_new = consumer(&new.namesrv, "G_STOCK", "T_STOCK", false);
+    d.advance("stock", &[], Duration::from_secs(60));
+    let producer = producer(&new.namesrv, "P_STOCK", "T_STOCK", "stock-new");
+    d.advance("stock", &[], Duration::from_secs(60));
+    vec![on_new, producer]
+}
+
 fn refused(o: &Output) -> String {
     assert_eq!(o.status.code(), Some(3), "expected a refusal: {}", text(o));
     text(o)
@@ -336,22 +358,7 @@ fn remaining_consumers_are_refused_while_a_straggler_writes_to_the_source() {
     let old = MqCluster::start("old");
     let new = MqCluster::start("new");
     let (d, mut apps) = ready(&old, &new);
-    // Some traffic first, so the group has committed offsets on the source.
-    let warm = App::start(
-        &old.namesrv,
-        &[
-            "produce", "--group", "P_STOCK", "--topic", "T_STOCK", "--count", "10", "--rate", "50",
-            "--prefix", "warm",
-        ],
-    );
-    warm.wait_for("DONE", Duration::from_secs(30));
-    warm.stop();
-    std::thread::sleep(Duration::from_secs(7));
-    d.advance("stock", &[], Duration::from_secs(30));
-    let _on_new = consumer(&new.namesrv, "G_STOCK", "T_STOCK", false);
-    d.advance("stock", &[], Duration::from_secs(60));
-    let _producer = producer(&new.namesrv, "P_STOCK", "T_STOCK", "stock-new");
-    d.advance("stock", &[], Duration::from_secs(60));
+    let _moved = stock_to_draining(&d, &old, &new);
     // The old consumer is gone and a forgotten job (a producer group the plan does not name)
     // writes 25 messages to the source.
     apps.remove(2).stop();
@@ -417,21 +424,7 @@ fn finishing_is_refused_while_a_consumer_is_still_on_the_source() {
     let old = MqCluster::start("old");
     let new = MqCluster::start("new");
     let (d, _old_consumers) = ready(&old, &new);
-    let warm = App::start(
-        &old.namesrv,
-        &[
-            "produce", "--group", "P_STOCK", "--topic", "T_STOCK", "--count", "10", "--rate", "50",
-            "--prefix", "warm",
-        ],
-    );
-    warm.wait_for("DONE", Duration::from_secs(30));
-    warm.stop();
-    std::thread::sleep(Duration::from_secs(7));
-    d.advance("stock", &[], Duration::from_secs(30));
-    let _on_new = consumer(&new.namesrv, "G_STOCK", "T_STOCK", false);
-    d.advance("stock", &[], Duration::from_secs(60));
-    let _producer = producer(&new.namesrv, "P_STOCK", "T_STOCK", "stock-new");
-    d.advance("stock", &[], Duration::from_secs(60));
+    let _moved = stock_to_draining(&d, &old, &new);
     d.advance("stock", &[], Duration::from_secs(120));
     // The operator forgets to move the last consumer off the old cluster.
     std::thread::sleep(Duration::from_secs(2));
@@ -467,21 +460,7 @@ fn a_source_broker_killed_mid_drain_closes_the_gate_until_fresh_data_settles() {
     let mut old = MqCluster::start("old");
     let new = MqCluster::start("new");
     let (d, _old_consumers) = ready(&old, &new);
-    let warm = App::start(
-        &old.namesrv,
-        &[
-            "produce", "--group", "P_STOCK", "--topic", "T_STOCK", "--count", "10", "--rate", "50",
-            "--prefix", "warm",
-        ],
-    );
-    warm.wait_for("DONE", Duration::from_secs(30));
-    warm.stop();
-    std::thread::sleep(Duration::from_secs(7));
-    d.advance("stock", &[], Duration::from_secs(30));
-    let _on_new = consumer(&new.namesrv, "G_STOCK", "T_STOCK", false);
-    d.advance("stock", &[], Duration::from_secs(60));
-    let _producer = producer(&new.namesrv, "P_STOCK", "T_STOCK", "stock-new");
-    d.advance("stock", &[], Duration::from_secs(60));
+    let _moved = stock_to_draining(&d, &old, &new);
     // Mid-drain the source broker dies: nothing it said can open the gate.
     old.kill_broker();
     let out = refused(&d.run(&["advance", "stock", "--yes", "--no-wait"]));
