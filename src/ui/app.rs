@@ -377,58 +377,34 @@ impl App {
                 verdict,
                 type_name,
                 mut typed,
-            } => match (k.code, &type_name) {
-                (KeyCode::Esc, _) => {}
-                (KeyCode::Enter, Some(name)) if typed.trim() != name => {
-                    self.ui.dialog = Some(Dialog::Confirm {
-                        step,
-                        forward,
-                        action,
-                        verdict,
-                        type_name,
-                        typed,
-                    });
+            } => {
+                match (k.code, &type_name) {
+                    (KeyCode::Esc, _) | (KeyCode::Char('n'), None) => return vec![],
+                    (KeyCode::Enter, Some(name)) if typed.trim() == name => {
+                        return self.attempt(
+                            step,
+                            forward,
+                            Confirmation::Typed(typed),
+                            vec![],
+                            now,
+                        );
+                    }
+                    (KeyCode::Enter, None) | (KeyCode::Char('y'), None) => {
+                        return self.attempt(step, forward, Confirmation::Yes, vec![], now);
+                    }
+                    (code, Some(_)) => edit(&mut typed, code),
+                    _ => {}
                 }
-                (KeyCode::Enter, Some(_)) => {
-                    return self.attempt(step, forward, Confirmation::Typed(typed), vec![], now);
-                }
-                (KeyCode::Enter, None) | (KeyCode::Char('y'), None) => {
-                    return self.attempt(step, forward, Confirmation::Yes, vec![], now);
-                }
-                (KeyCode::Backspace, Some(_)) => {
-                    typed.pop();
-                    self.ui.dialog = Some(Dialog::Confirm {
-                        step,
-                        forward,
-                        action,
-                        verdict,
-                        type_name,
-                        typed,
-                    });
-                }
-                (KeyCode::Char(c), Some(_)) => {
-                    typed.push(c);
-                    self.ui.dialog = Some(Dialog::Confirm {
-                        step,
-                        forward,
-                        action,
-                        verdict,
-                        type_name,
-                        typed,
-                    });
-                }
-                (KeyCode::Char('n'), None) => {}
-                _ => {
-                    self.ui.dialog = Some(Dialog::Confirm {
-                        step,
-                        forward,
-                        action,
-                        verdict,
-                        type_name,
-                        typed,
-                    })
-                }
-            },
+                // Still open: a wrong name, an edit, or a key it does not use.
+                self.ui.dialog = Some(Dialog::Confirm {
+                    step,
+                    forward,
+                    action,
+                    verdict,
+                    type_name,
+                    typed,
+                });
+            }
             Dialog::Acknowledge {
                 step,
                 warnings,
@@ -468,20 +444,26 @@ impl App {
                     self.ui.scroll = 0;
                 }
                 KeyCode::Esc => self.ui.filter.clear(),
-                KeyCode::Backspace => {
-                    text.pop();
+                code => {
+                    edit(&mut text, code);
                     self.ui.dialog = Some(Dialog::Filter { text });
                 }
-                KeyCode::Char(c) => {
-                    text.push(c);
-                    self.ui.dialog = Some(Dialog::Filter { text });
-                }
-                _ => self.ui.dialog = Some(Dialog::Filter { text }),
             },
             // Any key closes these.
             Dialog::Help | Dialog::Refused { .. } | Dialog::Message(_) => {}
         }
         vec![]
+    }
+}
+
+/// Typing into a dialog's text field.
+fn edit(text: &mut String, code: KeyCode) {
+    match code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) => text.push(c),
+        _ => {}
     }
 }
 
