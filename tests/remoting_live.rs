@@ -12,16 +12,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use support::servers::{Account, App, MqCluster};
+use support::text;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 struct Plan {
     _dir: tempfile::TempDir,

@@ -11,17 +11,10 @@ use serde_json::Value;
 use std::process::{Command, Output, Stdio};
 use support::servers::MqCluster;
 use support::tdmq_server::{SECRET_ID, SECRET_KEY, Server};
+use support::text;
 use support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn plan_file(
     dir: &std::path::Path,

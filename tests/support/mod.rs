@@ -221,6 +221,15 @@ pub fn source_start(at: Millis) -> Snap {
         .producers("P_ORDER", 2)
 }
 
+/// A command's stdout and stderr together, for assertions and failure messages.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 pub mod proxy;
 pub mod servers;
 pub mod tdmq_server;
