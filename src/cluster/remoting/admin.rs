@@ -353,6 +353,18 @@ impl Admin {
         broker: &str,
         topic: &str,
     ) -> Result<Option<u64>, RemotingError> {
+        Ok(self
+            .topic_offsets(broker, topic)
+            .await?
+            .map(|queues| queues.iter().map(|(_, r)| r.end.max(0) as u64).sum()))
+    }
+
+    /// The offsets each of the topic's queues holds on this broker; `None` if it lacks the topic.
+    pub async fn topic_offsets(
+        &self,
+        broker: &str,
+        topic: &str,
+    ) -> Result<Option<Vec<(body::QueueKey, std::ops::Range<i64>)>>, RemotingError> {
         let answer = self
             .call(
                 broker,
@@ -364,15 +376,13 @@ impl Admin {
         if answer.code == status::TOPIC_NOT_EXIST {
             return Ok(None);
         }
-        let queues = read_body(
+        read_body(
             broker,
             &answer,
             &format!("read the offsets of {topic}"),
             body::topic_stats,
-        )?;
-        Ok(Some(
-            queues.iter().map(|(_, max)| (*max).max(0) as u64).sum(),
-        ))
+        )
+        .map(Some)
     }
 
     pub async fn create_topic(

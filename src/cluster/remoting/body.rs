@@ -190,15 +190,16 @@ pub fn consume_stats(v: &Value) -> BodyResult<ConsumeStats> {
     })
 }
 
-/// GET_TOPIC_STATS_INFO: max offset per queue.
-pub fn topic_stats(v: &Value) -> BodyResult<Vec<(QueueKey, i64)>> {
+/// GET_TOPIC_STATS_INFO: the offsets each queue holds, `min..max` (min 0 when absent).
+pub fn topic_stats(v: &Value) -> BodyResult<Vec<(QueueKey, std::ops::Range<i64>)>> {
     let mut out = vec![];
     for (k, o) in object(v, &["offsetTable", "offset_table"], "topic stats")? {
         let max = int(o, &["maxOffset", "max_offset"])
             .ok_or_else(|| format!("topic stats: queue {k} has no maxOffset"))?;
-        out.push((queue_key(k)?, max));
+        let min = int(o, &["minOffset", "min_offset"]).unwrap_or(0);
+        out.push((queue_key(k)?, min..max));
     }
-    out.sort();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 

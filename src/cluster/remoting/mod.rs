@@ -243,6 +243,28 @@ impl Cluster for RemotingCluster {
                         Err(e) => errs.push(format!("broker {n}: {e}")),
                     }
                 }
+                // Consume stats list a retry topic only once the group committed an offset on
+                // it, yet clients read a retry topic from its first message: what it holds then
+                // is backlog, and leaving it out would show a drained group that is not.
+                let retry = format!("%RETRY%{}", g.name);
+                if any_stats && errs.is_empty() && !per_topic.contains_key(&retry) {
+                    let wire_retry = format!("%RETRY%{wire}");
+                    let held = join_all(masters.iter().map(|(_, a)| self.admin.topic_offsets(a, &wire_retry))).await;
+                    for (r, (n, _)) in held.into_iter().zip(masters) {
+                        match r {
+                            Ok(Some(queues)) => {
+                                let count: i64 = queues.iter().map(|(_, q)| (q.end - q.start).max(0)).sum();
+                                if count > 0 {
+                                    let lag = per_topic.entry(retry.clone()).or_default();
+                                    lag.backlog += count as u64;
+                                    lag.broker_offset += queues.iter().map(|(_, q)| q.end.max(0) as u64).sum::<u64>();
+                                }
+                            }
+                            Ok(None) => {}
+                            Err(e) => errs.push(format!("broker {n}: retry topic: {e}")),
+                        }
+                    }
+                }
                 let backlog = if let Some(e) = errs.first() {
                     Known::unknown(format!("consume stats: {e}"))
                 } else if !any_stats {
