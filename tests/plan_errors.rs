@@ -61,8 +61,8 @@ fn defaults_are_safe() {
     let plan = Plan::parse(Path::new("p.toml"), &format!("{REHEARSAL}{GOOD_TAIL}")).unwrap();
     assert_eq!(plan.gates.max_backlog, 0);
     assert_eq!(plan.gates.settle_window.as_secs(), 60);
-    assert_eq!(plan.gates.stale_after.as_secs(), 30);
-    assert_eq!(plan.gates.poll_interval.as_secs(), 5);
+    assert_eq!(plan.gates.stale_after.as_secs(), 10);
+    assert_eq!(plan.gates.poll_interval.as_secs(), 1);
 }
 
 #[test]

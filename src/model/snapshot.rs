@@ -40,8 +40,10 @@ pub struct Snapshot {
     /// The cluster's label from the plan.
     pub cluster: String,
     pub kind: String,
+    /// When the poll started. Ages count from here: no number in the snapshot is older, however
+    /// slowly the cluster answered.
     pub started_at: Millis,
-    /// When the poll finished; the age of every number in it counts from here.
+    /// When the poll finished. Quiet windows start here: no number in it is newer.
     pub taken_at: Millis,
     /// `Some(error)` when the cluster could not be reached at all.
     pub unreachable: Option<String>,
@@ -189,6 +191,6 @@ impl Snapshot {
     }
 
     pub fn age(&self, now: Millis) -> Millis {
-        now.saturating_sub(self.taken_at)
+        now.saturating_sub(self.started_at)
     }
 }

@@ -150,7 +150,7 @@ pub fn render(namesrv: &[String], batches: &[DraftBatch], unconsumed: &BTreeSet<
     o.push_str(
         "kind = \"remoting\"\nname = \"target\"\nnamesrv = [\"TARGET-NAMESERVER:9876\"]\n\n",
     );
-    o.push_str("[gates]\nmax_backlog = 0\nsettle_window = \"60s\"\nstale_after = \"30s\"\npoll_interval = \"5s\"\n");
+    o.push_str("[gates]\nmax_backlog = 0\nsettle_window = \"60s\"\nstale_after = \"10s\"\npoll_interval = \"1s\"\n");
     for b in batches {
         o.push_str(&format!(
             "\n[[batch]]\nname = \"{}\"\ntopics = {}\nconsumer_groups = {}\n",

@@ -148,8 +148,9 @@ impl Default for Gates {
         Gates {
             max_backlog: 0,
             settle_window: Duration::from_secs(60),
-            stale_after: Duration::from_secs(30),
-            poll_interval: Duration::from_secs(5),
+            stale_after: Duration::from_secs(10),
+            // Short enough that a consumer appearing on the target shows at the gate within 2 s.
+            poll_interval: Duration::from_secs(1),
         }
     }
 }

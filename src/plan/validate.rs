@@ -528,7 +528,7 @@ impl Validator<'_> {
                 .as_ref()
                 .or(raw.poll_interval.as_ref())
                 .map(|t| t.span());
-            self.err(sp, "gates.stale_after", format!("stale_after ({}) is not longer than poll_interval ({}): every snapshot would be stale before the next arrives", humantime::format_duration(stale_after), humantime::format_duration(poll_interval)), "make stale_after at least twice poll_interval, e.g. poll_interval = \"5s\", stale_after = \"30s\"");
+            self.err(sp, "gates.stale_after", format!("stale_after ({}) is not longer than poll_interval ({}): every snapshot would be stale before the next arrives", humantime::format_duration(stale_after), humantime::format_duration(poll_interval)), "make stale_after at least twice poll_interval, e.g. poll_interval = \"1s\", stale_after = \"10s\"");
         }
         Gates {
             max_backlog,
