@@ -2,90 +2,24 @@
 //! from first consumers to done, see producers refused before target consumers, quit mid-way,
 //! restart and find the same stage; the terminal is restored on every exit.
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::tmux::Tmux;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new() -> Tmux {
-        let ok = Command::new("tmux")
-            .arg("-V")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        assert!(
-            ok,
-            "tmux is needed for the terminal tests: apt-get install tmux (scripts/test.sh does)"
-        );
-        Tmux {
-            socket: format!("rmq-pty-{}", std::process::id()),
-        }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let o = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn start(&self, name: &str, dir: &Path, extra_env: &str) {
-        let cmd = format!(
-            "cd {} && {extra_env} {BIN} demo --dir {}; echo EXITED $?; sleep 60",
+/// Runs the wizard on a rehearsal in `dir`, in tmux session `name`.
+fn demo(t: &Tmux, name: &str, dir: &Path, extra_env: &str) {
+    t.start(
+        name,
+        &format!(
+            "cd {} && {extra_env} {BIN} demo --dir {}",
             dir.display(),
             dir.display()
-        );
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            "120",
-            "-y",
-            "40",
-            &cmd,
-        ]);
-    }
-
-    fn screen(&self, name: &str) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", name])
-    }
-
-    fn key(&self, name: &str, key: &str) {
-        self.tmux(&["send-keys", "-t", name, key]);
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn wait_for(&self, name: &str, text: &str, within: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen(name);
-            if s.contains(text) {
-                return s;
-            }
-            if start.elapsed() > within {
-                panic!("{text:?} not on screen within {within:?}:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
+        ),
+    );
 }
 
 const SHORT: Duration = Duration::from_secs(10);
@@ -112,7 +46,7 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
         std::fs::copy(Path::new("tests/fixtures/fast").join(f), dir.path().join(f)).unwrap();
     }
     let t = Tmux::new();
-    t.start("a", dir.path(), "");
+    demo(&t, "a", dir.path(), "");
     t.wait_for("a", "[FRESH", SHORT);
     advance(
         &t,
@@ -159,7 +93,7 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
     );
 
     // Restart: the same stage.
-    t.start("b", dir.path(), "");
+    demo(&t, "b", dir.path(), "");
     let s = t.wait_for("b", "[FRESH", SHORT);
     assert!(s.contains("S_RW_D_RW double write"), "{s}");
     advance(
@@ -189,7 +123,7 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
     t.wait_for("b", "EXITED 0", SHORT);
 
     // Ctrl-C also restores the terminal; NO_COLOR is honoured.
-    t.start("c", dir.path(), "NO_COLOR=1");
+    demo(&t, "c", dir.path(), "NO_COLOR=1");
     t.wait_for("c", "[FRESH", SHORT);
     t.key("c", "C-c");
     let s = t.wait_for("c", "EXITED 0", SHORT);

@@ -233,6 +233,7 @@ pub fn text(o: &std::process::Output) -> String {
 pub mod proxy;
 pub mod servers;
 pub mod tdmq_server;
+pub mod tmux;
 
 use rocketmq_migrate::journal::{Entry, Record};
 use rocketmq_migrate::stage::Step;

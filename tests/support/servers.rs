@@ -167,6 +167,24 @@ impl MqCluster {
         }
     }
 
+    /// SIGSTOP: the broker keeps its connections open and answers nothing.
+    pub fn freeze_broker(&self) {
+        self.signal_broker("-STOP");
+    }
+
+    pub fn thaw_broker(&self) {
+        self.signal_broker("-CONT");
+    }
+
+    fn signal_broker(&self, signal: &str) {
+        let b = self.broker.as_ref().expect("the broker runs");
+        let ok = Command::new("kill")
+            .args([signal, &b.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "kill {signal} of the broker");
+    }
+
     /// kill -9 of the NameServer.
     pub fn kill_namesrv(&mut self) {
         if let Some(mut n) = self.ns.take() {
@@ -205,6 +223,8 @@ impl Drop for MqCluster {
 pub struct App {
     child: Child,
     pub lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// When the app printed READY: its client had started and registered with the brokers.
+    pub ready_at: std::sync::Arc<std::sync::OnceLock<Instant>>,
 }
 
 pub fn app_binary() -> PathBuf {
@@ -230,14 +250,22 @@ impl App {
             .unwrap();
         let out = child.stdout.take().unwrap();
         let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let sink = lines.clone();
+        let ready_at = std::sync::Arc::new(std::sync::OnceLock::new());
+        let (sink, ready) = (lines.clone(), ready_at.clone());
         std::thread::spawn(move || {
             use std::io::BufRead;
             for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if l == "READY" {
+                    let _ = ready.set(Instant::now());
+                }
                 sink.lock().unwrap().push(l);
             }
         });
-        let app = App { child, lines };
+        let app = App {
+            child,
+            lines,
+            ready_at,
+        };
         app.wait_for("READY", Duration::from_secs(30));
         app
     }
