@@ -5,31 +5,21 @@
 //! `rocketmq-admin-cli consumer consumerProgress` on the same cluster. Results go to stdout as a
 //! Markdown table (copied into BENCHMARKS.md).
 
+mod common;
 #[path = "../tests/support/proxy.rs"]
 mod proxy;
 #[path = "../tests/support/servers.rs"]
 mod servers;
 
+use common::{GROUPS, TOPICS, group, peak_rss_kb, populate, topic};
 use rocketmq_migrate::cluster::Cluster;
 use rocketmq_migrate::cluster::remoting::RemotingCluster;
-use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings, ext};
-use rocketmq_migrate::model::{GroupConfig, TopicConfig};
+use rocketmq_migrate::cluster::remoting::admin::Settings;
 use rocketmq_migrate::plan::{ClusterKind, ClusterSpec, GroupPlan, RemotingSpec, Scope, Side};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const TOPICS: usize = 1000;
-const GROUPS: usize = 2000;
 const RUNS: usize = 5;
-const UPDATE_CONSUMER_OFFSET: i32 = 15;
-
-fn topic(i: usize) -> String {
-    format!("BENCH_TOPIC_{i:04}")
-}
-
-fn group(i: usize) -> String {
-    format!("BENCH_GROUP_{i:04}")
-}
 
 fn scope() -> Scope {
     Scope {
@@ -42,18 +32,6 @@ fn scope() -> Scope {
             .collect(),
         producer_groups: vec!["BENCH_PRODUCER".into()],
     }
-}
-
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// One measurement: first snapshot ms, warm median ms, peak RSS KiB, errors in the last snapshot.
@@ -133,84 +111,6 @@ fn run_child(args: &[String]) -> Measured {
     )
 }
 
-fn populate(c: &servers::MqCluster) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let admin = Admin::new(
-        Settings {
-            timeout: Duration::from_secs(30),
-            max_in_flight: 64,
-            ..Settings::default()
-        },
-        None,
-    );
-    let b = &c.broker_addr;
-    let admin = &admin;
-    rt.block_on(async {
-        let cfg = TopicConfig {
-            read_queues: 4,
-            write_queues: 4,
-            perm: 6,
-            order: false,
-        };
-        futures::future::join_all((0..TOPICS).map(|i| {
-            let cfg = cfg.clone();
-            async move { admin.create_topic(b, &topic(i), &cfg).await.unwrap() }
-        }))
-        .await;
-        let g = GroupConfig {
-            broadcast: false,
-            orderly: false,
-            retry_queues: 1,
-            retry_max_times: 16,
-        };
-        futures::future::join_all((0..GROUPS).map(|i| {
-            let g = g.clone();
-            async move { admin.create_group(b, &group(i), &g).await.unwrap() }
-        }))
-        .await;
-        // A group that consumed has its retry topic (mqadmin-style tools find groups by it).
-        let retry = TopicConfig {
-            read_queues: 1,
-            write_queues: 1,
-            perm: 6,
-            order: false,
-        };
-        futures::future::join_all((0..GROUPS).map(|i| {
-            let retry = retry.clone();
-            async move {
-                admin
-                    .create_topic(b, &format!("%RETRY%{}", group(i)), &retry)
-                    .await
-                    .unwrap()
-            }
-        }))
-        .await;
-        // Give every group a committed offset, as a group that consumed has.
-        futures::future::join_all((0..GROUPS).map(|i| async move {
-            let (gname, tname) = (group(i), topic(i % TOPICS));
-            for q in 0..4 {
-                let q = q.to_string();
-                let fields = ext(&[
-                    ("consumerGroup", &gname),
-                    ("topic", &tname),
-                    ("queueId", &q),
-                    ("commitOffset", "0"),
-                ]);
-                let r = admin
-                    .call(b, UPDATE_CONSUMER_OFFSET, fields, vec![])
-                    .await
-                    .unwrap();
-                assert_eq!(r.code, 0, "commit offset: {:?}", r.remark);
-            }
-        }))
-        .await;
-    });
-}
-
 fn admin_cli() -> Option<std::path::PathBuf> {
     let p = servers::bin_dir().join("rocketmq-admin-cli");
     p.exists().then_some(p)
@@ -238,7 +138,7 @@ fn main() {
     eprintln!("starting a cluster and creating {TOPICS} topics and {GROUPS} groups...");
     let c = servers::MqCluster::start("bench");
     let t = Instant::now();
-    populate(&c);
+    populate(&c, |i| i % TOPICS);
     eprintln!("populated in {:.1}s", t.elapsed().as_secs_f64());
     let proxy = proxy::DelayProxy::start(&c.broker_addr, Duration::from_millis(10));
     let ns_proxy = proxy::DelayProxy::start(&c.namesrv, Duration::from_millis(10));

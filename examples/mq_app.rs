@@ -101,6 +101,13 @@ async fn stdin_closed() {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    // MQ_APP_LOG=debug shows the client library's own log on stderr, to see why an app hangs.
+    if let Ok(filter) = std::env::var("MQ_APP_LOG") {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .init();
+    }
     let mut config = RuntimeConfig {
         thread_name: "mq-app".into(),
         ..Default::default()

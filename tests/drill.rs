@@ -2,6 +2,8 @@
 //! consumers that keep working throughout and are moved (restarted with the other NameServer)
 //! only when the wizard says so. At the end every message any producer sent was consumed by every
 //! group that subscribes to its topic: a lost message fails the drill; duplicates are reported.
+//! On the way the wizard is killed with SIGKILL at every stage and must resume where it stood,
+//! and the report must tell the story. Every unsafe order and every fault is its own test below.
 
 mod support;
 
@@ -500,16 +502,23 @@ fn refused(o: &Output) -> String {
     text(o)
 }
 
-/// The refusal's evidence line that starts with `head` ("G_STOCK backlog = 25 on source 'old'"):
-/// it names the group, the number and the cluster, and ends with the number's age.
+/// The refusal's evidence that starts with `head` ("G_STOCK backlog = 25 (retry topic 0)"): it
+/// names the subject, the number and the cluster ("on source 'old'"), and ends with the number's
+/// age ("1.2s old").
 fn assert_evidence(out: &str, head: &str) {
     let at = out
         .find(head)
         .unwrap_or_else(|| panic!("no evidence {head:?}:\n{out}"));
     let line = out[at..].lines().next().unwrap_or_default();
-    let age = line[head.len()..]
-        .strip_prefix(", ")
-        .and_then(|tail| tail.split_once(" old"))
+    let (cluster, tail) = line
+        .split_once("', ")
+        .unwrap_or_else(|| panic!("evidence without its cluster: {line}"));
+    assert!(
+        cluster.contains(" on source '") || cluster.contains(" on target '"),
+        "{line}"
+    );
+    let age = tail
+        .split_once(" old")
         .map(|(age, _)| age)
         .unwrap_or_else(|| panic!("evidence without its age: {line}"));
     assert!(
@@ -675,6 +684,7 @@ fn no_gate_opens_while_the_source_broker_is_stopped() {
             || out.contains("source cluster 'old' is unreachable"),
         "{out}"
     );
+    assert_evidence(&out, "cluster 'old' snapshot age ms = ");
     let status = d.run(&["status", "--json"]);
     let s: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     let g = &s["batches"][0]["groups"][0];
@@ -713,6 +723,7 @@ fn no_gate_opens_while_the_source_nameserver_is_unreachable() {
         out.contains("[??] the source cluster 'old' is unreachable: NameServer"),
         "{out}"
     );
+    assert_evidence(&out, "cluster 'old' snapshot age ms = ");
     let o = d.run(&["check"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
@@ -761,11 +772,12 @@ fn rolling_back_consumers_off_the_target_is_refused_while_producers_write_there(
         out.contains("REFUSED: roll back first consumers for batch 'orders'"),
         "{out}"
     );
-    assert!(out.contains("target"), "{out}");
     assert!(
         out.contains("not quiet") || out.contains("quiet for"),
         "{out}"
     );
+    assert_evidence(&out, "batch orders topics max offsets = ");
+    assert!(out.contains("on target 'new'"), "{out}");
 }
 
 #[test]

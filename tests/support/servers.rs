@@ -245,7 +245,12 @@ impl App {
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            // With MQ_APP_LOG set the client's log shows; otherwise it would only be noise.
+            .stderr(if std::env::var_os("MQ_APP_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .unwrap();
         let out = child.stdout.take().unwrap();
