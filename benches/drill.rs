@@ -13,9 +13,8 @@ mod servers;
 #[path = "../tests/support/tmux.rs"]
 mod tmux;
 
-use common::{GROUPS, TOPICS, group, peak_rss_kb, populate, topic};
+use common::{GROUPS, TOPICS, group, group_config, peak_rss_kb, populate, topic, topic_config};
 use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
-use rocketmq_migrate::model::{GroupConfig, TopicConfig};
 use rocketmq_migrate::plan::Plan;
 use rocketmq_migrate::{cluster, poll};
 use servers::{App, MqCluster};
@@ -72,22 +71,10 @@ fn create_latency_items(c: &MqCluster) {
         .unwrap();
     let a = Admin::new(Settings::default(), None);
     rt.block_on(async {
-        let t = TopicConfig {
-            read_queues: 4,
-            write_queues: 4,
-            perm: 6,
-            order: false,
-        };
-        a.create_topic(&c.broker_addr, "T_LATENCY", &t)
+        a.create_topic(&c.broker_addr, "T_LATENCY", &topic_config(4))
             .await
             .unwrap();
-        let g = GroupConfig {
-            broadcast: false,
-            orderly: false,
-            retry_queues: 1,
-            retry_max_times: 16,
-        };
-        a.create_group(&c.broker_addr, "G_LATENCY", &g)
+        a.create_group(&c.broker_addr, "G_LATENCY", &group_config())
             .await
             .unwrap();
     });

@@ -28,6 +28,26 @@ pub fn peak_rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
+/// A read-write topic of `queues` queues.
+pub fn topic_config(queues: u32) -> TopicConfig {
+    TopicConfig {
+        read_queues: queues,
+        write_queues: queues,
+        perm: 6,
+        order: false,
+    }
+}
+
+/// A clustering group with the broker's default retry settings.
+pub fn group_config() -> GroupConfig {
+    GroupConfig {
+        broadcast: false,
+        orderly: false,
+        retry_queues: 1,
+        retry_max_times: 16,
+    }
+}
+
 /// Creates `TOPICS` topics and `GROUPS` groups, each group with its retry topic and a committed
 /// offset on the 4 queues of topic `topic_of(i)`, as a group that has consumed.
 pub fn populate(c: &super::servers::MqCluster, topic_of: fn(usize) -> usize) {
@@ -47,35 +67,20 @@ pub fn populate(c: &super::servers::MqCluster, topic_of: fn(usize) -> usize) {
     let b = &c.broker_addr;
     let admin = &admin;
     rt.block_on(async {
-        let cfg = TopicConfig {
-            read_queues: 4,
-            write_queues: 4,
-            perm: 6,
-            order: false,
-        };
+        let cfg = topic_config(4);
         futures::future::join_all((0..TOPICS).map(|i| {
             let cfg = cfg.clone();
             async move { admin.create_topic(b, &topic(i), &cfg).await.unwrap() }
         }))
         .await;
-        let g = GroupConfig {
-            broadcast: false,
-            orderly: false,
-            retry_queues: 1,
-            retry_max_times: 16,
-        };
+        let g = group_config();
         futures::future::join_all((0..GROUPS).map(|i| {
             let g = g.clone();
             async move { admin.create_group(b, &group(i), &g).await.unwrap() }
         }))
         .await;
         // A group that consumed has its retry topic (mqadmin-style tools find groups by it).
-        let retry = TopicConfig {
-            read_queues: 1,
-            write_queues: 1,
-            perm: 6,
-            order: false,
-        };
+        let retry = topic_config(1);
         futures::future::join_all((0..GROUPS).map(|i| {
             let retry = retry.clone();
             async move {
