@@ -13,8 +13,7 @@ mod servers;
 #[path = "../tests/support/tmux.rs"]
 mod tmux;
 
-use common::{GROUPS, TOPICS, group, group_config, peak_rss_kb, populate, topic, topic_config};
-use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
+use common::{GROUPS, TOPICS, group, peak_rss_kb, populate, topic};
 use rocketmq_migrate::plan::Plan;
 use rocketmq_migrate::{cluster, poll};
 use servers::{App, MqCluster};
@@ -64,22 +63,6 @@ fn write_plan(dir: &Path, old: &MqCluster, new: &MqCluster) -> std::path::PathBu
     path
 }
 
-fn create_latency_items(c: &MqCluster) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let a = Admin::new(Settings::default(), None);
-    rt.block_on(async {
-        a.create_topic(&c.broker_addr, "T_LATENCY", &topic_config(4))
-            .await
-            .unwrap();
-        a.create_group(&c.broker_addr, "G_LATENCY", &group_config())
-            .await
-            .unwrap();
-    });
-}
-
 fn wizard(plan: &Path, args: &[&str]) {
     let o = Command::new(BIN)
         .arg("-c")
@@ -120,7 +103,7 @@ fn main() {
     let new = MqCluster::start("new");
     for c in [&old, &new] {
         populate(c, topic_of);
-        create_latency_items(c);
+        c.create(&["T_LATENCY"], &["G_LATENCY"]);
     }
     let dir = tempfile::tempdir().unwrap();
     let plan = write_plan(dir.path(), &old, &new);

@@ -7,9 +7,7 @@
 
 mod support;
 
-use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
 use rocketmq_migrate::journal::{self, Replay};
-use rocketmq_migrate::model::{GroupConfig, TopicConfig};
 use rocketmq_migrate::plan::Plan;
 use rocketmq_migrate::stage::Stage;
 use rocketmq_migrate::wizard::Progress;
@@ -133,41 +131,10 @@ impl Drill {
 }
 
 fn setup(old: &MqCluster, new: &MqCluster) -> Drill {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let a = Admin::new(Settings::default(), None);
-    rt.block_on(async {
-        for t in ["T_ORDER", "T_STOCK"] {
-            a.create_topic(
-                &old.broker_addr,
-                t,
-                &TopicConfig {
-                    read_queues: 4,
-                    write_queues: 4,
-                    perm: 6,
-                    order: false,
-                },
-            )
-            .await
-            .unwrap();
-        }
-        for g in ["G_BILLING", "G_NOTIFY", "G_STOCK"] {
-            a.create_group(
-                &old.broker_addr,
-                g,
-                &GroupConfig {
-                    broadcast: false,
-                    orderly: false,
-                    retry_queues: 1,
-                    retry_max_times: 16,
-                },
-            )
-            .await
-            .unwrap();
-        }
-    });
+    old.create(
+        &["T_ORDER", "T_STOCK"],
+        &["G_BILLING", "G_NOTIFY", "G_STOCK"],
+    );
     let dir = tempfile::tempdir().unwrap();
     let plan = dir.path().join("migration.toml");
     std::fs::write(

@@ -167,6 +167,38 @@ impl MqCluster {
         }
     }
 
+    /// Creates topics (4 queues, read-write) and clustering groups on the broker, as the
+    /// cluster's operators did before the migration.
+    pub fn create(&self, topics: &[&str], groups: &[&str]) {
+        use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
+        use rocketmq_migrate::model::{GroupConfig, TopicConfig};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let a = Admin::new(Settings::default(), None);
+        let topic = TopicConfig {
+            read_queues: 4,
+            write_queues: 4,
+            perm: 6,
+            order: false,
+        };
+        let group = GroupConfig {
+            broadcast: false,
+            orderly: false,
+            retry_queues: 1,
+            retry_max_times: 16,
+        };
+        rt.block_on(async {
+            for t in topics {
+                a.create_topic(&self.broker_addr, t, &topic).await.unwrap();
+            }
+            for g in groups {
+                a.create_group(&self.broker_addr, g, &group).await.unwrap();
+            }
+        });
+    }
+
     /// SIGSTOP: the broker keeps its connections open and answers nothing.
     pub fn freeze_broker(&self) {
         self.signal_broker("-STOP");
