@@ -26,6 +26,32 @@ pub fn evidence(
     }
 }
 
+/// Why a value is not known: the snapshot's reason, or `missing` when the item is not in it.
+fn why_unknown<T>(known: Option<&Known<T>>, missing: &str) -> String {
+    known
+        .and_then(|k| k.reason())
+        .unwrap_or(missing)
+        .to_string()
+}
+
+/// The snapshot cannot tell: the check is unknown (never a pass), with the reason as evidence.
+fn unknown(
+    snap: &Snapshot,
+    now: Millis,
+    id: String,
+    subject: &str,
+    metric: &str,
+    what: String,
+    why: String,
+) -> Check {
+    check(
+        id,
+        Status::Unknown,
+        format!("{what}: {why}"),
+        vec![evidence(snap, now, subject, metric, None, Some(why))],
+    )
+}
+
 fn check(id: String, status: Status, summary: String, evidence: Vec<Evidence>) -> Check {
     Check {
         id,
@@ -140,16 +166,14 @@ pub fn consumers(snap: &Snapshot, group: &GroupPlan, want: Presence, now: Millis
     let clients = match state.map(|s| &s.consumers) {
         Some(Known::Known(c)) => c,
         other => {
-            let why = other
-                .and_then(|k| k.reason())
-                .unwrap_or("the group was not in the snapshot")
-                .to_string();
-            let ev = evidence(snap, now, g, "consumers online", None, Some(why.clone()));
-            return check(
+            return unknown(
+                snap,
+                now,
                 id,
-                Status::Unknown,
-                format!("consumers of {g} on {side} are unknown: {why}"),
-                vec![ev],
+                g,
+                "consumers online",
+                format!("consumers of {g} on {side} are unknown"),
+                why_unknown(other, "the group was not in the snapshot"),
             );
         }
     };
@@ -181,10 +205,7 @@ pub fn consumers(snap: &Snapshot, group: &GroupPlan, want: Presence, now: Millis
             let subs = match state.map(|s| &s.subscriptions) {
                 Some(Known::Known(s)) => s,
                 other => {
-                    let why = other
-                        .and_then(|k| k.reason())
-                        .unwrap_or("not reported")
-                        .to_string();
+                    let why = why_unknown(other, "not reported");
                     ev.push(evidence(
                         snap,
                         now,
@@ -246,23 +267,14 @@ pub fn producers(snap: &Snapshot, group: &str, want: Presence, now: Millis) -> C
     let clients = match snap.producers.groups.get(group) {
         Some(Known::Known(c)) => c,
         other => {
-            let why = other
-                .and_then(|k| k.reason())
-                .unwrap_or("this cluster did not report producers")
-                .to_string();
-            let ev = evidence(
+            return unknown(
                 snap,
                 now,
+                id,
                 group,
                 "producers online",
-                None,
-                Some(why.clone()),
-            );
-            return check(
-                id,
-                Status::Unknown,
-                format!("producers of {group} on {side} are unknown: {why}"),
-                vec![ev],
+                format!("producers of {group} on {side} are unknown"),
+                why_unknown(other, "this cluster did not report producers"),
             );
         }
     };
@@ -357,18 +369,15 @@ fn exists(
             ),
             vec![evidence(snap, now, name, &metric, Some(0), None)],
         ),
-        other => {
-            let why = other
-                .and_then(|k| k.reason())
-                .unwrap_or("not in the snapshot")
-                .to_string();
-            check(
-                id,
-                Status::Unknown,
-                format!("whether {kind} {name} exists on {side} is unknown: {why}"),
-                vec![evidence(snap, now, name, &metric, None, Some(why))],
-            )
-        }
+        other => unknown(
+            snap,
+            now,
+            id,
+            name,
+            &metric,
+            format!("whether {kind} {name} exists on {side} is unknown"),
+            why_unknown(other, "not in the snapshot"),
+        ),
     }
 }
 
@@ -415,18 +424,15 @@ pub fn backlog_at_most(snap: &Snapshot, group: &str, max: u64, now: Millis) -> C
                 )
             }
         }
-        other => {
-            let why = other
-                .and_then(|k| k.reason())
-                .unwrap_or("not in the snapshot")
-                .to_string();
-            check(
-                id,
-                Status::Unknown,
-                format!("backlog of {group} on {side} is unknown (not zero): {why}"),
-                vec![evidence(snap, now, group, "backlog", None, Some(why))],
-            )
-        }
+        other => unknown(
+            snap,
+            now,
+            id,
+            group,
+            "backlog",
+            format!("backlog of {group} on {side} is unknown (not zero)"),
+            why_unknown(other, "not in the snapshot"),
+        ),
     }
 }
 

@@ -192,24 +192,32 @@ impl Admin {
         namesrv: &str,
         topic: &str,
     ) -> Result<Option<Vec<BrokerData>>, RemotingError> {
+        self.about_topic(
+            namesrv,
+            code::GET_ROUTEINFO_BY_TOPIC,
+            topic,
+            "read the route of",
+            body::route,
+        )
+        .await
+    }
+
+    /// A question about one topic; `None` when the server does not know the topic.
+    async fn about_topic<T>(
+        &self,
+        addr: &str,
+        code: i32,
+        topic: &str,
+        what: &str,
+        read: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Result<Option<T>, RemotingError> {
         let answer = self
-            .call(
-                namesrv,
-                code::GET_ROUTEINFO_BY_TOPIC,
-                ext(&[("topic", topic)]),
-                vec![],
-            )
+            .call(addr, code, ext(&[("topic", topic)]), vec![])
             .await?;
         if answer.code == status::TOPIC_NOT_EXIST {
             return Ok(None);
         }
-        read_body(
-            namesrv,
-            &answer,
-            &format!("read the route of {topic}"),
-            body::route,
-        )
-        .map(Some)
+        read_body(addr, &answer, &format!("{what} {topic}"), read).map(Some)
     }
 
     pub async fn topic_configs(
@@ -365,24 +373,14 @@ impl Admin {
         broker: &str,
         topic: &str,
     ) -> Result<Option<Vec<(body::QueueKey, std::ops::Range<i64>)>>, RemotingError> {
-        let answer = self
-            .call(
-                broker,
-                code::GET_TOPIC_STATS_INFO,
-                ext(&[("topic", topic)]),
-                vec![],
-            )
-            .await?;
-        if answer.code == status::TOPIC_NOT_EXIST {
-            return Ok(None);
-        }
-        read_body(
+        self.about_topic(
             broker,
-            &answer,
-            &format!("read the offsets of {topic}"),
+            code::GET_TOPIC_STATS_INFO,
+            topic,
+            "read the offsets of",
             body::topic_stats,
         )
-        .map(Some)
+        .await
     }
 
     pub async fn create_topic(
