@@ -85,7 +85,7 @@ impl Drill {
         let pids = t.children(&killed);
         assert!(!pids.is_empty(), "the wizard runs");
         for pid in &pids {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            support::servers::send_signal(*pid, "-9");
         }
         // Gone once its shell has reaped it; the killed wizard leaves the terminal raw.
         let start = Instant::now();

@@ -9,6 +9,16 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Sends a signal ("-9", "-STOP", "-CONT") with the shell's own `kill`.
+pub fn send_signal(pid: u32, signal: &str) {
+    let ok = Command::new("sh")
+        .args(["-c", &format!("kill {signal} {pid}")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "kill {signal} {pid}");
+}
+
 pub fn bin_dir() -> PathBuf {
     if let Ok(d) = std::env::var("ROCKETMQ_SERVERS_BIN") {
         return PathBuf::from(d);
@@ -210,11 +220,7 @@ impl MqCluster {
 
     fn signal_broker(&self, signal: &str) {
         let b = self.broker.as_ref().expect("the broker runs");
-        let ok = Command::new("kill")
-            .args([signal, &b.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(ok.success(), "kill {signal} of the broker");
+        send_signal(b.id(), signal);
     }
 
     /// kill -9 of the NameServer.

@@ -75,17 +75,25 @@ impl Tmux {
         }
     }
 
-    /// The pids of the processes the session's shell started.
+    /// The pids of the processes the session's shell started (read from /proc: no procps needed).
     pub fn children(&self, name: &str) -> Vec<u32> {
         let shell = self.tmux(&["display-message", "-p", "-t", name, "#{pane_pid}"]);
-        let o = Command::new("pgrep")
-            .args(["-P", shell.trim()])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout)
-            .split_whitespace()
-            .filter_map(|p| p.parse().ok())
-            .collect()
+        let shell = shell.trim();
+        let mut pids = vec![];
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, not ')'.
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1));
+            if ppid == Some(shell) {
+                pids.push(pid);
+            }
+        }
+        pids
     }
 }
 
