@@ -7,6 +7,7 @@ use crate::cluster::{self, Clusters};
 use crate::journal::{self, Entry, Holder, Journal};
 use crate::plan::Plan;
 use crate::poll;
+use crate::stage::Transition;
 use crate::wizard::{Command, Decision, Wizard};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +24,47 @@ pub struct Session {
     pub journal: Option<Journal>,
     pub journal_path: PathBuf,
     pub clusters: Clusters,
+}
+
+/// The batch moves among journal entries: what a vendor migration task has to follow.
+pub fn batch_moves(entries: &[Entry]) -> Vec<(String, Transition)> {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::StageChanged {
+                batch, from, to, ..
+            } => Some((
+                batch.clone(),
+                Transition {
+                    from: *from,
+                    to: *to,
+                },
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The target's vendor migration task follows a journaled batch move. A failure becomes an
+/// error entry to journal: the next gate then finds the task behind the batch and says so.
+pub async fn follow_move(
+    clusters: &Clusters,
+    plan: &Plan,
+    batch: &str,
+    t: Transition,
+) -> Result<Option<String>, Entry> {
+    let topics = plan
+        .batch(batch)
+        .map(|b| b.topics.clone())
+        .unwrap_or_default();
+    clusters
+        .1
+        .follow_move(&topics, t)
+        .await
+        .map_err(|message| Entry::Error {
+            context: format!("migration task, batch {batch}: {}", t.action()),
+            message,
+        })
 }
 
 pub fn load_plan(path: &Path) -> Result<Plan, Exit> {

@@ -44,6 +44,15 @@ impl Stage {
     }
 
     /// What the stage means, in the operator's words.
+    /// The stage a vendor migration task (TDMQ trocket) holds for the batch's topics: the same
+    /// codes, its last stage standing for "done" too.
+    pub fn task_code(self) -> &'static str {
+        match self {
+            Stage::Done => Stage::TargetOnly.code(),
+            s => s.code(),
+        }
+    }
+
     pub fn meaning(self) -> &'static str {
         match self {
             Stage::NotStarted => "not started: everything on the source",
@@ -99,6 +108,11 @@ impl Transition {
 
     pub fn is_forward(self) -> bool {
         self.to > self.from
+    }
+
+    /// Whether a vendor migration task changes stage with this move ("done" is the wizard's own).
+    pub fn moves_task(self) -> bool {
+        self.from != Stage::Done && self.to != Stage::Done
     }
 
     /// The action's name as the operator sees it.

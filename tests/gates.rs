@@ -526,3 +526,131 @@ fn replaying_the_journal_rebuilds_the_same_progress() {
     let replayed = rocketmq_migrate::wizard::Wizard::new(support::plan(), &h.records).unwrap();
     assert_eq!(replayed.progress, h.w.progress);
 }
+
+/// The orders batch with a TDMQ target whose smooth-migration task follows it, and the verdict
+/// of `from -> to` with the task holding each topic at `stage` (health check failing) or not
+/// reporting at all.
+fn task_verdict(
+    from: Stage,
+    to: Stage,
+    task: Option<(&str, bool)>,
+) -> rocketmq_migrate::model::Verdict {
+    use rocketmq_migrate::gate::{Seen, Watches, batch_gate};
+    use rocketmq_migrate::model::{Known, MigrationTask, TaskTopic};
+    use rocketmq_migrate::plan::{ClusterKind, SecretRef, TdmqSpec};
+    let mut plan = plan();
+    plan.target.kind = ClusterKind::Tdmq(TdmqSpec {
+        region: "ap-guangzhou".into(),
+        cluster_id: "rocketmq-x".into(),
+        namespace: "ns".into(),
+        secret_id: "AKID".into(),
+        secret_key: SecretRef::Env("SK".into()),
+        endpoint: None,
+        migration_task_id: Some("task-1".into()),
+        timeout: std::time::Duration::from_secs(3),
+    });
+    let source = source_start(T0).build();
+    let mut target = target_with_consumers(T0).build();
+    target.migration = task.map(|(stage, healthy)| {
+        Box::new(MigrationTask {
+            task_id: "task-1".into(),
+            topics: [("T_ORDER", stage), ("T_PAY", stage)]
+                .into_iter()
+                .map(|(t, s)| {
+                    let state = if s.is_empty() {
+                        Known::unknown(format!("topic {t} is not in migration task task-1"))
+                    } else {
+                        Known::Known(TaskTopic {
+                            stage: s.into(),
+                            health_passed: healthy,
+                            health_errors: if healthy {
+                                vec![]
+                            } else {
+                                vec!["TargetTopicHasNewMessagesIn5Minutes".into()]
+                            },
+                        })
+                    };
+                    (t.to_string(), state)
+                })
+                .collect(),
+        })
+    });
+    let watches = Watches::default();
+    let seen = Seen {
+        source: Some(&source),
+        target: Some(&target),
+        watches: &watches,
+    };
+    let batch = plan.batch("orders").unwrap().clone();
+    batch_gate(
+        &plan,
+        &batch,
+        rocketmq_migrate::stage::Transition { from, to },
+        seen,
+        T0,
+    )
+}
+
+fn task_checks(v: &rocketmq_migrate::model::Verdict) -> Vec<(Status, String)> {
+    v.checks
+        .iter()
+        .filter(|c| c.id.starts_with("task-stage:"))
+        .map(|c| (c.status, c.summary.clone()))
+        .collect()
+}
+
+#[test]
+fn a_migration_task_gates_the_moves_it_follows() {
+    // Forward: the task's health check must pass.
+    let v = task_verdict(
+        Stage::DoubleRead,
+        Stage::DoubleWrite,
+        Some(("S_RW_D_R", false)),
+    );
+    let c = task_checks(&v);
+    assert_eq!(c.len(), 2, "one check per topic: {c:?}");
+    assert!(c.iter().all(|(s, _)| *s == Status::Blocked), "{c:?}");
+    assert!(
+        c[0].1.contains("(TargetTopicHasNewMessagesIn5Minutes)"),
+        "{c:?}"
+    );
+    let v = task_verdict(
+        Stage::DoubleRead,
+        Stage::DoubleWrite,
+        Some(("S_RW_D_R", true)),
+    );
+    assert!(task_checks(&v).iter().all(|(s, _)| *s == Status::Pass));
+    // Back, and "done" (the wizard's own): the task only has to be in step.
+    for (from, to, stage) in [
+        (Stage::DoubleWrite, Stage::DoubleRead, "S_RW_D_RW"),
+        (Stage::TargetOnly, Stage::Done, "S_NA_D_RW"),
+        (Stage::Done, Stage::TargetOnly, "S_NA_D_RW"),
+    ] {
+        let c = task_checks(&task_verdict(from, to, Some((stage, false))));
+        assert!(
+            c.iter().all(|(s, _)| *s == Status::Pass),
+            "{from} -> {to}: {c:?}"
+        );
+    }
+    // Out of step: blocked, saying where each stands.
+    let c = task_checks(&task_verdict(
+        Stage::Draining,
+        Stage::TargetOnly,
+        Some(("S_RW_D_RW", true)),
+    ));
+    assert!(
+        c[0].1
+            .contains("holds T_ORDER at S_RW_D_RW, the batch is at S_R_D_RW"),
+        "{c:?}"
+    );
+    // Not reported, or a topic missing from the task: unknown, never a pass.
+    for task in [None, Some(("", true))] {
+        let v = task_verdict(Stage::NotStarted, Stage::DoubleRead, task);
+        let c = task_checks(&v);
+        assert!(
+            !c.is_empty() && c.iter().all(|(s, _)| *s == Status::Unknown),
+            "{task:?}: {c:?}"
+        );
+        assert_ne!(v.status(), Status::Pass);
+    }
+}

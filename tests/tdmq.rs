@@ -301,3 +301,150 @@ fn gates_read_the_tdmq_target() {
             .is_none_or(|l| l.as_u64().unwrap_or(0) <= 100)
     }));
 }
+
+/// A trocket smooth-migration task named in the plan follows the batch: its stage and health
+/// check gate the move, the move advances it, and a task out of step closes the gate.
+#[test]
+fn a_migration_task_follows_the_batch() {
+    let source = MqCluster::start("src");
+    source.create(&["T_ORDER"], &["G_A"]);
+    let server = Server::start("rocketmq-x", "test_ns");
+    {
+        let mut st = server.state.lock().unwrap();
+        st.add_topic("T_ORDER", 8, 0);
+        st.add_group("G_A", 0, &[], 0);
+        st.task_id = "task-1".into();
+        st.add_task_topic(
+            "T_ORDER",
+            "S_RW_D_NA",
+            &["SourceTopicHasNewMessagesIn5Minutes"],
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_file(
+        dir.path(),
+        &source.namesrv,
+        &server,
+        "rocketmq-x",
+        "[[batch]]\nname = \"orders\"\ntopics = [\"T_ORDER\"]\nconsumer_groups = [\"G_A\"]\n",
+    );
+    let text_plan = std::fs::read_to_string(&plan).unwrap().replace(
+        "timeout = \"3s\"\n",
+        "timeout = \"3s\"\nmigration_task_id = \"task-1\"\n",
+    );
+    std::fs::write(&plan, text_plan).unwrap();
+    for step in ["preflight", "metadata"] {
+        let o = run(&plan, SECRET_KEY, &["advance", step, "--yes"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+
+    // The task's health check has not passed: the wizard does not move the batch.
+    let o = run(&plan, SECRET_KEY, &["advance", "orders", "--yes"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(
+        out.contains("migration task task-1: the health check of T_ORDER did not pass (SourceTopicHasNewMessagesIn5Minutes)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "migration task task-1 topic T_ORDER stage = 0 (S_RW_D_NA) on target 'tdmq-test'"
+        ),
+        "the task's stage is evidence: {out}"
+    );
+    assert!(
+        !server
+            .state
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .any(|(a, _)| a == "ChangeMigratingTopicToNextStage")
+    );
+
+    // Passed: the batch moves and the task with it.
+    server
+        .state
+        .lock()
+        .unwrap()
+        .add_task_topic("T_ORDER", "S_RW_D_NA", &[]);
+    let o = run(&plan, SECRET_KEY, &["advance", "orders", "--yes"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("migration task task-1: T_ORDER now at S_RW_D_R"),
+        "{out}"
+    );
+    {
+        let st = server.state.lock().unwrap();
+        assert_eq!(st.task_stage("T_ORDER"), "S_RW_D_R");
+        let (_, p) = st
+            .calls
+            .iter()
+            .find(|(a, _)| a == "ChangeMigratingTopicToNextStage")
+            .unwrap();
+        assert_eq!(p["TaskId"], "task-1");
+        assert_eq!(p["TopicNameList"], serde_json::json!(["T_ORDER"]));
+    }
+
+    // Someone moved the task on in the console: out of step, so no gate of the batch opens.
+    server
+        .state
+        .lock()
+        .unwrap()
+        .add_task_topic("T_ORDER", "S_RW_D_RW", &[]);
+    let o = run(&plan, SECRET_KEY, &["advance", "orders", "--yes"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(
+        out.contains("migration task task-1 holds T_ORDER at S_RW_D_RW, the batch is at S_RW_D_R"),
+        "{out}"
+    );
+
+    // A task that cannot be read keeps the gates closed; a rollback moves the task back.
+    let tplan = Plan::load(&plan).unwrap();
+    let ClusterKind::Tdmq(spec) = &tplan.target.kind else {
+        unreachable!()
+    };
+    let tdmq = TdmqCluster::new(&tplan.target, spec, Secret::new(SECRET_KEY)).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    use rocketmq_migrate::stage::{Stage, Transition};
+    let back = Transition {
+        from: Stage::DoubleWrite,
+        to: Stage::DoubleRead,
+    };
+    let said = rt
+        .block_on(tdmq.follow_move(&["T_ORDER".to_string()], back))
+        .unwrap();
+    assert_eq!(
+        said.as_deref(),
+        Some("migration task task-1: T_ORDER now at S_RW_D_R")
+    );
+    assert_eq!(
+        server.state.lock().unwrap().task_stage("T_ORDER"),
+        "S_RW_D_R"
+    );
+    // A task that refuses to move on: the wizard hears why.
+    server.state.lock().unwrap().refuse_next_stage = true;
+    let on = Transition {
+        from: Stage::DoubleRead,
+        to: Stage::DoubleWrite,
+    };
+    let e = rt
+        .block_on(tdmq.follow_move(&["T_ORDER".to_string()], on))
+        .unwrap_err();
+    assert_eq!(e, "migration task task-1 did not move T_ORDER to S_RW_D_RW");
+    server.state.lock().unwrap().task_id = "another-task".into();
+    let snap = rt.block_on(tdmq.snapshot(&tplan.scope()));
+    let t = &snap.migration.unwrap().topics["T_ORDER"];
+    assert!(
+        t.reason()
+            .is_some_and(|r| r.contains("ResourceNotFound.MigrationTask")),
+        "{t:?}"
+    );
+    let report = text(&run(&plan, SECRET_KEY, &["report"]));
+    assert!(!report.contains(SECRET_KEY));
+}

@@ -2,8 +2,9 @@
 
 use super::{EXIT_BAD_INPUT, EXIT_REFUSED, Exit};
 use crate::clock;
+use crate::journal::Entry;
 use crate::model::Verdict;
-use crate::session::{Mode, Session};
+use crate::session::{self, Mode, Session};
 use crate::stage::Step;
 use crate::wizard::{Command, Confirmation, Outcome};
 use std::io::{BufRead, IsTerminal, Write};
@@ -78,6 +79,7 @@ async fn drive(
                 transition,
                 instruction,
             } => {
+                let moves = session::batch_moves(&decision.entries);
                 s.commit(decision.entries)?;
                 match transition {
                     Some(t) => println!(
@@ -87,6 +89,18 @@ async fn drive(
                         t.to
                     ),
                     None => println!("{instruction}"),
+                }
+                for (batch, t) in moves {
+                    match session::follow_move(&s.clusters, &s.wizard.plan, &batch, t).await {
+                        Ok(Some(done)) => println!("{done}"),
+                        Ok(None) => {}
+                        Err(failed) => {
+                            if let Entry::Error { context, message } = &failed {
+                                eprintln!("WARNING: {context}: {message}");
+                            }
+                            s.commit(vec![failed])?;
+                        }
+                    }
                 }
                 return Ok(0);
             }

@@ -25,6 +25,15 @@ pub trait Cluster: Send + Sync {
     /// The operator's confirmed actions so far. Real clusters ignore it (people move real
     /// applications); the rehearsal moves its simulated applications accordingly.
     fn follow(&self, _timeline: &Timeline) {}
+    /// A batch of these topics moved: a vendor migration task on this cluster follows (TDMQ
+    /// trocket). Says what it did, if anything.
+    async fn follow_move(
+        &self,
+        _topics: &[String],
+        _move: crate::stage::Transition,
+    ) -> Result<Option<String>, String> {
+        Ok(None)
+    }
     /// How creating an item on this cluster is done, for `sync-metadata --dry-run`.
     fn describe_create(&self, item: &MetadataItem) -> String {
         item.describe()

@@ -4,6 +4,7 @@
 use crate::clock::{self, Millis};
 use crate::model::{Check, Client, Evidence, Known, Snapshot, Status};
 use crate::plan::{Gates, GroupPlan, Side};
+use crate::stage::Stage;
 
 use super::settle::QuietWatch;
 
@@ -378,6 +379,75 @@ fn exists(
             format!("whether {kind} {name} exists on {side} is unknown"),
             why_unknown(other, "not in the snapshot"),
         ),
+    }
+}
+
+/// The vendor's migration task holds `topic` at the batch's stage (it follows every move) and,
+/// when it is about to be moved on, its own health check passed.
+pub fn task_topic(
+    snap: &Snapshot,
+    task_id: &str,
+    topic: &str,
+    stage: Stage,
+    health: bool,
+    now: Millis,
+) -> Check {
+    let id = format!("task-stage:{topic}");
+    let subject = format!("migration task {task_id} topic {topic}");
+    let entry = snap.migration.as_ref().and_then(|m| m.topics.get(topic));
+    let Some(Known::Known(t)) = entry else {
+        return unknown(
+            snap,
+            now,
+            id,
+            &subject,
+            "stage",
+            format!("the stage of {topic} in migration task {task_id} is unknown"),
+            why_unknown(entry, "the target did not report the migration task"),
+        );
+    };
+    let index = Stage::parse(&t.stage).map(|s| s as i64);
+    let ev = vec![evidence(
+        snap,
+        now,
+        &subject,
+        "stage",
+        index,
+        Some(t.stage.clone()),
+    )];
+    let want = stage.task_code();
+    if t.stage != want {
+        check(
+            id,
+            Status::Blocked,
+            format!(
+                "migration task {task_id} holds {topic} at {}, the batch is at {want}: bring the task to {want} in the TDMQ console first",
+                t.stage
+            ),
+            ev,
+        )
+    } else if health && !t.health_passed {
+        let found = if t.health_errors.is_empty() {
+            "no reason given".to_string()
+        } else {
+            t.health_errors.join(", ")
+        };
+        check(
+            id,
+            Status::Blocked,
+            format!("migration task {task_id}: the health check of {topic} did not pass ({found})"),
+            ev,
+        )
+    } else {
+        check(
+            id,
+            Status::Pass,
+            format!(
+                "migration task {task_id} holds {topic} at {want}{}",
+                if health { ", health check passed" } else { "" }
+            ),
+            ev,
+        )
     }
 }
 

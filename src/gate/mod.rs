@@ -11,7 +11,8 @@ use crate::model::{Check, Settle, Snapshot, Verdict};
 use crate::plan::{Batch, Plan, Side};
 use crate::stage::{Stage, Transition};
 use checks::{
-    Presence, backlog_at_most, consumers, fresh, group_exists, producers, settled, topic_exists,
+    Presence, backlog_at_most, consumers, fresh, group_exists, producers, settled, task_topic,
+    topic_exists,
 };
 pub use settle::{QuietWatch, Watches};
 
@@ -41,14 +42,16 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The side's snapshot when fresh; otherwise records why not and returns `None`.
+    /// The side's snapshot when fresh; otherwise records why not (once) and returns `None`.
     fn side(&mut self, side: Side) -> Option<&'a Snapshot> {
         let snap = match side {
             Side::Source => self.seen.source,
             Side::Target => self.seen.target,
         };
         let (check, ok) = fresh(side, snap, &self.plan.gates, self.now);
-        self.checks.push(check);
+        if !self.checks.iter().any(|c| c.id == check.id) {
+            self.checks.push(check);
+        }
         ok
     }
 
@@ -216,6 +219,17 @@ pub fn batch_gate(plan: &Plan, batch: &Batch, t: Transition, seen: Seen, now: Mi
             ),
             evidence: vec![],
         }),
+    }
+    // A vendor migration task (TDMQ trocket) moves with the batch: it must hold each topic at
+    // the batch's stage, and its own health check must pass before it is moved on.
+    if let Some(task) = plan.target.migration_task_id()
+        && let Some(dst) = b.side(Side::Target)
+    {
+        let health = t.is_forward() && t.moves_task();
+        for topic in &batch.topics {
+            b.checks
+                .push(task_topic(dst, task, topic, t.from, health, now));
+        }
     }
     let mut v = b.verdict(format!("batch:{}", batch.name), t.action(), settle);
     v.warnings = warnings;

@@ -52,6 +52,28 @@ pub struct Snapshot {
     pub producers: Producers,
     /// Per-item failures: any makes the snapshot partial.
     pub errors: Vec<ItemError>,
+    /// The vendor's smooth-migration task, when the plan names one (TDMQ target only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Box<MigrationTask>>,
+}
+
+/// A vendor smooth-migration task (TDMQ trocket) as the target reports it: the stage and the
+/// health check it holds for each topic of the plan. Its stages use the wizard's codes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MigrationTask {
+    pub task_id: String,
+    /// Unknown for every topic when the task could not be read; missing topics are not in it.
+    pub topics: BTreeMap<String, Known<TaskTopic>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskTopic {
+    /// `S_RW_D_NA`, `S_RW_D_R`, `S_RW_D_RW`, `S_R_D_RW` or `S_NA_D_RW`.
+    pub stage: String,
+    /// The task's own check before the next stage.
+    pub health_passed: bool,
+    /// What that check found, e.g. `SourceTopicHasUnconsumedMessages`.
+    pub health_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +205,7 @@ impl Snapshot {
                 groups: BTreeMap::new(),
             },
             errors: vec![],
+            migration: None,
         }
     }
 

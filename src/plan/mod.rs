@@ -58,6 +58,16 @@ pub struct ClusterSpec {
     pub kind: ClusterKind,
 }
 
+impl ClusterSpec {
+    /// The vendor smooth-migration task that follows the batches, if the plan names one.
+    pub fn migration_task_id(&self) -> Option<&str> {
+        match &self.kind {
+            ClusterKind::Tdmq(t) => t.migration_task_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ClusterKind {

@@ -16,7 +16,8 @@ use crate::metadata::{self, MetadataItem};
 use crate::model::Snapshot;
 use crate::plan::{Scope, Side};
 use crate::poll;
-use crate::session::{Mode, Session};
+use crate::session::{self, Mode, Session};
+use crate::stage::Transition;
 use app::{App, Effect, Event};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
@@ -29,6 +30,8 @@ enum Report {
     Snapshot(Snapshot),
     Created(MetadataItem),
     Log(String),
+    /// Something failed that the journal must keep (a migration task that did not follow).
+    Failed(Entry),
 }
 
 /// Polls both clusters every interval; a slow cluster delays only its own snapshot.
@@ -109,6 +112,25 @@ fn spawn_sync(app: &App, clusters: &Clusters, tx: mpsc::Sender<Report>) {
                 }
             }
         }
+    });
+}
+
+/// The target's migration task follows a batch move, in the background.
+fn spawn_follow(
+    app: &App,
+    clusters: &Clusters,
+    batch: String,
+    t: Transition,
+    tx: mpsc::Sender<Report>,
+) {
+    let (clusters, plan) = (clusters.clone(), app.wizard.plan.clone());
+    tokio::spawn(async move {
+        let report = match session::follow_move(&clusters, &plan, &batch, t).await {
+            Ok(Some(done)) => Report::Log(done),
+            Ok(None) => return,
+            Err(failed) => Report::Failed(failed),
+        };
+        let _ = tx.send(report).await;
     });
 }
 
@@ -199,6 +221,16 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
             r = rx.recv() => match r {
                 Some(Report::Snapshot(s)) => Event::Observed(s),
                 Some(Report::Log(l)) => Event::Log(l),
+                Some(Report::Failed(entry)) => {
+                    let line = match &entry {
+                        Entry::Error { context, message } => format!("FAILED: {context}: {message}"),
+                        _ => "FAILED".into(),
+                    };
+                    if let Err(e) = commit(&mut journal, &mut app, &clusters, vec![entry]) {
+                        app.log(clock::now(), format!("journal: {e}"));
+                    }
+                    Event::Log(line)
+                }
                 Some(Report::Created(item)) => {
                     let line = format!("created on target: {}", item.describe());
                     if let Err(e) = commit(&mut journal, &mut app, &clusters, vec![Entry::MetadataCreated { side: Side::Target, item }]) {
@@ -215,6 +247,7 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
         for effect in app.handle(event, clock::now()) {
             match effect {
                 Effect::Journal(entries) => {
+                    let moves = session::batch_moves(&entries);
                     if let Err(e) = commit(&mut journal, &mut app, &clusters, entries) {
                         tracing::error!("journal: {e}");
                         app.log(
@@ -224,6 +257,10 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
                         app.ui.dialog = Some(app::Dialog::Message(format!(
                             "The journal could not be written, so nothing changed: {e}"
                         )));
+                    } else {
+                        for (batch, t) in moves {
+                            spawn_follow(&app, &clusters, batch, t, tx.clone());
+                        }
                     }
                 }
                 Effect::SyncMetadata => spawn_sync(&app, &clusters, tx.clone()),

@@ -42,9 +42,46 @@ pub struct State {
     /// Answer this many calls with RequestLimitExceeded first.
     pub rate_limited: usize,
     pub bad_signatures: usize,
+    /// The trocket smooth-migration task: its id and, per topic, its DescribeMigratingTopicList
+    /// item.
+    pub task_id: String,
+    pub task_topics: BTreeMap<String, Value>,
+    /// ChangeMigratingTopicToNextStage answers Success: false.
+    pub refuse_next_stage: bool,
+}
+
+/// The task's stages in order.
+const TASK_STAGES: [&str; 5] = [
+    "S_RW_D_NA",
+    "S_RW_D_R",
+    "S_RW_D_RW",
+    "S_R_D_RW",
+    "S_NA_D_RW",
+];
+
+fn step_stage(stage: &str, by: i64) -> String {
+    let i = TASK_STAGES.iter().position(|s| *s == stage).unwrap_or(0) as i64;
+    TASK_STAGES[(i + by).clamp(0, 4) as usize].to_string()
 }
 
 impl State {
+    pub fn add_task_topic(&mut self, topic: &str, stage: &str, health_errors: &[&str]) {
+        let mut t = template("DescribeMigratingTopicList", "MigrateTopics");
+        t["TopicName"] = topic.into();
+        t["MigrationStatus"] = stage.into();
+        t["HealthCheckPassed"] = health_errors.is_empty().into();
+        t["HealthCheckError"] = health_errors.first().copied().unwrap_or("").into();
+        t["HealthCheckErrorList"] = health_errors.into();
+        self.task_topics.insert(topic.into(), t);
+    }
+
+    pub fn task_stage(&self, topic: &str) -> String {
+        self.task_topics[topic]["MigrationStatus"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     pub fn add_topic(&mut self, name: &str, partitions: i64, max_offset: i64) {
         let mut t = template("DescribeRocketMQTopics", "Topics");
         t["Name"] = name.into();
@@ -191,6 +228,46 @@ fn answer(st: &mut State, action: &str, p: &Value) -> Value {
             st.add_group(&name, 0, &[], 0);
             spec_example(action)
         }
+        "DescribeMigratingTopicList"
+        | "ChangeMigratingTopicToNextStage"
+        | "RollbackMigratingTopicStage"
+            if p["TaskId"] != st.task_id.as_str() =>
+        {
+            error(
+                "ResourceNotFound.MigrationTask",
+                "The migration task does not exist.",
+            )
+        }
+        "DescribeMigratingTopicList" => ok(page(
+            st.task_topics.values().cloned().collect(),
+            p,
+            "MigrateTopics",
+        )),
+        "ChangeMigratingTopicToNextStage" => {
+            let mut results = vec![];
+            for name in p["TopicNameList"].as_array().cloned().unwrap_or_default() {
+                let name = name.as_str().unwrap_or_default().to_string();
+                let success = !st.refuse_next_stage && st.task_topics.contains_key(&name);
+                if success {
+                    let next = step_stage(&st.task_stage(&name), 1);
+                    st.task_topics.get_mut(&name).unwrap()["MigrationStatus"] = next.into();
+                }
+                let mut r = template("ChangeMigratingTopicToNextStage", "Results");
+                r["TopicName"] = name.into();
+                r["Success"] = success.into();
+                results.push(r);
+            }
+            json!({ "Response": { "Results": results, "RequestId": "local-test-request" } })
+        }
+        "RollbackMigratingTopicStage" => {
+            let name = p["TopicName"].as_str().unwrap_or_default().to_string();
+            if !st.task_topics.contains_key(&name) {
+                return error("ResourceNotFound.Topic", "The topic is not in the task.");
+            }
+            let back = step_stage(&st.task_stage(&name), -1);
+            st.task_topics.get_mut(&name).unwrap()["MigrationStatus"] = back.into();
+            spec_example("RollbackMigratingTopicStage")
+        }
         other => error("InvalidAction", &format!("{other} is not served here")),
     }
 }
@@ -235,9 +312,15 @@ impl Server {
                     let ts: i64 = get("x-tc-timestamp").parse().unwrap_or(0);
                     let host = get("host");
                     let ct = get("content-type");
+                    // TDMQ 4.x actions, or the smooth-migration ones of the newer product API.
+                    let (service, version) = if get("x-tc-version") == "2023-03-08" {
+                        ("trocket", "2023-03-08")
+                    } else {
+                        ("tdmq", "2020-02-17")
+                    };
                     let expected = sign::sign(
                         &sign::Request {
-                            service: "tdmq",
+                            service,
                             host: &host,
                             action: &action,
                             content_type: &ct,
@@ -249,8 +332,8 @@ impl Server {
                     );
                     let auth = get("authorization");
                     let mut st = state.lock().unwrap();
-                    let valid = auth == sign::authorization(SECRET_ID, "tdmq", &expected)
-                        && get("x-tc-version") == "2020-02-17";
+                    let valid = auth == sign::authorization(SECRET_ID, service, &expected)
+                        && get("x-tc-version") == version;
                     let reply = if !valid {
                         st.bad_signatures += 1;
                         error(

@@ -18,6 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 const SERVICE: &str = "tdmq";
 const VERSION: &str = "2020-02-17";
+/// The smooth-migration tasks live in the newer product API.
+const TASK_SERVICE: &str = "trocket";
+const TASK_VERSION: &str = "2023-03-08";
 /// Calls in flight at once: the API rate-limits per action.
 const PARALLEL: usize = 8;
 
@@ -26,12 +29,34 @@ pub struct TdmqCluster {
     label: String,
     cluster_id: String,
     namespace: String,
+    /// A trocket smooth-migration task that follows the batches' moves.
+    task_id: Option<String>,
     api: Api,
 }
 
 fn num(v: &Value, k: &str) -> Option<i64> {
     v.get(k)
         .and_then(|x| x.as_i64().or_else(|| x.as_u64().map(|u| u as i64)))
+}
+
+/// What a task's health check found: the list, or the single error of older answers.
+fn health_errors(v: &Value) -> Vec<String> {
+    let list: Vec<String> = v
+        .get("HealthCheckErrorList")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let single = text(v, "HealthCheckError");
+    if list.is_empty() && !single.is_empty() {
+        vec![single]
+    } else {
+        list
+    }
 }
 
 fn text(v: &Value, k: &str) -> String {
@@ -56,6 +81,7 @@ impl TdmqCluster {
             label: spec.name.clone(),
             cluster_id: t.cluster_id.clone(),
             namespace: t.namespace.clone(),
+            task_id: t.migration_task_id.clone(),
             api,
         })
     }
@@ -124,6 +150,39 @@ impl TdmqCluster {
             .read(SERVICE, VERSION, "DescribeRocketMQTopicStats", &p)
             .await;
         (topic, r)
+    }
+
+    /// The task's stage and health check for each topic of the plan.
+    async fn migration_task(&self, task_id: &str, scope: &Scope) -> MigrationTask {
+        let listed = self
+            .api
+            .read_all(
+                TASK_SERVICE,
+                TASK_VERSION,
+                "DescribeMigratingTopicList",
+                &json!({ "TaskId": task_id }),
+                "MigrateTopics",
+            )
+            .await;
+        let topics = scope.topics.iter().map(|t| {
+            let state = match &listed {
+                Err(e) => Known::unknown(format!("migration task {task_id}: {e}")),
+                Ok(list) => match list.iter().find(|v| text(v, "TopicName") == *t) {
+                    None => Known::unknown(format!("topic {t} is not in migration task {task_id}")),
+                    Some(v) => Known::Known(TaskTopic {
+                        stage: text(v, "MigrationStatus"),
+                        health_passed: v.get("HealthCheckPassed").and_then(Value::as_bool)
+                            == Some(true),
+                        health_errors: health_errors(v),
+                    }),
+                },
+            };
+            (t.clone(), state)
+        });
+        MigrationTask {
+            task_id: task_id.to_string(),
+            topics: topics.collect(),
+        }
     }
 
     async fn groups(&self, extra: Value) -> Result<Vec<Value>, ApiError> {
@@ -424,8 +483,68 @@ impl Cluster for TdmqCluster {
                 .collect(),
         };
         snap.errors = errors;
+        if let Some(task) = &self.task_id {
+            snap.migration = Some(Box::new(self.migration_task(task, scope).await));
+        }
         snap.taken_at = clock::now();
         snap
+    }
+
+    async fn follow_move(
+        &self,
+        topics: &[String],
+        t: crate::stage::Transition,
+    ) -> Result<Option<String>, String> {
+        let Some(task) = &self.task_id else {
+            return Ok(None);
+        };
+        if !t.moves_task() || self.side == Side::Source {
+            return Ok(None);
+        }
+        if t.is_forward() {
+            let r = self
+                .api
+                .write(
+                    TASK_SERVICE,
+                    TASK_VERSION,
+                    "ChangeMigratingTopicToNextStage",
+                    &json!({ "TaskId": task, "TopicNameList": topics, "NamespaceList": [] }),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let failed: Vec<String> = r
+                .get("Results")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|x| x.get("Success").and_then(Value::as_bool) != Some(true))
+                .map(|x| text(x, "TopicName"))
+                .collect();
+            if !failed.is_empty() {
+                return Err(format!(
+                    "migration task {task} did not move {} to {}",
+                    failed.join(", "),
+                    t.to.task_code()
+                ));
+            }
+        } else {
+            for topic in topics {
+                self.api
+                    .write(
+                        TASK_SERVICE,
+                        TASK_VERSION,
+                        "RollbackMigratingTopicStage",
+                        &json!({ "TaskId": task, "TopicName": topic, "Namespace": "" }),
+                    )
+                    .await
+                    .map_err(|e| format!("{topic}: {e}"))?;
+            }
+        }
+        Ok(Some(format!(
+            "migration task {task}: {} now at {}",
+            topics.join(", "),
+            t.to.task_code()
+        )))
     }
 
     async fn create(&self, item: &MetadataItem) -> Result<(), String> {
