@@ -46,6 +46,19 @@ fn run(plan: &std::path::Path, sk: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The plan's TDMQ target as a client of the local server, and a runtime to drive it.
+fn target_client(plan: &Plan) -> (TdmqCluster, tokio::runtime::Runtime) {
+    let ClusterKind::Tdmq(spec) = &plan.target.kind else {
+        panic!("the target is not TDMQ")
+    };
+    let tdmq = TdmqCluster::new(&plan.target, spec, Secret::new(SECRET_KEY)).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    (tdmq, rt)
+}
+
 const BATCH: &str = "[[batch]]\nname = \"orders\"\ntopics = [\"test_topic\", \"T_NEW\"]\nconsumer_groups = [\"test_group\", \"G_NEW\"]\n";
 
 #[test]
@@ -255,14 +268,7 @@ fn gates_read_the_tdmq_target() {
         &format!("[source]\nkind = \"remoting\"\nnamesrv = [\"127.0.0.1:1\"]\n[target]\nkind = \"tdmq\"\nregion = \"ap-guangzhou\"\ncluster_id = \"rocketmq-x\"\nnamespace = \"ns\"\nsecret_id = \"{SECRET_ID}\"\nsecret_key_env = \"X\"\nendpoint = \"{}\"\n[[batch]]\nname = \"b\"\ntopics = [\"T\"]\nconsumer_groups = [\"G\"]\n", server.url),
     )
     .unwrap();
-    let ClusterKind::Tdmq(spec) = &tplan.target.kind else {
-        unreachable!()
-    };
-    let tdmq = TdmqCluster::new(&tplan.target, spec, Secret::new(SECRET_KEY)).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (tdmq, rt) = target_client(&tplan);
     let scope = plan.scope();
     let now = rocketmq_migrate::clock::now();
     let mut h = Harness::new();
@@ -338,10 +344,22 @@ fn a_migration_task_follows_the_batch() {
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
 
+    let set_task = |stage: &str, found: &[&str]| {
+        server
+            .state
+            .lock()
+            .unwrap()
+            .add_task_topic("T_ORDER", stage, found)
+    };
+    let advance = |exit: i32| {
+        let o = run(&plan, SECRET_KEY, &["advance", "orders", "--yes"]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(exit), "{out}");
+        out
+    };
+
     // The task's health check has not passed: the wizard does not move the batch.
-    let o = run(&plan, SECRET_KEY, &["advance", "orders", "--yes"]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(3), "{out}");
+    let out = advance(3);
     assert!(
         out.contains("migration task task-1: the health check of T_ORDER did not pass (SourceTopicHasNewMessagesIn5Minutes)"),
         "{out}"
@@ -352,50 +370,35 @@ fn a_migration_task_follows_the_batch() {
         ),
         "the task's stage is evidence: {out}"
     );
-    assert!(
-        !server
-            .state
-            .lock()
-            .unwrap()
-            .calls
+    let calls = |action: &str| -> Vec<serde_json::Value> {
+        let st = server.state.lock().unwrap();
+        st.calls
             .iter()
-            .any(|(a, _)| a == "ChangeMigratingTopicToNextStage")
-    );
+            .filter(|(a, _)| a == action)
+            .map(|(_, p)| p.clone())
+            .collect()
+    };
+    assert!(calls("ChangeMigratingTopicToNextStage").is_empty());
 
     // Passed: the batch moves and the task with it.
-    server
-        .state
-        .lock()
-        .unwrap()
-        .add_task_topic("T_ORDER", "S_RW_D_NA", &[]);
-    let o = run(&plan, SECRET_KEY, &["advance", "orders", "--yes"]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(0), "{out}");
+    set_task("S_RW_D_NA", &[]);
+    let out = advance(0);
     assert!(
         out.contains("migration task task-1: T_ORDER now at S_RW_D_R"),
         "{out}"
     );
-    {
-        let st = server.state.lock().unwrap();
-        assert_eq!(st.task_stage("T_ORDER"), "S_RW_D_R");
-        let (_, p) = st
-            .calls
-            .iter()
-            .find(|(a, _)| a == "ChangeMigratingTopicToNextStage")
-            .unwrap();
-        assert_eq!(p["TaskId"], "task-1");
-        assert_eq!(p["TopicNameList"], serde_json::json!(["T_ORDER"]));
-    }
+    assert_eq!(
+        server.state.lock().unwrap().task_stage("T_ORDER"),
+        "S_RW_D_R"
+    );
+    let moved = calls("ChangeMigratingTopicToNextStage");
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0]["TaskId"], "task-1");
+    assert_eq!(moved[0]["TopicNameList"], serde_json::json!(["T_ORDER"]));
 
     // Someone moved the task on in the console: out of step, so no gate of the batch opens.
-    server
-        .state
-        .lock()
-        .unwrap()
-        .add_task_topic("T_ORDER", "S_RW_D_RW", &[]);
-    let o = run(&plan, SECRET_KEY, &["advance", "orders", "--yes"]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(3), "{out}");
+    set_task("S_RW_D_RW", &[]);
+    let out = advance(3);
     assert!(
         out.contains("migration task task-1 holds T_ORDER at S_RW_D_RW, the batch is at S_RW_D_R"),
         "{out}"
@@ -403,14 +406,7 @@ fn a_migration_task_follows_the_batch() {
 
     // A task that cannot be read keeps the gates closed; a rollback moves the task back.
     let tplan = Plan::load(&plan).unwrap();
-    let ClusterKind::Tdmq(spec) = &tplan.target.kind else {
-        unreachable!()
-    };
-    let tdmq = TdmqCluster::new(&tplan.target, spec, Secret::new(SECRET_KEY)).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (tdmq, rt) = target_client(&tplan);
     use rocketmq_migrate::stage::{Stage, Transition};
     let back = Transition {
         from: Stage::DoubleWrite,
@@ -442,7 +438,8 @@ fn a_migration_task_follows_the_batch() {
     let t = &snap.migration.unwrap().topics["T_ORDER"];
     assert!(
         t.reason()
-            .is_some_and(|r| r.contains("ResourceNotFound.MigrationTask")),
+            .is_some_and(|r| r.contains("ResourceNotFound.MigrationTask")
+                && r.contains("check migration_task_id in the plan")),
         "{t:?}"
     );
     let report = text(&run(&plan, SECRET_KEY, &["report"]));

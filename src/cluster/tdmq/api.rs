@@ -215,7 +215,7 @@ impl Api {
                 .and_then(Value::as_str)
                 .unwrap_or("-")
                 .to_string();
-            let hint = self.hint(&code, date.as_deref());
+            let hint = self.hint(action, &code, date.as_deref());
             return Err(ApiError::Service {
                 action: action.into(),
                 code,
@@ -228,7 +228,7 @@ impl Api {
     }
 
     /// What the operator should check, for the codes that have a usual cause.
-    fn hint(&self, code: &str, date: Option<&str>) -> String {
+    fn hint(&self, action: &str, code: &str, date: Option<&str>) -> String {
         let offset = date
             .and_then(|d| {
                 humantime::parse_rfc3339_weak(d)
@@ -262,6 +262,10 @@ impl Api {
             "AuthFailure.UnauthorizedOperation" => {
                 "the SecretId's CAM policy does not allow this action on TDMQ".into()
             }
+            c if c.starts_with("ResourceNotFound") && action.contains("Migrat") => format!(
+                "check migration_task_id in the plan: the task must exist in region {}",
+                self.region
+            ),
             c if c.starts_with("ResourceNotFound") => format!(
                 "check cluster_id {} and region {} in the plan",
                 self.cluster_id, self.region
