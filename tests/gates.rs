@@ -20,12 +20,6 @@ fn double_read() -> Harness {
     h
 }
 
-fn target_with_consumers(at: u64) -> Snap {
-    Snap::new(Side::Target, at)
-        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
-        .group("G_B", 1, &["T_PAY"], 0, 0)
-}
-
 #[test]
 fn a_batch_cannot_start_before_preflight_and_metadata() {
     let mut h = Harness::new();
@@ -200,13 +194,6 @@ fn draining() -> Harness {
     h
 }
 
-fn drained_source(at: u64) -> Snap {
-    source_start(at)
-        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
-        .group("G_B", 1, &["T_PAY"], 0, 0)
-        .producers("P_ORDER", 0)
-}
-
 #[test]
 fn drain_source_is_refused_while_a_producer_is_still_on_the_source() {
     let mut h = double_read();
@@ -361,13 +348,7 @@ fn done_is_refused_while_a_consumer_is_still_on_the_source() {
         r.contains("1 consumer(s) of G_A still connected to source: G_A-source-0"),
         "{r}"
     );
-    h.observe(
-        drained_source(now)
-            .group("G_A", 0, &[], 0, 0)
-            .group("G_B", 0, &[], 0, 0)
-            .build(),
-        now,
-    );
+    h.observe(emptied_source(now).build(), now);
     let o = h.run(
         Command::Advance {
             step: rocketmq_migrate::stage::Step::Batch("orders".into()),

@@ -72,24 +72,23 @@ impl Plan {
     }
 }
 
-fn group<'a>(s: &'a Value, name: &str) -> &'a Value {
+/// The `status --json` entry of a consumer group (`list` "groups") or producer group ("producers").
+fn entry<'a>(s: &'a Value, list: &str, name: &str) -> &'a Value {
     s["batches"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|b| b["groups"].as_array().unwrap())
+        .flat_map(|b| b[list].as_array().unwrap())
         .find(|g| g["group"] == name)
         .unwrap()
 }
 
+fn group<'a>(s: &'a Value, name: &str) -> &'a Value {
+    entry(s, "groups", name)
+}
+
 fn producers<'a>(s: &'a Value, name: &str) -> &'a Value {
-    s["batches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|b| b["producers"].as_array().unwrap())
-        .find(|g| g["group"] == name)
-        .unwrap()
+    entry(s, "producers", name)
 }
 
 fn admin() -> Admin {

@@ -16,19 +16,6 @@ use support::*;
 const T0: u64 = 1_700_000_000_000;
 const S: u64 = 1000;
 
-fn target_with_consumers(at: u64) -> Snap {
-    Snap::new(Side::Target, at)
-        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
-        .group("G_B", 1, &["T_PAY"], 0, 0)
-}
-
-fn drained_source(at: u64) -> Snap {
-    source_start(at)
-        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
-        .group("G_B", 1, &["T_PAY"], 0, 0)
-        .producers("P_ORDER", 0)
-}
-
 /// The orders batch walked to `stage` through the real wizard; returns the harness and its clock.
 fn at_stage(stage: Stage) -> (Harness, u64) {
     let mut h = Harness::ready(T0);
@@ -64,13 +51,7 @@ fn at_stage(stage: Stage) -> (Harness, u64) {
         step(&mut h, now);
     }
     if stage >= Stage::Done {
-        h.observe(
-            drained_source(now)
-                .group("G_A", 0, &[], 0, 0)
-                .group("G_B", 0, &[], 0, 0)
-                .build(),
-            now,
-        );
+        h.observe(emptied_source(now).build(), now);
         step(&mut h, now);
     }
     (h, now)

@@ -221,6 +221,28 @@ pub fn source_start(at: Millis) -> Snap {
         .producers("P_ORDER", 2)
 }
 
+/// The orders batch's groups with a consumer each on the target.
+pub fn target_with_consumers(at: Millis) -> Snap {
+    Snap::new(Side::Target, at)
+        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
+        .group("G_B", 1, &["T_PAY"], 0, 0)
+}
+
+/// The source once the orders batch drained: no backlog, no producer, a consumer per group left.
+pub fn drained_source(at: Millis) -> Snap {
+    source_start(at)
+        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
+        .group("G_B", 1, &["T_PAY"], 0, 0)
+        .producers("P_ORDER", 0)
+}
+
+/// The drained source with the orders batch's last consumers gone too.
+pub fn emptied_source(at: Millis) -> Snap {
+    drained_source(at)
+        .group("G_A", 0, &[], 0, 0)
+        .group("G_B", 0, &[], 0, 0)
+}
+
 /// A command's stdout and stderr together, for assertions and failure messages.
 pub fn text(o: &std::process::Output) -> String {
     format!(
