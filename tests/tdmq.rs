@@ -355,6 +355,7 @@ fn a_migration_task_follows_the_batch() {
         let o = run(&plan, SECRET_KEY, &["advance", "orders", "--yes"]);
         let out = text(&o);
         assert_eq!(o.status.code(), Some(exit), "{out}");
+        assert!(!out.contains(SECRET_KEY), "the SecretKey never shows");
         out
     };
 
