@@ -35,7 +35,7 @@ pub async fn snapshot_both(
     deadline: Duration,
 ) -> (Snapshot, Snapshot) {
     tokio::join!(
-        snapshot_with_deadline(clusters.0.as_ref(), scope, deadline),
-        snapshot_with_deadline(clusters.1.as_ref(), scope, deadline)
+        snapshot_with_deadline(clusters.source.as_ref(), scope, deadline),
+        snapshot_with_deadline(clusters.target.as_ref(), scope, deadline)
     )
 }

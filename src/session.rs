@@ -58,7 +58,6 @@ pub async fn follow_move(
         .map(|b| b.topics.clone())
         .unwrap_or_default();
     clusters
-        .1
         .follow_move(&topics, t)
         .await
         .map_err(|message| Entry::Error {
@@ -123,8 +122,7 @@ impl Session {
     }
 
     fn follow(&self) {
-        self.clusters.0.follow(&self.wizard.progress.timeline);
-        self.clusters.1.follow(&self.wizard.progress.timeline);
+        self.clusters.follow(&self.wizard.progress.timeline);
     }
 
     /// Writes the entries (fsynced), then applies them. Read-only sessions write nothing.

@@ -44,11 +44,11 @@ pub async fn run(plan: &Path, dry_run: bool) -> Result<u8, Exit> {
                 "[{}/{n}] would create {}: {}",
                 i + 1,
                 item.describe(),
-                s.clusters.1.describe_create(item)
+                s.clusters.target.describe_create(item)
             );
             continue;
         }
-        match s.clusters.1.create(item).await {
+        match s.clusters.create_on_target(item).await {
             Ok(()) => {
                 s.commit(vec![Entry::MetadataCreated {
                     side: Side::Target,

@@ -21,12 +21,13 @@ pub trait Cluster: Send + Sync {
     /// Never fails as a whole: what could not be read is recorded in the snapshot.
     async fn snapshot(&self, scope: &Scope) -> Snapshot;
     /// Creates one topic or group with the given settings; never changes an existing one.
+    /// Called only through [`Clusters::create_on_target`], which keeps the source unchanged.
     async fn create(&self, item: &MetadataItem) -> Result<(), String>;
     /// The operator's confirmed actions so far. Real clusters ignore it (people move real
     /// applications); the rehearsal moves its simulated applications accordingly.
     fn follow(&self, _timeline: &Timeline) {}
     /// A batch of these topics moved: a vendor migration task on this cluster follows (TDMQ
-    /// trocket). Says what it did, if anything.
+    /// trocket). Says what it did, if anything. Called only through [`Clusters::follow_move`].
     async fn follow_move(
         &self,
         _topics: &[String],
@@ -40,7 +41,39 @@ pub trait Cluster: Send + Sync {
     }
 }
 
-pub type Clusters = (Arc<dyn Cluster>, Arc<dyn Cluster>);
+/// The plan's two clusters. Every write goes through here, to the target only: the wizard
+/// never changes the source.
+#[derive(Clone)]
+pub struct Clusters {
+    pub source: Arc<dyn Cluster>,
+    pub target: Arc<dyn Cluster>,
+}
+
+impl Clusters {
+    pub fn both(&self) -> [&Arc<dyn Cluster>; 2] {
+        [&self.source, &self.target]
+    }
+
+    /// Creates a topic or group on the target.
+    pub async fn create_on_target(&self, item: &MetadataItem) -> Result<(), String> {
+        self.target.create(item).await
+    }
+
+    /// The target's vendor migration task (if any) follows a batch move.
+    pub async fn follow_move(
+        &self,
+        topics: &[String],
+        t: crate::stage::Transition,
+    ) -> Result<Option<String>, String> {
+        self.target.follow_move(topics, t).await
+    }
+
+    /// Both clusters learn the operator's confirmed actions (the rehearsal acts on them).
+    pub fn follow(&self, timeline: &Timeline) {
+        self.source.follow(timeline);
+        self.target.follow(timeline);
+    }
+}
 
 /// Builds both clusters of the plan. Secrets are resolved here; an error names the plan field.
 pub fn connect(plan: &Plan) -> Result<Clusters, String> {
@@ -48,15 +81,18 @@ pub fn connect(plan: &Plan) -> Result<Clusters, String> {
         (&plan.source.kind, &plan.target.kind)
     {
         let world = rehearsal::World::load(&r.scenario, plan)?;
-        return Ok((
-            Arc::new(rehearsal::RehearsalCluster::new(
+        return Ok(Clusters {
+            source: Arc::new(rehearsal::RehearsalCluster::new(
                 world.clone(),
                 &plan.source,
             )),
-            Arc::new(rehearsal::RehearsalCluster::new(world, &plan.target)),
-        ));
+            target: Arc::new(rehearsal::RehearsalCluster::new(world, &plan.target)),
+        });
     }
-    Ok((one(plan, &plan.source)?, one(plan, &plan.target)?))
+    Ok(Clusters {
+        source: one(plan, &plan.source)?,
+        target: one(plan, &plan.target)?,
+    })
 }
 
 fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {

@@ -42,7 +42,7 @@ fn spawn_pollers(
     deadline: Duration,
     tx: mpsc::Sender<Report>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    [clusters.0.clone(), clusters.1.clone()]
+    [clusters.source.clone(), clusters.target.clone()]
         .into_iter()
         .map(|c| {
             let (scope, tx) = (scope.clone(), tx.clone());
@@ -68,7 +68,7 @@ fn spawn_sync(app: &App, clusters: &Clusters, tx: mpsc::Sender<Report>) {
         return;
     };
     let diff = metadata::diff(&app.wizard.plan, &src, &dst);
-    let target = clusters.1.clone();
+    let clusters = clusters.clone();
     tokio::spawn(async move {
         for u in &diff.unknown {
             let _ = tx
@@ -98,7 +98,7 @@ fn spawn_sync(app: &App, clusters: &Clusters, tx: mpsc::Sender<Report>) {
                 .await;
         }
         for item in diff.missing {
-            match target.create(&item).await {
+            match clusters.create_on_target(&item).await {
                 Ok(()) => {
                     let _ = tx.send(Report::Created(item)).await;
                 }
@@ -145,8 +145,7 @@ fn commit(
         let rec = journal.append(clock::now(), e).map_err(|e| e.to_string())?;
         app.apply(&rec)?;
     }
-    clusters.0.follow(&app.wizard.progress.timeline);
-    clusters.1.follow(&app.wizard.progress.timeline);
+    clusters.follow(&app.wizard.progress.timeline);
     Ok(())
 }
 

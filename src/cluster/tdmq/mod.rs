@@ -498,7 +498,7 @@ impl Cluster for TdmqCluster {
         let Some(task) = &self.task_id else {
             return Ok(None);
         };
-        if !t.moves_task() || self.side == Side::Source {
+        if !t.moves_task() {
             return Ok(None);
         }
         if t.is_forward() {
@@ -548,9 +548,6 @@ impl Cluster for TdmqCluster {
     }
 
     async fn create(&self, item: &MetadataItem) -> Result<(), String> {
-        if self.side == Side::Source {
-            return Err("the wizard never changes the source cluster".into());
-        }
         let (action, params) = self.create_call(item);
         self.api
             .write(SERVICE, VERSION, action, &params)
