@@ -1,0 +1,854 @@
+//! A TDMQ snapshot from the API's answers, without I/O: one function per kind of answer maps its
+//! JSON to the model, and [`assemble`] builds the snapshot from every answer of a poll, deciding
+//! what is unknown and why. The shell in `mod.rs` makes the calls.
+
+use super::KIND;
+use super::api::ApiError;
+use super::field::{num, text};
+use crate::clock::Millis;
+use crate::model::*;
+use crate::plan::{Scope, Side};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every answer of one poll of a cluster that was found, as the API gave it.
+pub struct Answers {
+    /// DescribeRocketMQGroups of the namespace: `Groups`, every page.
+    pub groups: Result<Vec<Value>, ApiError>,
+    /// DescribeRocketMQTopics of the namespace: `Topics`, every page.
+    pub topics: Result<Vec<Value>, ApiError>,
+    /// DescribeRocketMQGroups with `FilterTopic` for each topic of the scope, in the order the
+    /// answers came.
+    pub subscribers: Vec<(String, Result<Vec<Value>, ApiError>)>,
+    /// DescribeRocketMQConsumerConnections' `Connections` for each of [`online_groups`].
+    pub connections: BTreeMap<String, Result<Vec<Value>, ApiError>>,
+    /// DescribeRocketMQTopicStats for each of [`existing_topics`].
+    pub topic_stats: BTreeMap<String, Result<Value, ApiError>>,
+}
+
+/// Whether DescribeRocketMQClusters lists the cluster; if not, why the cluster is unreachable.
+pub fn cluster_found(answer: &Result<Value, ApiError>, cluster_id: &str) -> Result<(), String> {
+    match answer {
+        Err(e) => Err(e.to_string()),
+        Ok(r)
+            if r.get("ClusterList")
+                .and_then(Value::as_array)
+                .is_none_or(|l| l.is_empty()) =>
+        {
+            Err(format!(
+                "cluster {cluster_id} is not in the cluster list of this region: check cluster_id and region"
+            ))
+        }
+        Ok(_) => Ok(()),
+    }
+}
+
+/// The items of a list answer by `Name`; of two with one name, the later wins.
+fn by_name(list: &[Value]) -> BTreeMap<String, &Value> {
+    list.iter().map(|v| (text(v, "Name"), v)).collect()
+}
+
+/// The scope's groups worth asking for consumer connections: those the groups answer says have
+/// consumers online.
+pub fn online_groups(scope: &Scope, groups: &Result<Vec<Value>, ApiError>) -> Vec<String> {
+    let Ok(list) = groups else {
+        return vec![];
+    };
+    let listed = by_name(list);
+    scope
+        .groups
+        .iter()
+        .map(|g| g.name.clone())
+        .filter(|g| {
+            listed
+                .get(g)
+                .and_then(|v| num(v, "ConsumerNum"))
+                .is_some_and(|n| n > 0)
+        })
+        .collect()
+}
+
+/// The scope's topics worth asking for stats: those the topics answer lists.
+pub fn existing_topics(scope: &Scope, topics: &Result<Vec<Value>, ApiError>) -> Vec<String> {
+    let Ok(list) = topics else {
+        return vec![];
+    };
+    let listed = by_name(list);
+    scope
+        .topics
+        .iter()
+        .filter(|t| listed.contains_key(*t))
+        .cloned()
+        .collect()
+}
+
+/// Which topics each group subscribes to, from the groups listed per topic, and the error of the
+/// last failed answer: one missing topic leaves every group's subscriptions incomplete.
+pub fn subscriptions(
+    answers: &[(String, Result<Vec<Value>, ApiError>)],
+) -> (BTreeMap<String, BTreeSet<String>>, Option<String>) {
+    let mut subscribed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut error = None;
+    for (topic, r) in answers {
+        match r {
+            Ok(list) => {
+                for g in list {
+                    subscribed
+                        .entry(text(g, "Name"))
+                        .or_default()
+                        .insert(topic.clone());
+                }
+            }
+            Err(e) => error = Some(e.to_string()),
+        }
+    }
+    (subscribed, error)
+}
+
+/// How a listed group consumes: the API tells it per group, not per client.
+pub fn message_model(group: &Value) -> MessageModel {
+    if group.get("BroadcastEnabled").and_then(Value::as_bool) == Some(true) {
+        MessageModel::Broadcasting
+    } else {
+        MessageModel::Clustering
+    }
+}
+
+/// The clients of a DescribeRocketMQConsumerConnections answer (its `Connections`).
+pub fn clients(connections: &[Value], model: MessageModel) -> Vec<Client> {
+    connections
+        .iter()
+        .map(|c| Client {
+            client_id: text(c, "ClientId"),
+            addr: text(c, "ClientAddr"),
+            language: text(c, "Language"),
+            version: Some(text(c, "Version")).filter(|s| !s.is_empty()),
+            message_model: Some(model),
+        })
+        .collect()
+}
+
+/// The sum of the queues' max offsets in a DescribeRocketMQTopicStats answer.
+pub fn max_offset(stats: &Value) -> u64 {
+    stats
+        .get("TopicStatsList")
+        .and_then(Value::as_array)
+        .map_or(0, |l| {
+            l.iter()
+                .filter_map(|q| num(q, "MaxOffset"))
+                .map(|m| m.max(0) as u64)
+                .sum()
+        })
+}
+
+/// A topic the topics answer lists. TDMQ has one partition count for reads and writes.
+pub fn listed_topic(v: &Value, max_offset: Known<u64>) -> TopicState {
+    let q = num(v, "PartitionNum").unwrap_or(0).max(0) as u32;
+    let order = matches!(text(v, "Type").as_str(), "GlobalOrder" | "PartitionedOrder");
+    TopicState {
+        exists: Known::Known(true),
+        max_offset,
+        config: Some(TopicConfig {
+            read_queues: q,
+            write_queues: q,
+            perm: 6,
+            order,
+        }),
+    }
+}
+
+/// A group the groups answer lists: its backlog, config and rate from that answer; consumers and
+/// subscriptions come from other answers.
+pub fn listed_group(
+    name: &str,
+    v: &Value,
+    consumers: Known<Vec<Client>>,
+    subscriptions: Known<BTreeSet<String>>,
+) -> GroupState {
+    // A negative count is as unusable as none.
+    let backlog = match num(v, "TotalAccumulative") {
+        Some(n) if n >= 0 => Known::Known(Backlog {
+            total: n as u64,
+            per_topic: BTreeMap::new(),
+        }),
+        _ => Known::unknown(format!("TDMQ did not report the backlog of {name}")),
+    };
+    let config = GroupConfig {
+        broadcast: v
+            .get("BroadcastEnabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        orderly: false,
+        retry_queues: num(v, "RetryPartitionNum").unwrap_or(1).max(0) as u32,
+        retry_max_times: num(v, "RetryMaxTimes").unwrap_or(16) as i32,
+    };
+    GroupState {
+        exists: Known::Known(true),
+        backlog,
+        consumers,
+        subscriptions,
+        config: Some(config),
+        consume_tps: num(v, "TPS").map(|x| x as f64),
+    }
+}
+
+/// The producer groups of the scope: the 4.x API lists no producer connections.
+pub fn producers(scope: &Scope) -> Producers {
+    Producers {
+        via: ProducerSource::Unavailable,
+        groups: scope
+            .producer_groups
+            .iter()
+            .map(|p| {
+                (
+                    p.clone(),
+                    Known::unknown("the TDMQ API does not list producer connections"),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The snapshot of the scope from a poll's answers. Each failed answer is an item error and
+/// makes what it would have told unknown, never zero. `taken_at` is `started`: the shell stamps
+/// the end of the poll.
+pub fn assemble(
+    side: Side,
+    label: &str,
+    started: Millis,
+    scope: &Scope,
+    answers: Answers,
+) -> Snapshot {
+    let mut errors = vec![];
+    let groups = answers
+        .groups
+        .as_ref()
+        .map(|l| by_name(l))
+        .map_err(|e| e.to_string());
+    let topics = answers
+        .topics
+        .as_ref()
+        .map(|l| by_name(l))
+        .map_err(|e| e.to_string());
+    if let Err(e) = &groups {
+        errors.push(ItemError {
+            item: "consumer groups".into(),
+            error: e.clone(),
+        });
+    }
+    if let Err(e) = &topics {
+        errors.push(ItemError {
+            item: "topics".into(),
+            error: e.clone(),
+        });
+    }
+    for (topic, r) in &answers.subscribers {
+        if let Err(e) = r {
+            errors.push(ItemError {
+                item: format!("subscribers of {topic}"),
+                error: e.to_string(),
+            });
+        }
+    }
+    let (subscribed, subs_error) = subscriptions(&answers.subscribers);
+
+    // An empty snapshot of a reachable cluster, filled below.
+    let mut snap = Snapshot::unreachable(side, label, KIND, started, String::new());
+    snap.unreachable = None;
+    for t in &scope.topics {
+        let state = match &topics {
+            Err(e) => TopicState {
+                exists: Known::unknown(e.clone()),
+                max_offset: Known::unknown(e.clone()),
+                config: None,
+            },
+            Ok(m) => match m.get(t) {
+                None => TopicState {
+                    exists: Known::Known(false),
+                    max_offset: Known::Known(0),
+                    config: None,
+                },
+                Some(v) => {
+                    let max = match answers.topic_stats.get(t) {
+                        Some(Ok(s)) => Known::Known(max_offset(s)),
+                        Some(Err(e)) => {
+                            errors.push(ItemError {
+                                item: format!("topic {t} offsets"),
+                                error: e.to_string(),
+                            });
+                            Known::unknown(e.to_string())
+                        }
+                        None => Known::unknown("not read"),
+                    };
+                    listed_topic(v, max)
+                }
+            },
+        };
+        snap.topics.insert(t.clone(), state);
+    }
+    for g in &scope.groups {
+        let state = match &groups {
+            Err(e) => GroupState {
+                exists: Known::unknown(e.clone()),
+                backlog: Known::unknown(e.clone()),
+                consumers: Known::unknown(e.clone()),
+                subscriptions: Known::unknown(e.clone()),
+                config: None,
+                consume_tps: None,
+            },
+            Ok(m) => match m.get(&g.name) {
+                None => GroupState {
+                    exists: Known::Known(false),
+                    backlog: Known::unknown("the group does not exist on this cluster"),
+                    consumers: Known::Known(vec![]),
+                    subscriptions: Known::Known(BTreeSet::new()),
+                    config: None,
+                    consume_tps: None,
+                },
+                Some(v) => {
+                    // Not asked: no consumer online.
+                    let consumers = match answers.connections.get(&g.name) {
+                        None => Known::Known(vec![]),
+                        Some(Ok(list)) => Known::Known(clients(list, message_model(v))),
+                        Some(Err(e)) => {
+                            errors.push(ItemError {
+                                item: format!("group {} consumers", g.name),
+                                error: e.to_string(),
+                            });
+                            Known::unknown(e.to_string())
+                        }
+                    };
+                    let subscriptions = match &subs_error {
+                        Some(e) => Known::unknown(e.clone()),
+                        None => Known::Known(subscribed.get(&g.name).cloned().unwrap_or_default()),
+                    };
+                    listed_group(&g.name, v, consumers, subscriptions)
+                }
+            },
+        };
+        snap.groups.insert(g.name.clone(), state);
+    }
+    snap.producers = producers(scope);
+    snap.errors = errors;
+    snap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::GroupPlan;
+    use serde_json::json;
+
+    const CLUSTERS: &str =
+        include_str!("../../../tests/fixtures/tdmq/DescribeRocketMQClusters.response.json");
+    const GROUPS: &str =
+        include_str!("../../../tests/fixtures/tdmq/DescribeRocketMQGroups.response.json");
+    const TOPICS: &str =
+        include_str!("../../../tests/fixtures/tdmq/DescribeRocketMQTopics.response.json");
+    const STATS: &str =
+        include_str!("../../../tests/fixtures/tdmq/DescribeRocketMQTopicStats.response.json");
+    const CONNECTIONS: &str = include_str!(
+        "../../../tests/fixtures/tdmq/DescribeRocketMQConsumerConnections.response.json"
+    );
+
+    /// A fixture's `Response`, as `Api::read` hands it over.
+    fn response(body: &str) -> Value {
+        serde_json::from_str::<Value>(body).unwrap()["Response"].clone()
+    }
+
+    /// A fixture's list, as `Api::read_all` hands it over.
+    fn list(body: &str, key: &str) -> Vec<Value> {
+        response(body)[key].as_array().unwrap().clone()
+    }
+
+    fn scope(topics: &[&str], groups: &[&str], producers: &[&str]) -> Scope {
+        Scope {
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            groups: groups
+                .iter()
+                .map(|g| GroupPlan {
+                    name: g.to_string(),
+                    topics: vec![],
+                })
+                .collect(),
+            producer_groups: producers.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    fn no_answer(action: &str) -> ApiError {
+        ApiError::Transport {
+            action: action.into(),
+            error: "connection refused".into(),
+        }
+    }
+
+    fn refused(action: &str) -> ApiError {
+        ApiError::Service {
+            action: action.into(),
+            code: "FailedOperation".into(),
+            message: "busy".into(),
+            request_id: "r-1".into(),
+            hint: String::new(),
+        }
+    }
+
+    /// The API's examples: test_topic and test_group exist, T_NEW and G_NEW do not.
+    fn examples() -> Answers {
+        Answers {
+            groups: Ok(list(GROUPS, "Groups")),
+            topics: Ok(list(TOPICS, "Topics")),
+            subscribers: vec![
+                ("test_topic".into(), Ok(list(GROUPS, "Groups"))),
+                ("T_NEW".into(), Ok(vec![])),
+            ],
+            connections: BTreeMap::from([(
+                "test_group".into(),
+                Ok(list(CONNECTIONS, "Connections")),
+            )]),
+            topic_stats: BTreeMap::from([("test_topic".into(), Ok(response(STATS)))]),
+        }
+    }
+
+    fn plan_scope() -> Scope {
+        scope(
+            &["test_topic", "T_NEW"],
+            &["test_group", "G_NEW"],
+            &["P_ORDERS"],
+        )
+    }
+
+    fn absent_group() -> GroupState {
+        GroupState {
+            exists: Known::Known(false),
+            backlog: Known::unknown("the group does not exist on this cluster"),
+            consumers: Known::Known(vec![]),
+            subscriptions: Known::Known(BTreeSet::new()),
+            config: None,
+            consume_tps: None,
+        }
+    }
+
+    fn absent_topic() -> TopicState {
+        TopicState {
+            exists: Known::Known(false),
+            max_offset: Known::Known(0),
+            config: None,
+        }
+    }
+
+    #[test]
+    fn the_cluster_list_decides_whether_the_cluster_is_reachable() {
+        let id = "rocketmq-a52qova7x97b";
+        assert_eq!(cluster_found(&Ok(response(CLUSTERS)), id), Ok(()));
+        let not_listed = Err(format!(
+            "cluster {id} is not in the cluster list of this region: check cluster_id and region"
+        ));
+        assert_eq!(
+            cluster_found(&Ok(json!({ "ClusterList": [], "TotalCount": 0 })), id),
+            not_listed
+        );
+        assert_eq!(
+            cluster_found(&Ok(json!({ "RequestId": "r" })), id),
+            not_listed
+        );
+        assert_eq!(
+            cluster_found(&Err(no_answer("DescribeRocketMQClusters")), id),
+            Err(
+                "DescribeRocketMQClusters: no answer from the Tencent Cloud API: connection refused"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn only_listed_groups_with_consumers_online_and_listed_topics_are_asked_further() {
+        let s = plan_scope();
+        let e = examples();
+        // The example group counts ConsumerNum 1.
+        assert_eq!(online_groups(&s, &e.groups), vec!["test_group".to_string()]);
+        assert_eq!(
+            existing_topics(&s, &e.topics),
+            vec!["test_topic".to_string()]
+        );
+
+        let idle = Ok(vec![json!({ "Name": "test_group", "ConsumerNum": 0 })]);
+        assert_eq!(online_groups(&s, &idle), Vec::<String>::new());
+        let uncounted = Ok(vec![json!({ "Name": "test_group" })]);
+        assert_eq!(online_groups(&s, &uncounted), Vec::<String>::new());
+        let failed = Err(no_answer("DescribeRocketMQGroups"));
+        assert_eq!(online_groups(&s, &failed), Vec::<String>::new());
+        assert_eq!(existing_topics(&s, &failed), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_examples_make_a_complete_snapshot() {
+        let snap = assemble(Side::Target, "tdmq-prod", 1_000, &plan_scope(), examples());
+
+        assert_eq!(snap.side, Side::Target);
+        assert_eq!(snap.cluster, "tdmq-prod");
+        assert_eq!(snap.kind, "tdmq");
+        assert_eq!((snap.started_at, snap.taken_at), (1_000, 1_000));
+        assert_eq!(snap.unreachable, None);
+        assert_eq!(snap.errors, vec![]);
+        assert_eq!(snap.migration, None);
+        assert_eq!(
+            snap.topics,
+            BTreeMap::from([
+                (
+                    "test_topic".to_string(),
+                    TopicState {
+                        exists: Known::Known(true),
+                        // The one queue of DescribeRocketMQTopicStats' example.
+                        max_offset: Known::Known(100),
+                        config: Some(TopicConfig {
+                            read_queues: 3,
+                            write_queues: 3,
+                            perm: 6,
+                            order: false,
+                        }),
+                    }
+                ),
+                ("T_NEW".to_string(), absent_topic()),
+            ])
+        );
+        assert_eq!(
+            snap.groups,
+            BTreeMap::from([
+                (
+                    "test_group".to_string(),
+                    GroupState {
+                        exists: Known::Known(true),
+                        // TotalAccumulative of the groups list, not of the connections answer (300).
+                        backlog: Known::Known(Backlog {
+                            total: 380,
+                            per_topic: BTreeMap::new(),
+                        }),
+                        consumers: Known::Known(vec![Client {
+                            client_id: "9.43.174.90@18834#7187709773375173".into(),
+                            addr: "9.43.174.90".into(),
+                            language: "JAVA".into(),
+                            version: Some("V4.9.7".into()),
+                            message_model: Some(MessageModel::Clustering),
+                        }]),
+                        subscriptions: Known::Known(BTreeSet::from(["test_topic".to_string()])),
+                        config: Some(GroupConfig {
+                            broadcast: false,
+                            orderly: false,
+                            retry_queues: 1,
+                            retry_max_times: 10,
+                        }),
+                        consume_tps: Some(20.0),
+                    }
+                ),
+                ("G_NEW".to_string(), absent_group()),
+            ])
+        );
+        assert_eq!(
+            snap.producers,
+            Producers {
+                via: ProducerSource::Unavailable,
+                groups: BTreeMap::from([(
+                    "P_ORDERS".to_string(),
+                    Known::unknown("the TDMQ API does not list producer connections"),
+                )]),
+            }
+        );
+    }
+
+    #[test]
+    fn failed_lists_make_every_item_unknown_with_the_reason() {
+        let groups_down =
+            "DescribeRocketMQGroups: no answer from the Tencent Cloud API: connection refused";
+        let topics_refused =
+            "DescribeRocketMQTopics failed with FailedOperation: busy (RequestId r-1)";
+        let answers = Answers {
+            groups: Err(no_answer("DescribeRocketMQGroups")),
+            topics: Err(refused("DescribeRocketMQTopics")),
+            ..examples()
+        };
+        let snap = assemble(Side::Target, "t", 0, &plan_scope(), answers);
+
+        assert_eq!(snap.unreachable, None);
+        assert_eq!(
+            snap.errors,
+            vec![
+                ItemError {
+                    item: "consumer groups".into(),
+                    error: groups_down.into(),
+                },
+                ItemError {
+                    item: "topics".into(),
+                    error: topics_refused.into(),
+                },
+            ]
+        );
+        for t in ["test_topic", "T_NEW"] {
+            assert_eq!(
+                snap.topics[t],
+                TopicState {
+                    exists: Known::unknown(topics_refused),
+                    max_offset: Known::unknown(topics_refused),
+                    config: None,
+                },
+                "{t}"
+            );
+        }
+        for g in ["test_group", "G_NEW"] {
+            assert_eq!(
+                snap.groups[g],
+                GroupState {
+                    exists: Known::unknown(groups_down),
+                    backlog: Known::unknown(groups_down),
+                    consumers: Known::unknown(groups_down),
+                    subscriptions: Known::unknown(groups_down),
+                    config: None,
+                    consume_tps: None,
+                },
+                "{g}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_item_answer_makes_that_item_unknown_never_zero() {
+        let stats_down =
+            "DescribeRocketMQTopicStats: no answer from the Tencent Cloud API: connection refused";
+        let conns_refused =
+            "DescribeRocketMQConsumerConnections failed with FailedOperation: busy (RequestId r-1)";
+        let subs_down =
+            "DescribeRocketMQGroups: no answer from the Tencent Cloud API: connection refused";
+        let answers = Answers {
+            subscribers: vec![
+                ("test_topic".into(), Ok(list(GROUPS, "Groups"))),
+                ("T_NEW".into(), Err(no_answer("DescribeRocketMQGroups"))),
+            ],
+            connections: BTreeMap::from([(
+                "test_group".into(),
+                Err(refused("DescribeRocketMQConsumerConnections")),
+            )]),
+            topic_stats: BTreeMap::from([(
+                "test_topic".into(),
+                Err(no_answer("DescribeRocketMQTopicStats")),
+            )]),
+            ..examples()
+        };
+        let snap = assemble(Side::Target, "t", 0, &plan_scope(), answers);
+
+        assert_eq!(
+            snap.errors,
+            vec![
+                ItemError {
+                    item: "subscribers of T_NEW".into(),
+                    error: subs_down.into(),
+                },
+                ItemError {
+                    item: "topic test_topic offsets".into(),
+                    error: stats_down.into(),
+                },
+                ItemError {
+                    item: "group test_group consumers".into(),
+                    error: conns_refused.into(),
+                },
+            ]
+        );
+        let topic = &snap.topics["test_topic"];
+        assert_eq!(topic.exists, Known::Known(true));
+        assert_eq!(topic.max_offset, Known::unknown(stats_down));
+        let group = &snap.groups["test_group"];
+        assert_eq!(group.exists, Known::Known(true));
+        assert_eq!(
+            group.backlog,
+            Known::Known(Backlog {
+                total: 380,
+                per_topic: BTreeMap::new()
+            })
+        );
+        assert_eq!(group.consumers, Known::unknown(conns_refused));
+        // One topic's subscribers missing leaves every listed group's subscriptions incomplete.
+        assert_eq!(group.subscriptions, Known::unknown(subs_down));
+        // A group that does not exist subscribes to nothing, whatever failed.
+        assert_eq!(snap.groups["G_NEW"], absent_group());
+    }
+
+    #[test]
+    fn the_last_failed_subscribers_answer_is_the_reason() {
+        let answers = [
+            ("A".to_string(), Err(no_answer("first"))),
+            ("B".to_string(), Ok(vec![json!({ "Name": "G1" })])),
+            ("C".to_string(), Err(no_answer("second"))),
+        ];
+        let (by_group, error) = subscriptions(&answers);
+        assert_eq!(
+            by_group,
+            BTreeMap::from([("G1".to_string(), BTreeSet::from(["B".to_string()]))])
+        );
+        assert_eq!(
+            error.as_deref(),
+            Some("second: no answer from the Tencent Cloud API: connection refused")
+        );
+    }
+
+    #[test]
+    fn a_group_without_a_backlog_has_an_unknown_backlog_not_zero() {
+        let consumers = Known::Known(vec![]);
+        let subs = Known::Known(BTreeSet::new());
+        let bare = listed_group(
+            "G",
+            &json!({ "Name": "G" }),
+            consumers.clone(),
+            subs.clone(),
+        );
+        assert_eq!(
+            bare,
+            GroupState {
+                exists: Known::Known(true),
+                backlog: Known::unknown("TDMQ did not report the backlog of G"),
+                consumers: consumers.clone(),
+                subscriptions: subs.clone(),
+                // The API's defaults for a group.
+                config: Some(GroupConfig {
+                    broadcast: false,
+                    orderly: false,
+                    retry_queues: 1,
+                    retry_max_times: 16,
+                }),
+                consume_tps: None,
+            }
+        );
+        let negative = listed_group(
+            "G",
+            &json!({ "Name": "G", "TotalAccumulative": -1 }),
+            consumers.clone(),
+            subs.clone(),
+        );
+        assert_eq!(
+            negative.backlog,
+            Known::unknown("TDMQ did not report the backlog of G")
+        );
+        let null = listed_group(
+            "G",
+            &json!({ "Name": "G", "TotalAccumulative": null }),
+            consumers,
+            subs,
+        );
+        assert_eq!(
+            null.backlog,
+            Known::unknown("TDMQ did not report the backlog of G")
+        );
+    }
+
+    #[test]
+    fn a_broadcast_group_gives_its_clients_the_broadcasting_model() {
+        let group = json!({ "Name": "G", "BroadcastEnabled": true, "TotalAccumulative": 0, "RetryPartitionNum": 2, "RetryMaxTimes": 3, "TPS": 1.5 });
+        let model = message_model(&group);
+        assert_eq!(model, MessageModel::Broadcasting);
+        let conns = [
+            json!({ "ClientId": "c1", "ClientAddr": "10.0.0.1", "Language": "JAVA", "Version": "" }),
+        ];
+        assert_eq!(
+            clients(&conns, model),
+            vec![Client {
+                client_id: "c1".into(),
+                addr: "10.0.0.1".into(),
+                language: "JAVA".into(),
+                version: None,
+                message_model: Some(MessageModel::Broadcasting),
+            }]
+        );
+        let state = listed_group(
+            "G",
+            &group,
+            Known::Known(vec![]),
+            Known::Known(BTreeSet::new()),
+        );
+        assert_eq!(
+            state.config,
+            Some(GroupConfig {
+                broadcast: true,
+                orderly: false,
+                retry_queues: 2,
+                retry_max_times: 3,
+            })
+        );
+        assert_eq!(state.backlog, Known::Known(Backlog::default()));
+        // TPS is read only as an integer.
+        assert_eq!(state.consume_tps, None);
+    }
+
+    #[test]
+    fn max_offsets_add_up_over_queues() {
+        let stats = json!({ "TopicStatsList": [
+            { "QueueId": 0, "MaxOffset": 100 },
+            { "QueueId": 1, "MaxOffset": 25 },
+            { "QueueId": 2, "MaxOffset": -5 },
+            { "QueueId": 3 },
+        ]});
+        assert_eq!(max_offset(&stats), 125);
+        assert_eq!(max_offset(&response(STATS)), 100);
+        // As today: an answer without the list reads as no message.
+        assert_eq!(max_offset(&json!({ "RequestId": "r" })), 0);
+    }
+
+    #[test]
+    fn topic_types_and_partitions_make_the_config() {
+        for (kind, order) in [
+            ("Normal", false),
+            ("GlobalOrder", true),
+            ("PartitionedOrder", true),
+            ("Transaction", false),
+        ] {
+            let t = listed_topic(
+                &json!({ "Name": "T", "Type": kind, "PartitionNum": 4 }),
+                Known::Known(7),
+            );
+            assert_eq!(
+                t,
+                TopicState {
+                    exists: Known::Known(true),
+                    max_offset: Known::Known(7),
+                    config: Some(TopicConfig {
+                        read_queues: 4,
+                        write_queues: 4,
+                        perm: 6,
+                        order,
+                    }),
+                },
+                "{kind}"
+            );
+        }
+        let bare = listed_topic(&json!({ "Name": "T" }), Known::unknown("x"));
+        assert_eq!(
+            bare.config,
+            Some(TopicConfig {
+                read_queues: 0,
+                write_queues: 0,
+                perm: 6,
+                order: false,
+            })
+        );
+    }
+
+    #[test]
+    fn a_listed_topic_whose_stats_were_not_asked_is_not_read() {
+        let answers = Answers {
+            topic_stats: BTreeMap::new(),
+            ..examples()
+        };
+        let snap = assemble(Side::Source, "s", 0, &plan_scope(), answers);
+        assert_eq!(
+            snap.topics["test_topic"].max_offset,
+            Known::unknown("not read")
+        );
+        assert_eq!(snap.errors, vec![]);
+    }
+
+    #[test]
+    fn a_group_with_no_consumer_online_has_none() {
+        let answers = Answers {
+            connections: BTreeMap::new(),
+            ..examples()
+        };
+        let snap = assemble(Side::Target, "t", 0, &plan_scope(), answers);
+        assert_eq!(snap.groups["test_group"].consumers, Known::Known(vec![]));
+    }
+}
