@@ -11,13 +11,13 @@ fn evidence_lines(v: &Verdict, out: &mut String) {
     for c in &v.checks {
         out.push_str(&format!("  - {} {}\n", c.status.word(), c.summary));
         for e in &c.evidence {
-            out.push_str(&format!("    - {}\n", e.render()));
+            out.push_str(&format!("    - {e}\n"));
         }
     }
     for w in &v.warnings {
         out.push_str(&format!(
             "  - warning `{}` ({}): {}\n",
-            w.id,
+            w.id(),
             if w.acknowledged {
                 "acknowledged"
             } else {

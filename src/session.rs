@@ -1,16 +1,48 @@
 //! The shell around the pure wizard for one command: plan, journal, clusters, polls, and the
 //! rule that an entry is on disk before the state (or the operator) sees it.
 
-use crate::cli::{EXIT_BAD_INPUT, EXIT_JOURNAL, Exit};
 use crate::clock;
 use crate::cluster::{self, Clusters};
-use crate::journal::{self, Entry, Holder, Journal};
+use crate::gate::Move;
+use crate::journal::{self, Entry, Holder, Journal, JournalError, Record};
 use crate::plan::Plan;
 use crate::poll;
-use crate::stage::Transition;
-use crate::wizard::{Command, Decision, Wizard};
+use crate::wizard::{Command, Decision, Timeline, Wizard};
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// Why a session could not be opened or kept: the command line turns each into an exit code.
+#[derive(Debug)]
+pub enum SessionError {
+    /// The plan file cannot be read or is not valid (the message names file, line and field).
+    Plan(String),
+    /// A cluster of the plan cannot be set up (a secret that cannot be read, a bad address).
+    Clusters(String),
+    /// The journal cannot be opened, read or written, or is locked by another wizard.
+    Journal(JournalError),
+    /// The journal does not fit the plan.
+    Replay(String),
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::Plan(m) | SessionError::Clusters(m) | SessionError::Replay(m) => {
+                f.write_str(m)
+            }
+            SessionError::Journal(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+impl From<JournalError> for SessionError {
+    fn from(e: JournalError) -> SessionError {
+        SessionError::Journal(e)
+    }
+}
 
 pub enum Mode<'a> {
     /// Takes the plan's lock and journals what happens.
@@ -26,23 +58,53 @@ pub struct Session {
     pub clusters: Clusters,
 }
 
-/// The batch moves among journal entries: what a vendor migration task has to follow.
-pub fn batch_moves(entries: &[Entry]) -> Vec<(String, Transition)> {
-    entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::StageChanged {
-                batch, from, to, ..
-            } => Some((
-                batch.clone(),
-                Transition {
-                    from: *from,
-                    to: *to,
-                },
-            )),
-            _ => None,
-        })
-        .collect()
+/// What a journaled record is applied to: the wizard, or the screen that holds it.
+pub trait Applies {
+    fn apply(&mut self, record: &Record) -> Result<(), String>;
+    fn timeline(&self) -> &Timeline;
+}
+
+impl Applies for Wizard {
+    fn apply(&mut self, record: &Record) -> Result<(), String> {
+        Wizard::apply(self, record)
+    }
+    fn timeline(&self) -> &Timeline {
+        &self.progress.timeline
+    }
+}
+
+/// A batch move a vendor migration task has to follow once it is journaled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Follow {
+    pub batch: String,
+    pub made: Move,
+}
+
+/// The one commit path: writes the entries (each fsynced) and only then applies them, tells the
+/// clusters what the operator confirmed, and returns the moves the target's task must follow.
+pub fn record(
+    journal: &mut Journal,
+    state: &mut impl Applies,
+    clusters: &Clusters,
+    entries: Vec<Entry>,
+) -> Result<Vec<Follow>, SessionError> {
+    let mut follow = vec![];
+    for e in entries {
+        if let Entry::StageChanged {
+            batch, from, to, ..
+        } = &e
+            && let Some(made) = Move::between(*from, *to)
+        {
+            follow.push(Follow {
+                batch: batch.clone(),
+                made,
+            });
+        }
+        let rec = journal.append(clock::now(), e)?;
+        state.apply(&rec).map_err(SessionError::Replay)?;
+    }
+    clusters.follow(state.timeline());
+    Ok(follow)
 }
 
 /// The target's vendor migration task follows a journaled batch move. A failure becomes an
@@ -50,34 +112,32 @@ pub fn batch_moves(entries: &[Entry]) -> Vec<(String, Transition)> {
 pub async fn follow_move(
     clusters: &Clusters,
     plan: &Plan,
-    batch: &str,
-    t: Transition,
+    f: &Follow,
 ) -> Result<Option<String>, Entry> {
     let topics = plan
-        .batch(batch)
+        .batch(&f.batch)
         .map(|b| b.topics.clone())
         .unwrap_or_default();
     clusters
-        .follow_move(&topics, t)
+        .follow_move(&topics, f.made)
         .await
         .map_err(|message| Entry::Error {
-            context: format!("migration task, batch {batch}: {}", t.action()),
+            context: format!("migration task, batch {}: {}", f.batch, f.made.name()),
             message,
         })
 }
 
-pub fn load_plan(path: &Path) -> Result<Plan, Exit> {
-    Plan::load(path).map_err(|e| Exit::new(EXIT_BAD_INPUT, e.to_string()))
+pub fn load_plan(path: &Path) -> Result<Plan, SessionError> {
+    Plan::load(path).map_err(|e| SessionError::Plan(e.to_string()))
 }
 
 impl Session {
-    pub fn open(plan_path: &Path, mode: Mode) -> Result<Session, Exit> {
+    pub fn open(plan_path: &Path, mode: Mode) -> Result<Session, SessionError> {
         let plan = load_plan(plan_path)?;
         let journal_path = journal::journal_path(plan_path);
         let (journal, replay) = match mode {
             Mode::Drive(command) => {
-                let (j, r) = Journal::open(&journal_path, &Holder::current(command))
-                    .map_err(Exit::journal)?;
+                let (j, r) = Journal::open(&journal_path, &Holder::current(command))?;
                 if let Some(prev) = &j.lock.stale_previous {
                     tracing::warn!(
                         "took over the lock left by {} (no longer running)",
@@ -86,14 +146,14 @@ impl Session {
                 }
                 (Some(j), r)
             }
-            Mode::ReadOnly => (None, journal::read(&journal_path).map_err(Exit::journal)?),
+            Mode::ReadOnly => (None, journal::read(&journal_path)?),
         };
         if let Some(t) = replay.torn_message(&journal_path) {
             tracing::warn!("{t}");
             eprintln!("warning: {t}");
         }
         let wizard = Wizard::new(plan, &replay.records)
-            .map_err(|e| Exit::new(EXIT_JOURNAL, format!("{}: {e}", journal_path.display())))?;
+            .map_err(|e| SessionError::Replay(format!("{}: {e}", journal_path.display())))?;
         if let Some(prev) = replay.records.iter().rev().find_map(|r| match &r.entry {
             Entry::Opened { plan_digest, .. } => Some(plan_digest.clone()),
             _ => None,
@@ -102,7 +162,7 @@ impl Session {
             eprintln!("note: the plan file changed since the journal was last opened");
         }
         let clusters = cluster::connect(&wizard.plan)
-            .map_err(|e| Exit::new(EXIT_BAD_INPUT, format!("{}: {e}", plan_path.display())))?;
+            .map_err(|e| SessionError::Clusters(format!("{}: {e}", plan_path.display())))?;
         let mut s = Session {
             wizard,
             journal,
@@ -117,27 +177,17 @@ impl Session {
             };
             s.commit(vec![entry])?;
         }
-        s.follow();
+        s.clusters.follow(&s.wizard.progress.timeline);
         Ok(s)
     }
 
-    fn follow(&self) {
-        self.clusters.follow(&self.wizard.progress.timeline);
-    }
-
-    /// Writes the entries (fsynced), then applies them. Read-only sessions write nothing.
-    pub fn commit(&mut self, entries: Vec<Entry>) -> Result<(), Exit> {
-        let Some(j) = self.journal.as_mut() else {
-            return Ok(());
-        };
-        for e in entries {
-            let rec = j.append(clock::now(), e).map_err(Exit::journal)?;
-            self.wizard
-                .apply(&rec)
-                .map_err(|e| Exit::new(EXIT_JOURNAL, e))?;
+    /// Journals the entries, then applies them (see [`record`]); returns the moves the target's
+    /// migration task must follow. Read-only sessions write nothing.
+    pub fn commit(&mut self, entries: Vec<Entry>) -> Result<Vec<Follow>, SessionError> {
+        match self.journal.as_mut() {
+            Some(j) => record(j, &mut self.wizard, &self.clusters, entries),
+            None => Ok(vec![]),
         }
-        self.follow();
-        Ok(())
     }
 
     pub fn handle(&mut self, command: Command) -> Decision {
@@ -145,7 +195,7 @@ impl Session {
     }
 
     /// One poll of both clusters, fed to the wizard.
-    pub async fn poll(&mut self) -> Result<(), Exit> {
+    pub async fn poll(&mut self) -> Result<(), SessionError> {
         let deadline = self
             .wizard
             .plan

@@ -43,7 +43,6 @@ impl Stage {
         }
     }
 
-    /// What the stage means, in the operator's words.
     /// The stage a vendor migration task (TDMQ trocket) holds for the batch's topics: the same
     /// codes, its last stage standing for "done" too.
     pub fn task_code(self) -> &'static str {
@@ -53,6 +52,7 @@ impl Stage {
         }
     }
 
+    /// What the stage means, in the operator's words.
     pub fn meaning(self) -> &'static str {
         match self {
             Stage::NotStarted => "not started: everything on the source",
@@ -87,90 +87,6 @@ impl Stage {
 impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
-    }
-}
-
-/// One step of a batch, forward or back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Transition {
-    pub from: Stage,
-    pub to: Stage,
-}
-
-impl Transition {
-    pub fn forward(from: Stage) -> Option<Transition> {
-        from.next().map(|to| Transition { from, to })
-    }
-
-    pub fn back(from: Stage) -> Option<Transition> {
-        from.prev().map(|to| Transition { from, to })
-    }
-
-    pub fn is_forward(self) -> bool {
-        self.to > self.from
-    }
-
-    /// Whether a vendor migration task changes stage with this move ("done" is the wizard's own).
-    pub fn moves_task(self) -> bool {
-        self.from != Stage::Done && self.to != Stage::Done
-    }
-
-    /// The action's name as the operator sees it.
-    pub fn action(self) -> &'static str {
-        use Stage::*;
-        match (self.from, self.to) {
-            (NotStarted, DoubleRead) => "release first consumers",
-            (DoubleRead, DoubleWrite) => "release producers",
-            (DoubleWrite, Draining) => "drain source",
-            (Draining, TargetOnly) => "release remaining consumers",
-            (TargetOnly, Done) => "done",
-            (DoubleRead, NotStarted) => "roll back first consumers",
-            (DoubleWrite, DoubleRead) => "roll back producers",
-            (Draining, DoubleWrite) => "reopen source for producers",
-            (TargetOnly, Draining) => "return consumers to source",
-            (Done, TargetOnly) => "reopen batch",
-            _ => "unsupported move",
-        }
-    }
-
-    /// Steps after which going back would strand messages or cannot be undone by the wizard:
-    /// the operator confirms them by typing the batch name.
-    pub fn is_irreversible(self) -> bool {
-        matches!(
-            (self.from, self.to),
-            (Stage::Draining, Stage::TargetOnly) | (Stage::TargetOnly, Stage::Done)
-        )
-    }
-
-    /// What the operator must do once this move is recorded.
-    pub fn instruction(self, batch: &str) -> String {
-        use Stage::*;
-        match (self.from, self.to) {
-            (NotStarted, DoubleRead) => format!(
-                "Redeploy SOME consumers of batch '{batch}' (at least one instance of every group) with the new cluster's access point, AccessKey and SecretKey; keep the rest on the source."
-            ),
-            (DoubleRead, DoubleWrite) => format!(
-                "Redeploy ALL producers of batch '{batch}' onto the new cluster, in as many rounds as you like (consumers on both clusters read what they write); advance once none is left on the source."
-            ),
-            (DoubleWrite, Draining) => format!(
-                "Every producer of batch '{batch}' writes to the new cluster; the source is draining through its remaining consumers. Advance once the drain gate has held for the settle window."
-            ),
-            (Draining, TargetOnly) => {
-                format!("Redeploy the REMAINING consumers of batch '{batch}' onto the new cluster.")
-            }
-            (TargetOnly, Done) => format!("Batch '{batch}' is complete."),
-            (DoubleRead, NotStarted) => {
-                format!("Move the first consumers of batch '{batch}' back to the source cluster.")
-            }
-            (DoubleWrite, DoubleRead) | (Draining, DoubleWrite) => {
-                format!("Move producers of batch '{batch}' back to the source cluster as needed.")
-            }
-            (TargetOnly, Draining) => {
-                format!("Move some consumers of batch '{batch}' back to the source cluster.")
-            }
-            (Done, TargetOnly) => format!("Batch '{batch}' is open again."),
-            _ => String::new(),
-        }
     }
 }
 
@@ -224,25 +140,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stages_walk_in_the_scheme_order() {
-        let mut s = Stage::NotStarted;
-        let mut names = vec![];
-        while let Some(t) = Transition::forward(s) {
-            names.push(t.action());
-            s = t.to;
-        }
-        assert_eq!(
-            names,
-            [
-                "release first consumers",
-                "release producers",
-                "drain source",
-                "release remaining consumers",
-                "done"
-            ]
-        );
+    fn stages_read_and_write_as_their_codes() {
         assert_eq!(Stage::NotStarted.prev(), None);
         assert_eq!(Stage::Done.next(), None);
+        assert_eq!(Stage::NotStarted.next(), Some(Stage::DoubleRead));
         assert_eq!(Stage::parse("s_r_d_rw"), Some(Stage::Draining));
         assert_eq!(
             serde_json::to_string(&Stage::DoubleWrite).unwrap(),

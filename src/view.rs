@@ -91,22 +91,13 @@ fn cluster_view(
             errors: vec![],
         };
     };
-    let age = s.age(now);
-    let state = if s.unreachable.is_some() {
-        "unreachable"
-    } else if age > stale_ms {
-        "stale"
-    } else if s.is_partial() {
-        "partial"
-    } else {
-        "fresh"
-    };
+    let freshness = s.freshness(now, stale_ms);
     ClusterView {
         side,
         name: s.cluster.clone(),
         kind: s.kind.clone(),
-        state: state.into(),
-        age_ms: Some(age),
+        state: freshness.word().into(),
+        age_ms: freshness.age_ms(),
         error: s.unreachable.clone(),
         errors: s.errors.clone(),
     }
@@ -327,7 +318,7 @@ impl StatusView {
                 o.push_str(&format!(
                     "  {} warning {}: {}\n",
                     if w.acknowledged { "[ack]" } else { "[!!]" },
-                    w.id,
+                    w.id(),
                     w.text
                 ));
             }

@@ -173,7 +173,7 @@ fn a_whole_rehearsal_migration_with_its_refusals() {
         "{out}"
     );
     assert!(
-        out.contains("G_BILLING consumers online = 0 on target 'new'"),
+        out.contains("G_BILLING consumers online: 0 on target 'new'"),
         "names number and cluster: {out}"
     );
     assert!(out.contains(" old"), "names the age: {out}");

@@ -401,8 +401,9 @@ fn assert_story(report: &str) {
                 };
                 for g in groups {
                     assert!(
-                        evidence
-                            .contains(&format!("{g} backlog = 0 (retry topic 0) on source 'old'")),
+                        evidence.contains(&format!(
+                            "{g} backlog: 0 (0 in the retry topic) on source 'old'"
+                        )),
                         "{batch}: {action} rests on {g}'s drained backlog:\n{evidence}"
                     );
                 }
@@ -469,7 +470,7 @@ fn refused(o: &Output) -> String {
     text(o)
 }
 
-/// The refusal's evidence that starts with `head` ("G_STOCK backlog = 25 (retry topic 0)"): it
+/// The refusal's evidence that starts with `head` ("G_STOCK backlog: 25 (0 in the retry topic)"): it
 /// names the subject, the number and the cluster ("on source 'old'"), and ends with the number's
 /// age ("1.2s old").
 fn assert_evidence(out: &str, head: &str) {
@@ -515,7 +516,7 @@ fn producers_are_refused_while_a_group_has_no_consumer_on_the_target() {
         out.contains("consumer group G_NOTIFY has no consumer online on target"),
         "{out}"
     );
-    assert_evidence(&out, "G_NOTIFY consumers online = 0 on target 'new'");
+    assert_evidence(&out, "G_NOTIFY consumers online: 0 on target 'new'");
     assert!(!out.contains("G_BILLING has no consumer"), "{out}");
 }
 
@@ -556,7 +557,10 @@ fn remaining_consumers_are_refused_while_a_straggler_writes_to_the_source() {
             || out.contains("source is not quiet"),
         "{out}"
     );
-    assert_evidence(&out, "G_STOCK backlog = 25 (retry topic 0) on source 'old'");
+    assert_evidence(
+        &out,
+        "G_STOCK backlog: 25 (0 in the retry topic) on source 'old'",
+    );
 }
 
 #[test]
@@ -598,7 +602,7 @@ fn remaining_consumers_are_refused_while_only_the_retry_topic_holds_messages() {
     assert!(out.contains(&held), "{out}");
     assert_evidence(
         &out,
-        &format!("G_STOCK backlog = {failed} (retry topic {failed}) on source 'old'"),
+        &format!("G_STOCK backlog: {failed} ({failed} in the retry topic) on source 'old'"),
     );
 }
 
@@ -679,7 +683,7 @@ fn finishing_is_refused_while_a_consumer_is_still_on_the_source() {
         out.contains("1 consumer(s) of G_STOCK still connected to source"),
         "{out}"
     );
-    assert_evidence(&out, "G_STOCK consumers online = 1 on source 'old'");
+    assert_evidence(&out, "G_STOCK consumers online: 1 on source 'old'");
 }
 
 #[test]

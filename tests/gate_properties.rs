@@ -98,7 +98,7 @@ fn build(side: Side, at: Millis, spec: &SnapSpec) -> Snapshot {
     match spec {
         SnapSpec::Quiet { consumers } => {
             for (g, topics) in GROUPS {
-                s = s.group(g, *consumers, topics, 0, 0);
+                s = s.group(group(g).consumers(*consumers).subscribed(topics));
             }
             s = s.producers("P_ORDER", usize::from(side == Side::Target));
         }
@@ -116,11 +116,11 @@ fn build(side: Side, at: Millis, spec: &SnapSpec) -> Snapshot {
                     &topics[..topics.len() - 1]
                 };
                 s = s.group(
-                    g,
-                    spec.consumers.unwrap_or(0),
-                    subs,
-                    spec.backlog.unwrap_or(0),
-                    spec.retry,
+                    group(g)
+                        .consumers(spec.consumers.unwrap_or(0))
+                        .subscribed(subs)
+                        .backlog(spec.backlog.unwrap_or(0))
+                        .retry(spec.retry),
                 );
                 if spec.consumers.is_none() {
                     s = s.unknown_consumers(g);
@@ -171,7 +171,7 @@ fn check_sequence(acts: &[Act], reached: &Reached) -> Result<(), TestCaseError> 
             Act::Advance { step, ack_all } => {
                 let step = Step::parse(STEPS[*step]);
                 let acks = match (ack_all, h.w.forward_verdict(&step, now)) {
-                    (true, Some((_, v))) => v.warnings.iter().map(|w| w.id.clone()).collect(),
+                    (true, Some((_, v))) => v.warnings.iter().map(|w| w.id()).collect(),
                     _ => vec![],
                 };
                 let (source, target, watches) =

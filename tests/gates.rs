@@ -3,7 +3,9 @@
 mod support;
 
 use rocketmq_migrate::journal::Entry;
-use rocketmq_migrate::model::Status;
+use rocketmq_migrate::model::{
+    CheckKind, Fact, Prerequisite, SnapshotState, Status, Verdict, WarningKind,
+};
 use rocketmq_migrate::plan::Side;
 use rocketmq_migrate::stage::Stage;
 use rocketmq_migrate::wizard::{Command, Confirmation, Outcome};
@@ -25,9 +27,13 @@ fn a_batch_cannot_start_before_preflight_and_metadata() {
     let mut h = Harness::new();
     h.observe(source_start(T0).build(), T0);
     h.observe(Snap::new(Side::Target, T0).build(), T0);
-    let r = reasons(&h.advance("orders", T0));
-    assert!(r.contains("preflight is not complete"), "{r}");
-    assert!(r.contains("metadata step is not complete"), "{r}");
+    let f = failing(&h.advance("orders", T0));
+    for step in [Prerequisite::Preflight, Prerequisite::Metadata] {
+        assert!(
+            f.contains(&(CheckKind::StepDone { step }, Status::Blocked)),
+            "{f:?}"
+        );
+    }
     assert_eq!(h.w.progress.stage("orders"), Stage::NotStarted);
 }
 
@@ -40,9 +46,16 @@ fn metadata_step_needs_every_topic_and_group_on_the_target() {
         T0,
     );
     assert!(moved(&h.advance("preflight", T0)));
-    let r = reasons(&h.advance("metadata", T0));
-    assert!(r.contains("topic T_PAY does not exist on target"), "{r}");
-    assert!(r.contains("sync-metadata"), "{r}");
+    let o = h.advance("metadata", T0);
+    let t_pay = CheckKind::TopicExists {
+        side: Side::Target,
+        topic: "T_PAY".into(),
+    };
+    assert_eq!(failing(&o), [(t_pay.clone(), Status::Blocked)]);
+    let c = check(refusal(&o), &t_pay);
+    assert_eq!(fact(c), (&Fact::Yes(false), Side::Target, "target", 0));
+    // The refusal names the fix.
+    assert!(c.summary.contains("sync-metadata"), "{}", c.summary);
 }
 
 #[test]
@@ -52,19 +65,19 @@ fn producers_are_refused_while_a_group_has_no_consumer_on_the_target() {
     h.observe(source_start(now).build(), now);
     h.observe(
         Snap::new(Side::Target, now)
-            .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
+            .group(group("G_A").consumers(1).subscribed(&["T_ORDER", "T_PAY"]))
             .build(),
         now,
     );
-    let r = reasons(&h.advance("orders", now));
-    assert!(
-        r.contains("consumer group G_B has no consumer online on target"),
-        "{r}"
-    );
+    let o = h.advance("orders", now);
+    let kind = consumers_on(Side::Target, "G_B");
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
     // The evidence names the number, the cluster and the age.
-    assert!(
-        r.contains("G_B consumers online = 0 on target 'target', 0ms old"),
-        "{r}"
+    let c = check(refusal(&o), &kind);
+    assert_eq!(fact(c), (&Fact::Count(0), Side::Target, "target", 0));
+    assert_eq!(
+        c.evidence[0].to_string(),
+        "G_B consumers online: 0 on target 'target', 0ms old"
     );
     assert_eq!(h.w.progress.stage("orders"), Stage::DoubleRead);
 }
@@ -75,27 +88,34 @@ fn producers_are_refused_when_target_consumers_miss_a_topic() {
     h.observe(source_start(T0).build(), T0);
     h.observe(
         Snap::new(Side::Target, T0)
-            .group("G_A", 1, &["T_ORDER"], 0, 0)
-            .group("G_B", 1, &["T_PAY"], 0, 0)
+            .group(group("G_A").consumers(1).subscribed(&["T_ORDER"]))
+            .group(group("G_B").consumers(1).subscribed(&["T_PAY"]))
             .build(),
         T0,
     );
-    let r = reasons(&h.advance("orders", T0));
-    assert!(
-        r.contains("consumers of G_A on target do not subscribe to T_PAY"),
-        "{r}"
+    let o = h.advance("orders", T0);
+    let kind = consumers_on(Side::Target, "G_A");
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
+    // Online, but subscribed to T_ORDER only: T_PAY is missing.
+    let c = check(refusal(&o), &kind);
+    assert_eq!(c.evidence[0].fact, Fact::Count(1));
+    assert_eq!(
+        c.evidence[1].fact,
+        Fact::Topics(["T_ORDER".to_string()].into())
     );
 }
 
 #[test]
 fn producers_are_refused_when_no_consumer_is_left_on_the_source() {
     let mut h = double_read();
-    h.observe(source_start(T0).group("G_A", 0, &[], 0, 0).build(), T0);
+    h.observe(source_start(T0).group(group("G_A")).build(), T0);
     h.observe(target_with_consumers(T0).build(), T0);
-    let r = reasons(&h.advance("orders", T0));
-    assert!(
-        r.contains("consumer group G_A has no consumer online on source"),
-        "{r}"
+    let o = h.advance("orders", T0);
+    let kind = consumers_on(Side::Source, "G_A");
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
+    assert_eq!(
+        fact(check(refusal(&o), &kind)),
+        (&Fact::Count(0), Side::Source, "source", 0)
     );
 }
 
@@ -110,11 +130,10 @@ fn producers_are_released_once_both_clusters_have_consumers() {
         panic!("no stage change journaled")
     };
     assert_eq!(verdict.status(), Status::Pass);
-    assert!(
-        verdict
-            .checks
-            .iter()
-            .any(|c| c.id == "target-consumers:G_B" && c.evidence[0].value == Some(1))
+    let c = check(verdict, &consumers_on(Side::Target, "G_B"));
+    assert_eq!(
+        (c.status, &c.evidence[0].fact),
+        (Status::Pass, &Fact::Count(1))
     );
 }
 
@@ -124,19 +143,32 @@ fn stale_unreachable_partial_or_missing_data_never_opens_a_gate() {
     let mut h = double_read();
     h.observe(source_start(T0).build(), T0);
     h.observe(target_with_consumers(T0).build(), T0);
-    let r = reasons(&h.advance("orders", T0 + 31 * S));
-    assert!(r.contains("target data is stale"), "{r}");
-    assert!(r.contains("[??]"), "stale is unknown, not pass: {r}");
+    let o = h.advance("orders", T0 + 31 * S);
+    let fresh = |side| CheckKind::Fresh { side };
+    // Stale is unknown, not pass; every check waits for fresh data.
+    assert_eq!(
+        failing(&o),
+        [
+            (fresh(Side::Source), Status::Unknown),
+            (fresh(Side::Target), Status::Unknown)
+        ]
+    );
+    let snapshot = |age_ms, state| Fact::Snapshot { age_ms, state };
+    assert_eq!(
+        fact(check(refusal(&o), &fresh(Side::Target))).0,
+        &snapshot(31 * S, SnapshotState::Stale)
+    );
 
     // Unreachable.
     let mut h = double_read();
     h.observe(source_start(T0).build(), T0);
     h.observe(target_with_consumers(T0).unreachable().build(), T0);
-    let r = reasons(&h.advance("orders", T0));
-    assert!(
-        r.contains("the target cluster 'target' is unreachable: connection refused"),
-        "{r}"
-    );
+    let o = h.advance("orders", T0);
+    assert_eq!(failing(&o), [(fresh(Side::Target), Status::Unknown)]);
+    let c = check(refusal(&o), &fresh(Side::Target));
+    assert_eq!(fact(c).0, &snapshot(0, SnapshotState::Unreachable));
+    // The cluster's own error is shown.
+    assert!(c.summary.ends_with("connection refused"), "{}", c.summary);
 
     // Partial.
     let mut h = double_read();
@@ -147,17 +179,24 @@ fn stale_unreachable_partial_or_missing_data_never_opens_a_gate() {
         T0,
     );
     h.observe(target_with_consumers(T0).build(), T0);
-    let r = reasons(&h.advance("orders", T0));
+    let o = h.advance("orders", T0);
+    assert_eq!(failing(&o), [(fresh(Side::Source), Status::Unknown)]);
+    let c = check(refusal(&o), &fresh(Side::Source));
+    assert_eq!(fact(c).0, &snapshot(0, SnapshotState::Partial));
+    // The item that could not be read is named.
     assert!(
-        r.contains("source data is partial: broker broker-b consume stats: timed out"),
-        "{r}"
+        c.summary
+            .contains("broker broker-b consume stats: timed out"),
+        "{}",
+        c.summary
     );
 
     // Missing: no target snapshot at all.
     let mut h = Harness::new();
     h.observe(source_start(T0).build(), T0);
-    let r = reasons(&h.advance("preflight", T0));
-    assert!(r.contains("no data from the target cluster yet"), "{r}");
+    let o = h.advance("preflight", T0);
+    assert_eq!(failing(&o), [(fresh(Side::Target), Status::Unknown)]);
+    assert!(check(refusal(&o), &fresh(Side::Target)).evidence.is_empty());
 
     // Unknown consumers are not zero consumers, and do not pass either.
     let mut h = double_read();
@@ -166,10 +205,12 @@ fn stale_unreachable_partial_or_missing_data_never_opens_a_gate() {
         target_with_consumers(T0).unknown_consumers("G_A").build(),
         T0,
     );
-    let r = reasons(&h.advance("orders", T0));
-    assert!(
-        r.contains("consumers of G_A on target are unknown: broker timed out"),
-        "{r}"
+    let o = h.advance("orders", T0);
+    let kind = consumers_on(Side::Target, "G_A");
+    assert_eq!(failing(&o), [(kind.clone(), Status::Unknown)]);
+    assert_eq!(
+        fact(check(refusal(&o), &kind)).0,
+        &Fact::Unknown("broker timed out".into())
     );
 }
 
@@ -204,11 +245,13 @@ fn drain_source_is_refused_while_a_producer_is_still_on_the_source() {
     );
     assert!(moved(&h.advance("orders", T0)));
     h.observe(source_start(T0).producers("P_ORDER", 1).build(), T0);
-    let r = reasons(&h.advance("orders", T0));
-    assert!(
-        r.contains("1 producer(s) of P_ORDER still connected to source: P_ORDER-source-0"),
-        "{r}"
-    );
+    let o = h.advance("orders", T0);
+    let kind = no_producers_on(Side::Source, "P_ORDER");
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
+    let c = check(refusal(&o), &kind);
+    assert_eq!(fact(c), (&Fact::Count(1), Side::Source, "source", 0));
+    // The refusal names the client still connected.
+    assert!(c.summary.ends_with("P_ORDER-source-0"), "{}", c.summary);
 }
 
 #[test]
@@ -217,19 +260,27 @@ fn remaining_consumers_are_refused_while_the_source_has_a_backlog() {
     let now = T0 + 100 * S;
     h.observe(
         drained_source(now)
-            .group("G_A", 1, &["T_ORDER", "T_PAY"], 7, 0)
+            .group(
+                group("G_A")
+                    .consumers(1)
+                    .subscribed(&["T_ORDER", "T_PAY"])
+                    .backlog(7),
+            )
             .build(),
         now,
     );
     h.observe(target_with_consumers(now).build(), now);
-    let r = reasons(&h.advance("orders", now));
-    assert!(
-        r.contains("G_A still has a backlog of 7 on source (0 in retry; limit 0)"),
-        "{r}"
-    );
-    assert!(
-        r.contains("G_A backlog = 7 (retry topic 0) on source"),
-        "{r}"
+    let o = h.advance("orders", now);
+    let kind = backlog_on(Side::Source, "G_A");
+    assert!(failing(&o).contains(&(kind.clone(), Status::Blocked)));
+    assert_eq!(
+        fact(check(refusal(&o), &kind)),
+        (
+            &Fact::Backlog { total: 7, retry: 0 },
+            Side::Source,
+            "source",
+            0
+        )
     );
 }
 
@@ -239,15 +290,17 @@ fn remaining_consumers_are_refused_when_only_the_retry_topic_holds_messages() {
     let now = T0 + 100 * S;
     h.observe(
         drained_source(now)
-            .group("G_B", 1, &["T_PAY"], 0, 3)
+            .group(group("G_B").consumers(1).subscribed(&["T_PAY"]).retry(3))
             .build(),
         now,
     );
     h.observe(target_with_consumers(now).build(), now);
-    let r = reasons(&h.advance("orders", now));
-    assert!(
-        r.contains("G_B still has 3 message(s) in its retry topic on source"),
-        "{r}"
+    let o = h.advance("orders", now);
+    let kind = backlog_on(Side::Source, "G_B");
+    assert!(failing(&o).contains(&(kind.clone(), Status::Blocked)));
+    assert_eq!(
+        fact(check(refusal(&o), &kind)).0,
+        &Fact::Backlog { total: 3, retry: 3 }
     );
 }
 
@@ -262,11 +315,25 @@ fn an_unknown_backlog_is_never_zero() {
         now,
     );
     h.observe(target_with_consumers(now).build(), now);
-    let r = reasons(&h.advance("orders", now));
-    assert!(
-        r.contains("backlog of G_A on source is unknown (not zero): no route for %RETRY%G_A"),
-        "{r}"
+    let o = h.advance("orders", now);
+    let kind = backlog_on(Side::Source, "G_A");
+    assert!(failing(&o).contains(&(kind.clone(), Status::Unknown)));
+    assert_eq!(
+        fact(check(refusal(&o), &kind)).0,
+        &Fact::Unknown("no route for %RETRY%G_A".into())
     );
+}
+
+/// A refusal that only waits for the source's settle window: how long it held, and how long to go.
+fn quiet_for(o: &rocketmq_migrate::wizard::Outcome) -> (u64, u64) {
+    let kind = settled_on(Side::Source, "orders");
+    assert_eq!(failing(o), [(kind.clone(), Status::Blocked)]);
+    let Fact::Held { ms, .. } = fact(check(refusal(o), &kind)).0 else {
+        panic!("no quiet time in {o:?}")
+    };
+    let settle = refusal(o).settle.expect("the settle window is shown");
+    assert_eq!(settle.held_ms, *ms);
+    (*ms, settle.remaining_ms())
 }
 
 #[test]
@@ -275,11 +342,7 @@ fn the_drain_must_hold_for_the_settle_window_with_no_new_message() {
     let mut now = T0 + 10 * S;
     h.observe(drained_source(now).build(), now);
     h.observe(target_with_consumers(now).build(), now);
-    let r = reasons(&h.advance("orders", now));
-    assert!(
-        r.contains("source quiet for 0ms of the 1m00s settle window"),
-        "{r}"
-    );
+    assert_eq!(quiet_for(&h.advance("orders", now)), (0, 60 * S));
     // 40 s later a new message reached T_ORDER: the window starts again.
     now += 40 * S;
     h.observe(drained_source(now).topic("T_ORDER", 1001).build(), now);
@@ -287,11 +350,7 @@ fn the_drain_must_hold_for_the_settle_window_with_no_new_message() {
     now += 25 * S;
     h.observe(drained_source(now).topic("T_ORDER", 1001).build(), now);
     h.observe(target_with_consumers(now).build(), now);
-    let r = reasons(&h.advance("orders", now));
-    assert!(
-        r.contains("source quiet for 25s of the 1m00s settle window: 35s to go"),
-        "{r}"
-    );
+    assert_eq!(quiet_for(&h.advance("orders", now)), (25 * S, 35 * S));
     // A message reaching the retry topic also restarts it.
     now += 20 * S;
     h.observe(
@@ -301,8 +360,7 @@ fn the_drain_must_hold_for_the_settle_window_with_no_new_message() {
             .build(),
         now,
     );
-    let r = reasons(&h.advance("orders", now));
-    assert!(r.contains("source quiet for 0ms"), "{r}");
+    assert_eq!(quiet_for(&h.advance("orders", now)).0, 0);
     // Held for the whole window, polled every 20 s: allowed.
     for _ in 0..3 {
         now += 20 * S;
@@ -328,8 +386,7 @@ fn a_gap_in_observation_longer_than_the_stale_limit_restarts_the_window() {
     now += 70 * S; // no poll for 70 s: nothing says the source stayed quiet in between
     h.observe(drained_source(now).build(), now);
     h.observe(target_with_consumers(now).build(), now);
-    let r = reasons(&h.advance("orders", now));
-    assert!(r.contains("source quiet for 0ms"), "{r}");
+    assert_eq!(quiet_for(&h.advance("orders", now)).0, 0);
 }
 
 #[test]
@@ -343,11 +400,17 @@ fn done_is_refused_while_a_consumer_is_still_on_the_source() {
     }
     now -= 20 * S;
     assert!(moved(&h.advance("orders", now)));
-    let r = reasons(&h.advance("orders", now));
-    assert!(
-        r.contains("1 consumer(s) of G_A still connected to source: G_A-source-0"),
-        "{r}"
-    );
+    let o = h.advance("orders", now);
+    let f = failing(&o);
+    for g in ["G_A", "G_B"] {
+        assert!(
+            f.contains(&(no_consumers_on(Side::Source, g), Status::Blocked)),
+            "{f:?}"
+        );
+    }
+    let c = check(refusal(&o), &no_consumers_on(Side::Source, "G_A"));
+    assert_eq!(fact(c), (&Fact::Count(1), Side::Source, "source", 0));
+    assert!(c.summary.ends_with("G_A-source-0"), "{}", c.summary);
     h.observe(emptied_source(now).build(), now);
     let o = h.run(
         Command::Advance {
@@ -392,8 +455,13 @@ fn rolling_back_first_consumers_is_refused_while_the_target_is_written() {
     h.observe(target_with_consumers(now).topic("T_ORDER", 5).build(), now);
     now += 20 * S;
     h.observe(target_with_consumers(now).topic("T_ORDER", 9).build(), now);
-    let r = reasons(&h.rollback("orders", now));
-    assert!(r.contains("target quiet for 0ms"), "{r}");
+    let o = h.rollback("orders", now);
+    let kind = settled_on(Side::Target, "orders");
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
+    assert!(matches!(
+        fact(check(refusal(&o), &kind)).0,
+        Fact::Held { ms: 0, .. }
+    ));
     for _ in 0..4 {
         now += 20 * S;
         h.observe(source_start(now).build(), now);
@@ -409,11 +477,11 @@ fn rolling_back_producers_needs_consumers_on_the_source() {
     h.observe(source_start(T0).build(), T0);
     h.observe(target_with_consumers(T0).build(), T0);
     assert!(moved(&h.advance("orders", T0)));
-    h.observe(source_start(T0).group("G_B", 0, &[], 0, 0).build(), T0);
-    let r = reasons(&h.rollback("orders", T0));
-    assert!(
-        r.contains("consumer group G_B has no consumer online on source"),
-        "{r}"
+    h.observe(source_start(T0).group(group("G_B")).build(), T0);
+    let o = h.rollback("orders", T0);
+    assert_eq!(
+        failing(&o),
+        [(consumers_on(Side::Source, "G_B"), Status::Blocked)]
     );
     h.observe(source_start(T0).build(), T0);
     assert!(moved(&h.rollback("orders", T0)));
@@ -424,12 +492,20 @@ fn rolling_back_producers_needs_consumers_on_the_source() {
 fn warnings_need_an_acknowledgement_that_is_journaled() {
     let mut h = Harness::ready(T0);
     h.observe(source_start(T0).ordered("T_STOCK").build(), T0);
-    let r = reasons(&h.advance("stock", T0));
-    assert!(
-        r.contains("warning not acknowledged: topic T_STOCK is ordered"),
-        "{r}"
+    let o = h.advance("stock", T0);
+    assert_eq!(
+        refusal(&o).status(),
+        Status::Pass,
+        "only the warning stands"
     );
-    assert!(r.contains("--ack ordered-topic:T_STOCK"), "{r}");
+    assert_eq!(
+        unacknowledged(refusal(&o)),
+        [WarningKind::OrderedTopic {
+            topic: "T_STOCK".into()
+        }]
+    );
+    // The refusal tells the operator how to acknowledge it.
+    assert!(reasons(&o).contains("--ack ordered-topic:T_STOCK"));
     let bogus = reasons(&h.advance_ack("stock", &["ordered-topic:NOPE"], T0));
     assert!(
         bogus.contains("no warning \"ordered-topic:NOPE\""),
@@ -455,26 +531,49 @@ fn old_clients_and_subscription_differences_are_warnings() {
         c[0].version = Some("V4_3_6".into());
     }
     h.observe(src, T0);
-    let r = reasons(&h.advance("orders", T0));
-    assert!(r.contains("old-client:G_A"), "{r}");
+    let o = h.advance("orders", T0);
+    assert_eq!(
+        unacknowledged(refusal(&o)),
+        [WarningKind::OldClient {
+            group: "G_A".into()
+        }]
+    );
     assert!(moved(&h.advance_ack("orders", &["old-client:G_A"], T0)));
     h.observe(source_start(T0).build(), T0);
     h.observe(
         target_with_consumers(T0)
-            .group("G_B", 1, &["T_PAY", "T_ORDER"], 0, 0)
+            .group(group("G_B").consumers(1).subscribed(&["T_PAY", "T_ORDER"]))
             .build(),
         T0,
     );
-    let r = reasons(&h.advance("orders", T0));
-    assert!(r.contains("subscription-diff:G_B"), "{r}");
-    assert!(r.contains("only on target [T_ORDER]"), "{r}");
+    let o = h.advance("orders", T0);
+    assert_eq!(refusal(&o).status(), Status::Pass);
+    assert_eq!(
+        unacknowledged(refusal(&o)),
+        [WarningKind::SubscriptionDiff {
+            group: "G_B".into()
+        }]
+    );
+    // The warning says what differs.
+    assert!(reasons(&o).contains("only on target [T_ORDER]"));
 }
 
 #[test]
 fn finish_needs_every_batch_done_and_nothing_on_the_source() {
     let mut h = Harness::ready(T0);
-    let r = reasons(&h.advance("finish", T0));
-    assert!(r.contains("batch 'orders' is at S_RW_D_NA"), "{r}");
+    let f = failing(&h.advance("finish", T0));
+    for batch in ["orders", "stock"] {
+        let done = CheckKind::BatchDone {
+            batch: batch.into(),
+        };
+        assert!(f.contains(&(done, Status::Blocked)), "{f:?}");
+    }
+    // Consumers still on the source keep it closed too.
+    assert!(f.contains(&(no_consumers_on(Side::Source, "G_A"), Status::Blocked)));
+}
+
+fn unacknowledged(v: &Verdict) -> Vec<WarningKind> {
+    v.unacknowledged().map(|w| w.kind.clone()).collect()
 }
 
 #[test]
@@ -510,13 +609,9 @@ fn replaying_the_journal_rebuilds_the_same_progress() {
 
 /// The orders batch with a TDMQ target whose smooth-migration task follows it, and the verdict
 /// of `from -> to` with the task holding each topic at `stage` (health check failing) or not
-/// reporting at all.
-fn task_verdict(
-    from: Stage,
-    to: Stage,
-    task: Option<(&str, bool)>,
-) -> rocketmq_migrate::model::Verdict {
-    use rocketmq_migrate::gate::{Seen, Watches, batch_gate};
+/// reporting at all. The rule is evaluated straight from the two snapshots.
+fn task_verdict(from: Stage, to: Stage, task: Option<(&str, bool)>) -> Verdict {
+    use rocketmq_migrate::gate::{Move, Reached, Seen, Subject, Watches, evaluate};
     use rocketmq_migrate::model::{Known, MigrationTask, TaskTopic};
     use rocketmq_migrate::plan::{ClusterKind, SecretRef, TdmqSpec};
     let mut plan = plan();
@@ -563,19 +658,20 @@ fn task_verdict(
         watches: &watches,
     };
     let batch = plan.batch("orders").unwrap().clone();
-    batch_gate(
-        &plan,
-        &batch,
-        rocketmq_migrate::stage::Transition { from, to },
-        seen,
-        T0,
-    )
+    let stages = Default::default();
+    let reached = Reached {
+        preflight: true,
+        metadata: true,
+        stages: &stages,
+    };
+    let made = Move::between(from, to).expect("a move the wizard makes");
+    evaluate(&plan, Subject::Batch(&batch), made, seen, reached, T0)
 }
 
-fn task_checks(v: &rocketmq_migrate::model::Verdict) -> Vec<(Status, String)> {
+fn task_checks(v: &Verdict) -> Vec<(Status, String)> {
     v.checks
         .iter()
-        .filter(|c| c.id.starts_with("task-stage:"))
+        .filter(|c| matches!(c.kind, CheckKind::TaskStage { .. }))
         .map(|c| (c.status, c.summary.clone()))
         .collect()
 }
@@ -614,15 +710,21 @@ fn a_migration_task_gates_the_moves_it_follows() {
         );
     }
     // Out of step: blocked, saying where each stands.
-    let c = task_checks(&task_verdict(
+    let v = task_verdict(
         Stage::Draining,
         Stage::TargetOnly,
         Some(("S_RW_D_RW", true)),
-    ));
+    );
+    let t_order = CheckKind::TaskStage {
+        topic: "T_ORDER".into(),
+    };
+    let c = check(&v, &t_order);
+    assert_eq!(c.status, Status::Blocked);
+    assert_eq!(fact(c).0, &Fact::Stage("S_RW_D_RW".into()));
     assert!(
-        c[0].1
-            .contains("holds T_ORDER at S_RW_D_RW, the batch is at S_R_D_RW"),
-        "{c:?}"
+        c.summary.contains("the batch is at S_R_D_RW"),
+        "{}",
+        c.summary
     );
     // Not reported, or a topic missing from the task: unknown, never a pass.
     for task in [None, Some(("", true))] {
@@ -634,4 +736,39 @@ fn a_migration_task_gates_the_moves_it_follows() {
         );
         assert_ne!(v.status(), Status::Pass);
     }
+}
+
+#[test]
+fn a_rule_is_read_straight_from_a_snapshot_pair() {
+    use rocketmq_migrate::gate::{Move, Reached, Seen, Subject, Watches, evaluate};
+    let plan = plan();
+    let source = source_start(T0).build();
+    let target = Snap::new(Side::Target, T0)
+        .group(group("G_A").consumers(1).subscribed(&["T_ORDER", "T_PAY"]))
+        .build();
+    let watches = Watches::default();
+    let seen = Seen {
+        source: Some(&source),
+        target: Some(&target),
+        watches: &watches,
+    };
+    let stages = Default::default();
+    let reached = Reached {
+        preflight: false,
+        metadata: false,
+        stages: &stages,
+    };
+    let orders = plan.batch("orders").unwrap();
+    let v = evaluate(
+        &plan,
+        Subject::Batch(orders),
+        Move::ReleaseProducers,
+        seen,
+        reached,
+        T0,
+    );
+    let blocking: Vec<CheckKind> = v.failing().map(|c| c.kind.clone()).collect();
+    assert_eq!(blocking, [consumers_on(Side::Target, "G_B")]);
+    assert_eq!(v.action, "release producers");
+    assert_eq!(v.step, "batch:orders");
 }

@@ -366,9 +366,7 @@ fn a_migration_task_follows_the_batch() {
         "{out}"
     );
     assert!(
-        out.contains(
-            "migration task task-1 topic T_ORDER stage = 0 (S_RW_D_NA) on target 'tdmq-test'"
-        ),
+        out.contains("migration task task-1 topic T_ORDER stage: S_RW_D_NA on target 'tdmq-test'"),
         "the task's stage is evidence: {out}"
     );
     let calls = |action: &str| -> Vec<serde_json::Value> {
@@ -408,11 +406,8 @@ fn a_migration_task_follows_the_batch() {
     // A task that cannot be read keeps the gates closed; a rollback moves the task back.
     let tplan = Plan::load(&plan).unwrap();
     let (tdmq, rt) = target_client(&tplan);
-    use rocketmq_migrate::stage::{Stage, Transition};
-    let back = Transition {
-        from: Stage::DoubleWrite,
-        to: Stage::DoubleRead,
-    };
+    use rocketmq_migrate::gate::Move;
+    let back = Move::RollBackProducers;
     let said = rt
         .block_on(tdmq.follow_move(&["T_ORDER".to_string()], back))
         .unwrap();
@@ -426,10 +421,7 @@ fn a_migration_task_follows_the_batch() {
     );
     // A task that refuses to move on: the wizard hears why.
     server.state.lock().unwrap().refuse_next_stage = true;
-    let on = Transition {
-        from: Stage::DoubleRead,
-        to: Stage::DoubleWrite,
-    };
+    let on = Move::ReleaseProducers;
     let e = rt
         .block_on(tdmq.follow_move(&["T_ORDER".to_string()], on))
         .unwrap_err();

@@ -11,6 +11,7 @@ use rocketmq_migrate::journal::{Entry, Record};
 use rocketmq_migrate::metadata;
 use rocketmq_migrate::model::Known;
 use rocketmq_migrate::plan::{Plan, Side};
+use rocketmq_migrate::session::Applies;
 use rocketmq_migrate::stage::{Stage, Step};
 use rocketmq_migrate::ui::app::{App, Effect, Event};
 use rocketmq_migrate::wizard::Wizard;

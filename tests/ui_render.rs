@@ -67,7 +67,12 @@ fn app_from(h: &Harness, now: u64) -> App {
     for (i, b) in [40u64, 32, 25, 18, 12, 6].iter().enumerate() {
         let at = now - (6 - i as u64) * 2 * S;
         let snap = source_start(at)
-            .group("G_A", 2, &["T_ORDER", "T_PAY"], *b, 0)
+            .group(
+                group("G_A")
+                    .consumers(2)
+                    .subscribed(&["T_ORDER", "T_PAY"])
+                    .backlog(*b),
+            )
             .build();
         app.ui.history.record(&snap);
     }
@@ -88,13 +93,15 @@ fn key(app: &mut App, code: KeyCode, now: u64) {
     );
 }
 
-fn draw(app: &App, w: u16, h: u16, now: u64) -> Terminal<TestBackend> {
+/// The screen at `now`: the clock's tick recomputes the screen model, then it is drawn.
+fn draw(app: &mut App, w: u16, h: u16, now: u64) -> Terminal<TestBackend> {
+    app.handle(Event::Tick, now);
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| render::draw(f, app, now)).unwrap();
+    t.draw(|f| render::draw(f, app)).unwrap();
     t
 }
 
-fn snapshot_both(name: &str, app: &App, now: u64) {
+fn snapshot_both(name: &str, app: &mut App, now: u64) {
     for (w, h) in [(80, 24), (160, 48)] {
         let t = draw(app, w, h, now);
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend().to_string());
@@ -115,7 +122,7 @@ fn every_stage_of_a_batch() {
         assert_eq!(h.w.progress.stage("orders"), stage);
         let mut app = app_from(&h, now);
         select(&mut app, "batch:orders");
-        snapshot_both(name, &app, now + 3 * S);
+        snapshot_both(name, &mut app, now + 3 * S);
     }
 }
 
@@ -130,13 +137,13 @@ fn preflight_metadata_and_finish_steps() {
             .build(),
         T0,
     );
-    let app = app_from(&h, T0);
-    snapshot_both("step_preflight_target_unreachable", &app, T0 + S);
+    let mut app = app_from(&h, T0);
+    snapshot_both("step_preflight_target_unreachable", &mut app, T0 + S);
 
     let (h, now) = at_stage(Stage::NotStarted);
     let mut app = app_from(&h, now);
     select(&mut app, "finish");
-    snapshot_both("step_finish_blocked", &app, now + 40 * S);
+    snapshot_both("step_finish_blocked", &mut app, now + 40 * S);
 }
 
 #[test]
@@ -146,7 +153,7 @@ fn every_dialog() {
     let mut app = app_from(&h, now);
     select(&mut app, "batch:orders");
     key(&mut app, KeyCode::Enter, now);
-    snapshot_both("dialog_confirm", &app, now);
+    snapshot_both("dialog_confirm", &mut app, now);
 
     // Refused: producers before consumers on the target.
     let (mut h, now) = at_stage(Stage::DoubleRead);
@@ -154,7 +161,7 @@ fn every_dialog() {
     let mut app = app_from(&h, now);
     select(&mut app, "batch:orders");
     key(&mut app, KeyCode::Enter, now);
-    snapshot_both("dialog_refused_producers_first", &app, now);
+    snapshot_both("dialog_refused_producers_first", &mut app, now);
 
     // Typed confirmation for an irreversible step, half typed.
     let (mut h, mut now) = at_stage(Stage::Draining);
@@ -169,7 +176,7 @@ fn every_dialog() {
     for c in "ord".chars() {
         key(&mut app, KeyCode::Char(c), now);
     }
-    snapshot_both("dialog_type_batch_name", &app, now);
+    snapshot_both("dialog_type_batch_name", &mut app, now);
 
     // Acknowledge: the stock batch's ordered topic.
     let mut h = Harness::ready(T0);
@@ -177,24 +184,24 @@ fn every_dialog() {
     let mut app = app_from(&h, T0);
     select(&mut app, "batch:stock");
     key(&mut app, KeyCode::Enter, T0);
-    snapshot_both("dialog_acknowledge", &app, T0);
+    snapshot_both("dialog_acknowledge", &mut app, T0);
 
     // Quit while mid-migration, help, filter, message.
     let (h, now) = at_stage(Stage::DoubleWrite);
     let mut app = app_from(&h, now);
     key(&mut app, KeyCode::Char('q'), now);
-    snapshot_both("dialog_quit_mid_migration", &app, now);
+    snapshot_both("dialog_quit_mid_migration", &mut app, now);
     let mut app = app_from(&h, now);
     key(&mut app, KeyCode::Char('?'), now);
-    snapshot_both("dialog_help", &app, now);
+    snapshot_both("dialog_help", &mut app, now);
     let mut app = app_from(&h, now);
     key(&mut app, KeyCode::Char('/'), now);
     key(&mut app, KeyCode::Char('g'), now);
-    snapshot_both("dialog_filter", &app, now);
+    snapshot_both("dialog_filter", &mut app, now);
     let mut app = app_from(&h, now);
     select(&mut app, "preflight");
     key(&mut app, KeyCode::Enter, now);
-    snapshot_both("dialog_message", &app, now);
+    snapshot_both("dialog_message", &mut app, now);
 }
 
 #[test]
@@ -207,7 +214,7 @@ fn client_details_and_log_pane() {
         now,
         "target cluster 'target' unreachable: connection refused",
     );
-    let t = draw(&app, 160, 48, now);
+    let t = draw(&mut app, 160, 48, now);
     insta::assert_snapshot!("details_and_log_160x48", t.backend().to_string());
 }
 
@@ -232,7 +239,7 @@ fn status_styles_carry_meaning_and_no_color_keeps_the_words() {
     h.observe(Snap::new(Side::Target, now).build(), now);
     let mut app = app_from(&h, now);
     select(&mut app, "batch:orders");
-    let t = draw(&app, 160, 48, now);
+    let t = draw(&mut app, 160, 48, now);
     let (x, y) = find(
         &t,
         "[no] consumer group G_A has no consumer online on target",
@@ -246,7 +253,7 @@ fn status_styles_carry_meaning_and_no_color_keeps_the_words() {
     assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Green);
 
     app.color = false;
-    let t = draw(&app, 160, 48, now);
+    let t = draw(&mut app, 160, 48, now);
     let (x, y) = find(
         &t,
         "[no] consumer group G_A has no consumer online on target",
@@ -257,7 +264,7 @@ fn status_styles_carry_meaning_and_no_color_keeps_the_words() {
         "no colour under NO_COLOR"
     );
     // Stale data says so in words, never by colour alone, and never shows as zero.
-    let t = draw(&app, 160, 48, now + 45 * S);
+    let t = draw(&mut app, 160, 48, now + 45 * S);
     find(&t, "[STALE 45s]");
     find(&t, "target data is stale");
 }

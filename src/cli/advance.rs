@@ -30,19 +30,10 @@ fn print_verdict(v: &Verdict) {
         eprintln!(
             "  {} warning {}: {}",
             if w.acknowledged { "[ack]" } else { "[!!]" },
-            w.id,
+            w.id(),
             w.text
         );
     }
-}
-
-/// Only a running settle window stands in the way: worth waiting for.
-fn only_settling(v: &Verdict) -> bool {
-    let mut failing = v.failing().peekable();
-    failing.peek().is_some()
-        && failing.all(|c| c.id.contains("-settled:"))
-        && v.unacknowledged().next().is_none()
-        && v.settle.is_some_and(|s| s.since.is_some())
 }
 
 /// Runs one advance or rollback to its end.
@@ -76,22 +67,19 @@ async fn drive(
         match decision.outcome {
             Outcome::Moved {
                 step,
-                transition,
+                made,
                 instruction,
             } => {
-                let moves = session::batch_moves(&decision.entries);
-                s.commit(decision.entries)?;
-                match transition {
-                    Some(t) => println!(
-                        "{step}: {} done ({} -> {}). {instruction}",
-                        t.action(),
-                        t.from,
-                        t.to
+                let follow = s.commit(decision.entries)?;
+                match made.stages() {
+                    Some((from, to)) => println!(
+                        "{step}: {} done ({from} -> {to}). {instruction}",
+                        made.name()
                     ),
                     None => println!("{instruction}"),
                 }
-                for (batch, t) in moves {
-                    match session::follow_move(&s.clusters, &s.wizard.plan, &batch, t).await {
+                for f in follow {
+                    match session::follow_move(&s.clusters, &s.wizard.plan, &f).await {
                         Ok(Some(done)) => println!("{done}"),
                         Ok(None) => {}
                         Err(failed) => {
@@ -153,7 +141,7 @@ async fn drive(
                 verdict,
             } => {
                 let waiting = wait
-                    && verdict.as_ref().is_some_and(only_settling)
+                    && verdict.as_ref().is_some_and(Verdict::only_settling)
                     && clock::now().saturating_sub(started) < clock::ms(patience);
                 if waiting {
                     if let Some(st) = verdict.as_ref().and_then(|v| v.settle) {

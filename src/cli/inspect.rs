@@ -80,7 +80,7 @@ pub async fn status(plan: &Path, json: bool) -> Result<u8, Exit> {
 pub fn report(plan: &Path, output: Option<&Path>) -> Result<u8, Exit> {
     let p = load_plan(plan)?;
     let jpath = journal::journal_path(plan);
-    let replay = journal::read(&jpath).map_err(Exit::journal)?;
+    let replay = journal::read(&jpath)?;
     let md = crate::report::markdown(&p, &replay.records, replay.torn_message(&jpath).as_deref());
     match output {
         Some(path) => {

@@ -6,7 +6,8 @@ mod init;
 mod inspect;
 mod sync;
 
-use crate::journal::JournalError;
+use crate::session::SessionError;
+use crate::ui::UiError;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +17,8 @@ pub const EXIT_NOT_READY: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 pub const EXIT_REFUSED: u8 = 3;
 pub const EXIT_JOURNAL: u8 = 4;
+/// The terminal or the async runtime failed (the journal is intact).
+pub const EXIT_TERMINAL: u8 = 5;
 
 #[derive(Parser, Debug)]
 #[command(name = "rocketmq-migrate", version, about = "Move the producers and consumers of a RocketMQ cluster to a new cluster without losing a message", long_about = None)]
@@ -121,9 +124,31 @@ impl Exit {
             message: message.into(),
         }
     }
+}
 
-    pub fn journal(e: JournalError) -> Exit {
-        Exit::new(EXIT_JOURNAL, e.to_string())
+impl From<SessionError> for Exit {
+    fn from(e: SessionError) -> Exit {
+        let code = match e {
+            SessionError::Plan(_) | SessionError::Clusters(_) => EXIT_BAD_INPUT,
+            SessionError::Journal(_) | SessionError::Replay(_) => EXIT_JOURNAL,
+        };
+        Exit::new(code, e.to_string())
+    }
+}
+
+impl From<crate::journal::JournalError> for Exit {
+    fn from(e: crate::journal::JournalError) -> Exit {
+        Exit::from(SessionError::Journal(e))
+    }
+}
+
+impl From<UiError> for Exit {
+    fn from(e: UiError) -> Exit {
+        match e {
+            UiError::Session(e) => Exit::from(e),
+            UiError::NotATerminal => Exit::new(EXIT_BAD_INPUT, e.to_string()),
+            UiError::Terminal(_) => Exit::new(EXIT_TERMINAL, e.to_string()),
+        }
     }
 }
 
@@ -178,7 +203,7 @@ pub fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_JOURNAL);
+            return ExitCode::from(EXIT_TERMINAL);
         }
     };
     let result = runtime.block_on(run(cli, &log));
@@ -195,7 +220,7 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
     let plan = cli.config.as_path();
     match cli.command {
-        Cmd::Run => crate::ui::run(plan, log).await,
+        Cmd::Run => Ok(crate::ui::run(plan, log).await?),
         Cmd::Demo { dir, reset } => demo::run(&dir, reset, log).await,
         Cmd::Check => inspect::check(plan).await,
         Cmd::Status { json } => inspect::status(plan, json).await,

@@ -31,7 +31,7 @@ pub trait Cluster: Send + Sync {
     async fn follow_move(
         &self,
         _topics: &[String],
-        _move: crate::stage::Transition,
+        _made: crate::gate::Move,
     ) -> Result<Option<String>, String> {
         Ok(None)
     }
@@ -63,9 +63,9 @@ impl Clusters {
     pub async fn follow_move(
         &self,
         topics: &[String],
-        t: crate::stage::Transition,
+        made: crate::gate::Move,
     ) -> Result<Option<String>, String> {
-        self.target.follow_move(topics, t).await
+        self.target.follow_move(topics, made).await
     }
 
     /// Both clusters learn the operator's confirmed actions (the rehearsal acts on them).

@@ -2,9 +2,13 @@
 //! unknown, with the evidence.
 
 use crate::clock::{self, Millis};
-use crate::model::{Check, Client, Evidence, Known, Snapshot, Status};
+use crate::model::{
+    Check, CheckKind, Client, Evidence, Fact, Freshness, Known, Metric, Prerequisite, Snapshot,
+    SnapshotState, Status,
+};
 use crate::plan::{Gates, GroupPlan, Side};
 use crate::stage::Stage;
+use std::collections::BTreeMap;
 
 use super::settle::QuietWatch;
 
@@ -12,17 +16,15 @@ pub fn evidence(
     snap: &Snapshot,
     now: Millis,
     subject: &str,
-    metric: &str,
-    value: Option<i64>,
-    note: Option<String>,
+    metric: Metric,
+    fact: Fact,
 ) -> Evidence {
     Evidence {
         side: snap.side,
         cluster: snap.cluster.clone(),
         subject: subject.to_string(),
-        metric: metric.to_string(),
-        value,
-        note,
+        metric,
+        fact,
         age_ms: snap.age(now),
     }
 }
@@ -39,23 +41,19 @@ fn why_unknown<T>(known: Option<&Known<T>>, missing: &str) -> String {
 fn unknown(
     snap: &Snapshot,
     now: Millis,
-    id: String,
+    kind: CheckKind,
     subject: &str,
-    metric: &str,
+    metric: Metric,
     what: String,
     why: String,
 ) -> Check {
-    check(
-        id,
-        Status::Unknown,
-        format!("{what}: {why}"),
-        vec![evidence(snap, now, subject, metric, None, Some(why))],
-    )
+    let ev = evidence(snap, now, subject, metric, Fact::Unknown(why.clone()));
+    check(kind, Status::Unknown, format!("{what}: {why}"), vec![ev])
 }
 
-fn check(id: String, status: Status, summary: String, evidence: Vec<Evidence>) -> Check {
+fn check(kind: CheckKind, status: Status, summary: String, evidence: Vec<Evidence>) -> Check {
     Check {
-        id,
+        kind,
         status,
         summary,
         evidence,
@@ -69,80 +67,85 @@ pub fn fresh<'a>(
     gates: &Gates,
     now: Millis,
 ) -> (Check, Option<&'a Snapshot>) {
-    let id = format!("fresh:{side}");
+    let kind = CheckKind::Fresh { side };
     let Some(s) = snap else {
-        return (
-            check(
-                id,
-                Status::Unknown,
-                format!("no data from the {side} cluster yet"),
-                vec![],
-            ),
-            None,
-        );
+        let summary = format!("no data from the {side} cluster yet");
+        return (check(kind, Status::Unknown, summary, vec![]), None);
     };
-    let age = s.age(now);
-    let stale = clock::ms(gates.stale_after);
-    let (status, summary, note) = if let Some(e) = &s.unreachable {
-        (
-            Status::Unknown,
-            format!("the {side} cluster '{}' is unreachable: {e}", s.cluster),
-            Some("unreachable".to_string()),
-        )
-    } else if age > stale {
-        (
-            Status::Unknown,
-            format!(
-                "{side} data is stale: {} old, limit {}",
-                clock::age(age),
-                clock::age(stale)
-            ),
-            Some("stale".to_string()),
-        )
-    } else if s.is_partial() {
-        let first: Vec<String> = s
-            .errors
-            .iter()
-            .take(3)
-            .map(|e| format!("{}: {}", e.item, e.error))
-            .collect();
-        let more = s.errors.len().saturating_sub(3);
-        let more = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
-        (
-            Status::Unknown,
-            format!("{side} data is partial: {}{more}", first.join("; ")),
-            Some("partial".to_string()),
-        )
-    } else {
-        (
-            Status::Pass,
-            format!("{side} data is fresh ({} old)", clock::age(age)),
-            None,
-        )
+    let freshness = s.freshness(now, clock::ms(gates.stale_after));
+    let summary = match freshness {
+        Freshness::Unreachable { error, .. } => {
+            format!("the {side} cluster '{}' is unreachable: {error}", s.cluster)
+        }
+        Freshness::Stale { age_ms, limit_ms } => format!(
+            "{side} data is stale: {} old, limit {}",
+            clock::age(age_ms),
+            clock::age(limit_ms)
+        ),
+        Freshness::Partial { errors, .. } => {
+            let first: Vec<String> = errors
+                .iter()
+                .take(3)
+                .map(|e| format!("{}: {}", e.item, e.error))
+                .collect();
+            let more = match errors.len().saturating_sub(3) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            format!("{side} data is partial: {}{more}", first.join("; "))
+        }
+        Freshness::Fresh { age_ms } => {
+            format!("{side} data is fresh ({} old)", clock::age(age_ms))
+        }
+        Freshness::NoData => format!("no data from the {side} cluster yet"),
     };
     let ev = evidence(
         s,
         now,
         &format!("cluster '{}'", s.cluster),
-        "snapshot age ms",
-        Some(age as i64),
-        note,
+        Metric::SnapshotAge,
+        Fact::Snapshot {
+            age_ms: s.age(now),
+            state: freshness.state().unwrap_or(SnapshotState::Unreachable),
+        },
     );
-    let ok = status == Status::Pass;
-    (check(id, status, summary, vec![ev]), ok.then_some(s))
+    let ok = freshness.is_fresh();
+    (
+        check(kind, freshness.status(), summary, vec![ev]),
+        ok.then_some(s),
+    )
 }
 
-/// What a check on clients asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presence {
-    /// At least one online (and, for consumers, subscribed to each of the group's topics).
-    AtLeastOne,
-    /// None left.
-    None,
+/// An earlier step the move needs. Only a missing one is listed: a completed step is not news.
+pub fn step_done(step: Prerequisite, done: bool) -> Option<Check> {
+    let summary = match step {
+        Prerequisite::Preflight => "preflight is not complete: advance preflight first",
+        Prerequisite::Metadata => "the metadata step is not complete: advance metadata first",
+    };
+    (!done).then(|| {
+        check(
+            CheckKind::StepDone { step },
+            Status::Blocked,
+            summary.into(),
+            vec![],
+        )
+    })
+}
+
+/// Finish needs every batch done.
+pub fn batch_done(batch: &str, stage: Stage) -> Check {
+    check(
+        CheckKind::BatchDone {
+            batch: batch.to_string(),
+        },
+        if stage == Stage::Done {
+            Status::Pass
+        } else {
+            Status::Blocked
+        },
+        format!("batch '{batch}' is at {stage} ({})", stage.meaning()),
+        vec![],
+    )
 }
 
 fn client_ids(clients: &[Client]) -> String {
@@ -159,224 +162,276 @@ fn client_ids(clients: &[Client]) -> String {
     }
 }
 
-pub fn consumers(snap: &Snapshot, group: &GroupPlan, want: Presence, now: Millis) -> Check {
+fn count(n: usize) -> Fact {
+    Fact::Count(n as u64)
+}
+
+/// The group's online consumers, or the unknown check saying why they cannot be counted.
+fn consumers_of<'s>(
+    snap: &'s Snapshot,
+    kind: &CheckKind,
+    group: &str,
+    now: Millis,
+) -> Result<&'s [Client], Check> {
     let side = snap.side;
-    let g = &group.name;
-    let id = format!("{side}-consumers:{g}");
-    let state = snap.groups.get(g);
-    let clients = match state.map(|s| &s.consumers) {
-        Some(Known::Known(c)) => c,
-        other => {
-            return unknown(
-                snap,
-                now,
-                id,
-                g,
-                "consumers online",
-                format!("consumers of {g} on {side} are unknown"),
-                why_unknown(other, "the group was not in the snapshot"),
-            );
-        }
-    };
-    let n = clients.len() as i64;
-    let mut ev = vec![evidence(snap, now, g, "consumers online", Some(n), None)];
-    match want {
-        Presence::None if n == 0 => check(
-            id,
-            Status::Pass,
-            format!("no consumer of {g} left on {side}"),
-            ev,
-        ),
-        Presence::None => check(
-            id,
-            Status::Blocked,
-            format!(
-                "{n} consumer(s) of {g} still connected to {side}: {}",
-                client_ids(clients)
-            ),
-            ev,
-        ),
-        Presence::AtLeastOne if n == 0 => check(
-            id,
-            Status::Blocked,
-            format!("consumer group {g} has no consumer online on {side}"),
-            ev,
-        ),
-        Presence::AtLeastOne => {
-            let subs = match state.map(|s| &s.subscriptions) {
-                Some(Known::Known(s)) => s,
-                other => {
-                    let why = why_unknown(other, "not reported");
-                    ev.push(evidence(
-                        snap,
-                        now,
-                        g,
-                        "subscriptions",
-                        None,
-                        Some(why.clone()),
-                    ));
-                    return check(
-                        id,
-                        Status::Unknown,
-                        format!("subscriptions of {g} on {side} are unknown: {why}"),
-                        ev,
-                    );
-                }
-            };
-            let missing: Vec<&str> = group
-                .topics
-                .iter()
-                .filter(|t| !subs.contains(*t))
-                .map(String::as_str)
-                .collect();
-            if missing.is_empty() {
-                check(
-                    id,
-                    Status::Pass,
-                    format!(
-                        "{n} consumer(s) of {g} online on {side}, subscribed to {}",
-                        group.topics.join(", ")
-                    ),
-                    ev,
-                )
-            } else {
-                ev.push(evidence(
-                    snap,
-                    now,
-                    g,
-                    "subscribed topics",
-                    Some(subs.len() as i64),
-                    Some(subs.iter().cloned().collect::<Vec<_>>().join(",")),
-                ));
-                check(
-                    id,
-                    Status::Blocked,
-                    format!(
-                        "consumers of {g} on {side} do not subscribe to {}",
-                        missing.join(", ")
-                    ),
-                    ev,
-                )
-            }
-        }
+    match snap.groups.get(group).map(|s| &s.consumers) {
+        Some(Known::Known(c)) => Ok(c),
+        other => Err(unknown(
+            snap,
+            now,
+            kind.clone(),
+            group,
+            Metric::ConsumersOnline,
+            format!("consumers of {group} on {side} are unknown"),
+            why_unknown(other, "the group was not in the snapshot"),
+        )),
     }
 }
 
-pub fn producers(snap: &Snapshot, group: &str, want: Presence, now: Millis) -> Check {
+/// At least one consumer of the group online, subscribed to each of the group's topics.
+pub fn consumers_subscribed(snap: &Snapshot, group: &GroupPlan, now: Millis) -> Check {
     let side = snap.side;
-    let id = format!("{side}-producers:{group}");
-    let clients = match snap.producers.groups.get(group) {
-        Some(Known::Known(c)) => c,
+    let g = &group.name;
+    let kind = CheckKind::ConsumersSubscribed {
+        side,
+        group: g.clone(),
+    };
+    let clients = match consumers_of(snap, &kind, g, now) {
+        Ok(c) => c,
+        Err(unknown) => return unknown,
+    };
+    let n = clients.len();
+    let mut ev = vec![evidence(snap, now, g, Metric::ConsumersOnline, count(n))];
+    if n == 0 {
+        let summary = format!("consumer group {g} has no consumer online on {side}");
+        return check(kind, Status::Blocked, summary, ev);
+    }
+    let subs = match snap.groups.get(g).map(|s| &s.subscriptions) {
+        Some(Known::Known(s)) => s,
         other => {
-            return unknown(
+            let why = why_unknown(other, "not reported");
+            ev.push(evidence(
                 snap,
                 now,
-                id,
-                group,
-                "producers online",
-                format!("producers of {group} on {side} are unknown"),
-                why_unknown(other, "this cluster did not report producers"),
-            );
+                g,
+                Metric::Subscriptions,
+                Fact::Unknown(why.clone()),
+            ));
+            let summary = format!("subscriptions of {g} on {side} are unknown: {why}");
+            return check(kind, Status::Unknown, summary, ev);
         }
     };
-    let n = clients.len() as i64;
+    let missing: Vec<&str> = group
+        .topics
+        .iter()
+        .filter(|t| !subs.contains(*t))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        let summary = format!(
+            "{n} consumer(s) of {g} online on {side}, subscribed to {}",
+            group.topics.join(", ")
+        );
+        check(kind, Status::Pass, summary, ev)
+    } else {
+        ev.push(evidence(
+            snap,
+            now,
+            g,
+            Metric::SubscribedTopics,
+            Fact::Topics(subs.clone()),
+        ));
+        let summary = format!(
+            "consumers of {g} on {side} do not subscribe to {}",
+            missing.join(", ")
+        );
+        check(kind, Status::Blocked, summary, ev)
+    }
+}
+
+/// No consumer of the group left on the cluster.
+pub fn no_consumers(snap: &Snapshot, group: &str, now: Millis) -> Check {
+    let side = snap.side;
+    let kind = CheckKind::NoConsumers {
+        side,
+        group: group.to_string(),
+    };
+    let clients = match consumers_of(snap, &kind, group, now) {
+        Ok(c) => c,
+        Err(unknown) => return unknown,
+    };
+    let n = clients.len();
     let ev = vec![evidence(
         snap,
         now,
         group,
-        "producers online",
-        Some(n),
-        None,
+        Metric::ConsumersOnline,
+        count(n),
     )];
-    match want {
-        Presence::None if n == 0 => check(
-            id,
-            Status::Pass,
-            format!("no producer of {group} left on {side}"),
-            ev,
-        ),
-        Presence::None => check(
-            id,
-            Status::Blocked,
-            format!(
-                "{n} producer(s) of {group} still connected to {side}: {}",
-                client_ids(clients)
-            ),
-            ev,
-        ),
-        Presence::AtLeastOne if n == 0 => check(
-            id,
-            Status::Blocked,
-            format!("producer group {group} has no producer online on {side}"),
-            ev,
-        ),
-        Presence::AtLeastOne => check(
-            id,
-            Status::Pass,
-            format!("{n} producer(s) of {group} online on {side}"),
-            ev,
-        ),
+    if n == 0 {
+        let summary = format!("no consumer of {group} left on {side}");
+        check(kind, Status::Pass, summary, ev)
+    } else {
+        let summary = format!(
+            "{n} consumer(s) of {group} still connected to {side}: {}",
+            client_ids(clients)
+        );
+        check(kind, Status::Blocked, summary, ev)
+    }
+}
+
+/// The producer group's online producers, or the unknown check saying why.
+fn producers_of<'s>(
+    snap: &'s Snapshot,
+    kind: &CheckKind,
+    group: &str,
+    now: Millis,
+) -> Result<&'s [Client], Check> {
+    let side = snap.side;
+    match snap.producers.groups.get(group) {
+        Some(Known::Known(c)) => Ok(c),
+        other => Err(unknown(
+            snap,
+            now,
+            kind.clone(),
+            group,
+            Metric::ProducersOnline,
+            format!("producers of {group} on {side} are unknown"),
+            why_unknown(other, "this cluster did not report producers"),
+        )),
+    }
+}
+
+/// At least one producer of the group online.
+pub fn producers_online(snap: &Snapshot, group: &str, now: Millis) -> Check {
+    let side = snap.side;
+    let kind = CheckKind::ProducersOnline {
+        side,
+        group: group.to_string(),
+    };
+    let clients = match producers_of(snap, &kind, group, now) {
+        Ok(c) => c,
+        Err(unknown) => return unknown,
+    };
+    let n = clients.len();
+    let ev = vec![evidence(
+        snap,
+        now,
+        group,
+        Metric::ProducersOnline,
+        count(n),
+    )];
+    if n == 0 {
+        let summary = format!("producer group {group} has no producer online on {side}");
+        check(kind, Status::Blocked, summary, ev)
+    } else {
+        let summary = format!("{n} producer(s) of {group} online on {side}");
+        check(kind, Status::Pass, summary, ev)
+    }
+}
+
+/// No producer of the group left on the cluster.
+pub fn no_producers(snap: &Snapshot, group: &str, now: Millis) -> Check {
+    let side = snap.side;
+    let kind = CheckKind::NoProducers {
+        side,
+        group: group.to_string(),
+    };
+    let clients = match producers_of(snap, &kind, group, now) {
+        Ok(c) => c,
+        Err(unknown) => return unknown,
+    };
+    let n = clients.len();
+    let ev = vec![evidence(
+        snap,
+        now,
+        group,
+        Metric::ProducersOnline,
+        count(n),
+    )];
+    if n == 0 {
+        let summary = format!("no producer of {group} left on {side}");
+        check(kind, Status::Pass, summary, ev)
+    } else {
+        let summary = format!(
+            "{n} producer(s) of {group} still connected to {side}: {}",
+            client_ids(clients)
+        );
+        check(kind, Status::Blocked, summary, ev)
     }
 }
 
 pub fn topic_exists(snap: &Snapshot, topic: &str, now: Millis) -> Check {
+    let kind = CheckKind::TopicExists {
+        side: snap.side,
+        topic: topic.to_string(),
+    };
+    let seen = snap.topics.get(topic).map(|t| &t.exists);
     exists(
         snap,
+        kind,
+        "topic",
         "topic",
         topic,
-        snap.topics.get(topic).map(|t| &t.exists),
+        Metric::TopicExists,
+        seen,
         now,
     )
 }
 
 pub fn group_exists(snap: &Snapshot, group: &str, now: Millis) -> Check {
+    let kind = CheckKind::GroupExists {
+        side: snap.side,
+        group: group.to_string(),
+    };
+    let seen = snap.groups.get(group).map(|g| &g.exists);
     exists(
         snap,
+        kind,
         "group",
+        "consumer group",
         group,
-        snap.groups.get(group).map(|g| &g.exists),
+        Metric::GroupExists,
+        seen,
         now,
     )
 }
 
-/// Whether a topic or group (`kind`) exists on the snapshot's cluster.
+/// Whether a topic or group exists on the snapshot's cluster; `what` and `noun` name it.
+#[allow(clippy::too_many_arguments)]
 fn exists(
     snap: &Snapshot,
-    kind: &str,
+    kind: CheckKind,
+    what: &str,
+    noun: &str,
     name: &str,
+    metric: Metric,
     seen: Option<&Known<bool>>,
     now: Millis,
 ) -> Check {
     let side = snap.side;
-    let id = format!("{side}-{kind}-exists:{name}");
-    let metric = format!("{kind} exists");
-    let noun = if kind == "group" {
-        "consumer group"
-    } else {
-        kind
-    };
     match seen {
         Some(Known::Known(true)) => check(
-            id,
+            kind,
             Status::Pass,
-            format!("{kind} {name} exists on {side}"),
-            vec![evidence(snap, now, name, &metric, Some(1), None)],
+            format!("{what} {name} exists on {side}"),
+            vec![evidence(snap, now, name, metric, Fact::Yes(true))],
         ),
         Some(Known::Known(false)) => check(
-            id,
+            kind,
             Status::Blocked,
             format!(
                 "{noun} {name} does not exist on {side}: create it with sync-metadata (s in the wizard)"
             ),
-            vec![evidence(snap, now, name, &metric, Some(0), None)],
+            vec![evidence(snap, now, name, metric, Fact::Yes(false))],
         ),
         other => unknown(
             snap,
             now,
-            id,
+            kind,
             name,
-            &metric,
-            format!("whether {kind} {name} exists on {side} is unknown"),
+            metric,
+            format!("whether {what} {name} exists on {side} is unknown"),
             why_unknown(other, "not in the snapshot"),
         ),
     }
@@ -392,33 +447,33 @@ pub fn task_topic(
     health: bool,
     now: Millis,
 ) -> Check {
-    let id = format!("task-stage:{topic}");
+    let kind = CheckKind::TaskStage {
+        topic: topic.to_string(),
+    };
     let subject = format!("migration task {task_id} topic {topic}");
     let entry = snap.migration.as_ref().and_then(|m| m.topics.get(topic));
     let Some(Known::Known(t)) = entry else {
         return unknown(
             snap,
             now,
-            id,
+            kind,
             &subject,
-            "stage",
+            Metric::TaskStage,
             format!("the stage of {topic} in migration task {task_id} is unknown"),
             why_unknown(entry, "the target did not report the migration task"),
         );
     };
-    let index = Stage::parse(&t.stage).map(|s| s as i64);
     let ev = vec![evidence(
         snap,
         now,
         &subject,
-        "stage",
-        index,
-        Some(t.stage.clone()),
+        Metric::TaskStage,
+        Fact::Stage(t.stage.clone()),
     )];
     let want = stage.task_code();
     if t.stage != want {
         check(
-            id,
+            kind,
             Status::Blocked,
             format!(
                 "migration task {task_id} holds {topic} at {}, the batch is at {want}: bring the task to {want} in the TDMQ console first",
@@ -433,14 +488,14 @@ pub fn task_topic(
             t.health_errors.join(", ")
         };
         check(
-            id,
+            kind,
             Status::Blocked,
             format!("migration task {task_id}: the health check of {topic} did not pass ({found})"),
             ev,
         )
     } else {
         check(
-            id,
+            kind,
             Status::Pass,
             format!(
                 "migration task {task_id} holds {topic} at {want}{}",
@@ -454,7 +509,10 @@ pub fn task_topic(
 /// The group's backlog, retry topic included, is at or under the threshold now.
 pub fn backlog_at_most(snap: &Snapshot, group: &str, max: u64, now: Millis) -> Check {
     let side = snap.side;
-    let id = format!("{side}-backlog:{group}");
+    let kind = CheckKind::BacklogAtMost {
+        side,
+        group: group.to_string(),
+    };
     match snap.groups.get(group).map(|g| &g.backlog) {
         Some(Known::Known(b)) => {
             let retry = b.retry();
@@ -462,44 +520,34 @@ pub fn backlog_at_most(snap: &Snapshot, group: &str, max: u64, now: Millis) -> C
                 snap,
                 now,
                 group,
-                "backlog",
-                Some(b.total as i64),
-                Some(format!("retry topic {retry}")),
+                Metric::Backlog,
+                Fact::Backlog {
+                    total: b.total,
+                    retry,
+                },
             )];
             if b.total <= max {
-                check(
-                    id,
-                    Status::Pass,
-                    format!("backlog of {group} on {side} is {} (limit {max})", b.total),
-                    ev,
-                )
+                let summary = format!("backlog of {group} on {side} is {} (limit {max})", b.total);
+                check(kind, Status::Pass, summary, ev)
             } else if retry == b.total {
-                check(
-                    id,
-                    Status::Blocked,
-                    format!(
-                        "{group} still has {retry} message(s) in its retry topic on {side} (limit {max})"
-                    ),
-                    ev,
-                )
+                let summary = format!(
+                    "{group} still has {retry} message(s) in its retry topic on {side} (limit {max})"
+                );
+                check(kind, Status::Blocked, summary, ev)
             } else {
-                check(
-                    id,
-                    Status::Blocked,
-                    format!(
-                        "{group} still has a backlog of {} on {side} ({retry} in retry; limit {max})",
-                        b.total
-                    ),
-                    ev,
-                )
+                let summary = format!(
+                    "{group} still has a backlog of {} on {side} ({retry} in retry; limit {max})",
+                    b.total
+                );
+                check(kind, Status::Blocked, summary, ev)
             }
         }
         other => unknown(
             snap,
             now,
-            id,
+            kind,
             group,
-            "backlog",
+            Metric::Backlog,
             format!("backlog of {group} on {side} is unknown (not zero)"),
             why_unknown(other, "not in the snapshot"),
         ),
@@ -516,76 +564,60 @@ pub fn settled(
     now: Millis,
 ) -> Check {
     let side = snap.side;
-    let id = format!("{side}-settled:{batch}");
+    let kind = CheckKind::Settled {
+        side,
+        batch: batch.to_string(),
+    };
     let subject = format!("batch {batch} topics");
-    match watch {
-        None => {
-            let offsets: Vec<(&String, u64)> = topics
-                .iter()
-                .filter_map(|t| {
-                    snap.topics
-                        .get(t)
-                        .and_then(|s| s.max_offset.known())
-                        .map(|o| (t, *o))
-                })
-                .collect();
-            let total: u64 = offsets.iter().map(|(_, o)| o).sum();
-            let moving = offsets
-                .iter()
-                .map(|(t, o)| format!("{t}={o}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            check(
-                id,
-                Status::Blocked,
-                format!(
-                    "{side} is not quiet: a backlog above the limit or new messages arriving on {}",
-                    topics.join(", ")
-                ),
-                vec![evidence(
-                    snap,
-                    now,
-                    &subject,
-                    "max offsets",
-                    Some(total as i64),
-                    Some(moving),
-                )],
-            )
-        }
-        Some(w) if w.held_ms() >= needed => check(
-            id,
-            Status::Pass,
-            format!(
-                "no new message and backlog within the limit on {side} for {} (window {})",
-                clock::age(w.held_ms()),
-                clock::age(needed)
-            ),
-            vec![evidence(
-                snap,
-                now,
-                &subject,
-                "quiet for ms",
-                Some(w.held_ms() as i64),
-                Some(format!("since {}", clock::rfc3339(w.since))),
-            )],
-        ),
-        Some(w) => check(
-            id,
+    let Some(w) = watch else {
+        let offsets: BTreeMap<String, u64> = topics
+            .iter()
+            .filter_map(|t| {
+                let max = snap.topics.get(t)?.max_offset.known()?;
+                Some((t.clone(), *max))
+            })
+            .collect();
+        return check(
+            kind,
             Status::Blocked,
             format!(
-                "{side} quiet for {} of the {} settle window: {} to go",
-                clock::age(w.held_ms()),
-                clock::age(needed),
-                clock::age(needed - w.held_ms())
+                "{side} is not quiet: a backlog above the limit or new messages arriving on {}",
+                topics.join(", ")
             ),
             vec![evidence(
                 snap,
                 now,
                 &subject,
-                "quiet for ms",
-                Some(w.held_ms() as i64),
-                Some(format!("since {}", clock::rfc3339(w.since))),
+                Metric::MaxOffsets,
+                Fact::Offsets(offsets),
             )],
-        ),
+        );
+    };
+    let held = w.held_ms();
+    let ev = vec![evidence(
+        snap,
+        now,
+        &subject,
+        Metric::QuietFor,
+        Fact::Held {
+            ms: held,
+            since: w.since,
+        },
+    )];
+    if held >= needed {
+        let summary = format!(
+            "no new message and backlog within the limit on {side} for {} (window {})",
+            clock::age(held),
+            clock::age(needed)
+        );
+        check(kind, Status::Pass, summary, ev)
+    } else {
+        let summary = format!(
+            "{side} quiet for {} of the {} settle window: {} to go",
+            clock::age(held),
+            clock::age(needed),
+            clock::age(needed - held)
+        );
+        check(kind, Status::Blocked, summary, ev)
     }
 }

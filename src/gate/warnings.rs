@@ -1,12 +1,12 @@
 //! Soft warnings: hazards that do not lose messages by themselves but that an operator must have
 //! read. Each needs an acknowledgement, which the journal records.
 
-use crate::model::{Known, MessageModel, Snapshot, Warning};
+use crate::model::{Known, MessageModel, Snapshot, Warning, WarningKind};
 use crate::plan::Batch;
 
-fn warning(id: String, text: String) -> Warning {
+fn warning(kind: WarningKind, text: String) -> Warning {
     Warning {
-        id,
+        kind,
         text,
         acknowledged: false,
     }
@@ -37,7 +37,7 @@ pub fn before_first_consumers(batch: &Batch, source: &Snapshot) -> Vec<Warning> 
             .and_then(|s| s.config.as_ref())
             .is_some_and(|c| c.order)
         {
-            out.push(warning(format!("ordered-topic:{t}"), format!("topic {t} is ordered: message order is not kept across the switch, and one queue may be consumed on both clusters at once")));
+            out.push(warning(WarningKind::OrderedTopic { topic: t.clone() }, format!("topic {t} is ordered: message order is not kept across the switch, and one queue may be consumed on both clusters at once")));
         }
     }
     for g in &batch.groups {
@@ -46,7 +46,7 @@ pub fn before_first_consumers(batch: &Batch, source: &Snapshot) -> Vec<Warning> 
         };
         let cfg = state.config.as_ref();
         if cfg.is_some_and(|c| c.orderly) {
-            out.push(warning(format!("orderly-group:{}", g.name), format!("group {} consumes orderly: order is not guaranteed while it reads from both clusters", g.name)));
+            out.push(warning(WarningKind::OrderlyGroup { group: g.name.clone() }, format!("group {} consumes orderly: order is not guaranteed while it reads from both clusters", g.name)));
         }
         let clients = state.consumers.known().map(Vec::as_slice).unwrap_or(&[]);
         let broadcast = cfg.is_some_and(|c| c.broadcast)
@@ -54,7 +54,7 @@ pub fn before_first_consumers(batch: &Batch, source: &Snapshot) -> Vec<Warning> 
                 .iter()
                 .any(|c| c.message_model == Some(MessageModel::Broadcasting));
         if broadcast {
-            out.push(warning(format!("broadcast-group:{}", g.name), format!("group {} consumes in broadcasting mode: its offsets live in the clients, so the brokers cannot show its backlog; check each instance drained before moving the last ones", g.name)));
+            out.push(warning(WarningKind::BroadcastGroup { group: g.name.clone() }, format!("group {} consumes in broadcasting mode: its offsets live in the clients, so the brokers cannot show its backlog; check each instance drained before moving the last ones", g.name)));
         }
         let old: Vec<&str> = clients
             .iter()
@@ -62,7 +62,7 @@ pub fn before_first_consumers(batch: &Batch, source: &Snapshot) -> Vec<Warning> 
             .filter(|v| is_old_version(v))
             .collect();
         if let Some(v) = old.first() {
-            out.push(warning(format!("old-client:{}", g.name), format!("{} consumer(s) of {} run client {v} (older than 4.4.0, without ACL support): upgrade them before they connect to the target", old.len(), g.name)));
+            out.push(warning(WarningKind::OldClient { group: g.name.clone() }, format!("{} consumer(s) of {} run client {v} (older than 4.4.0, without ACL support): upgrade them before they connect to the target", old.len(), g.name)));
         }
     }
     out
@@ -84,7 +84,9 @@ pub fn before_producers(batch: &Batch, source: &Snapshot, target: &Snapshot) -> 
             let only_src: Vec<_> = a.difference(&b).cloned().collect();
             let only_dst: Vec<_> = b.difference(&a).cloned().collect();
             out.push(warning(
-                format!("subscription-diff:{}", g.name),
+                WarningKind::SubscriptionDiff {
+                    group: g.name.clone(),
+                },
                 format!(
                     "group {} subscribes differently: only on source [{}], only on target [{}]",
                     g.name,

@@ -1,8 +1,12 @@
 //! The data everything shares: what a poll saw of a cluster, and what a gate concluded from it.
 //! No I/O here.
 
+mod check;
+mod evidence;
 mod snapshot;
 mod verdict;
 
+pub use check::*;
+pub use evidence::*;
 pub use snapshot::*;
 pub use verdict::*;

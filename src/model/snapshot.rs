@@ -1,6 +1,7 @@
 //! A snapshot: one poll of one cluster, restricted to the plan's scope. Every item says whether
 //! it is known; what failed says why. "Unknown" is never read as zero.
 
+use super::{SnapshotState, Status};
 use crate::clock::Millis;
 use crate::plan::Side;
 use serde::{Deserialize, Serialize};
@@ -76,7 +77,7 @@ pub struct TaskTopic {
     pub health_errors: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemError {
     /// What could not be read, e.g. "group GID_X backlog" or "broker broker-a".
     pub item: String,
@@ -213,7 +214,94 @@ impl Snapshot {
         !self.errors.is_empty()
     }
 
+    /// How usable the snapshot is at `now`: the one classification gates and screens share.
+    pub fn freshness(&self, now: Millis, stale_after: Millis) -> Freshness<'_> {
+        let age_ms = self.age(now);
+        if let Some(error) = &self.unreachable {
+            Freshness::Unreachable { error, age_ms }
+        } else if age_ms > stale_after {
+            Freshness::Stale {
+                age_ms,
+                limit_ms: stale_after,
+            }
+        } else if self.is_partial() {
+            Freshness::Partial {
+                age_ms,
+                errors: &self.errors,
+            }
+        } else {
+            Freshness::Fresh { age_ms }
+        }
+    }
+
     pub fn age(&self, now: Millis) -> Millis {
         now.saturating_sub(self.started_at)
+    }
+}
+
+/// Whether a cluster's latest snapshot can be used: only `Fresh` opens a gate; everything else
+/// makes the cluster's numbers unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness<'a> {
+    NoData,
+    Unreachable {
+        error: &'a str,
+        age_ms: Millis,
+    },
+    Stale {
+        age_ms: Millis,
+        limit_ms: Millis,
+    },
+    Partial {
+        age_ms: Millis,
+        errors: &'a [ItemError],
+    },
+    Fresh {
+        age_ms: Millis,
+    },
+}
+
+impl Freshness<'_> {
+    /// The classification of a snapshot that may not have arrived yet.
+    pub fn of(snap: Option<&Snapshot>, now: Millis, stale_after: Millis) -> Freshness<'_> {
+        snap.map_or(Freshness::NoData, |s| s.freshness(now, stale_after))
+    }
+
+    pub fn is_fresh(&self) -> bool {
+        matches!(self, Freshness::Fresh { .. })
+    }
+
+    /// "fresh", "stale", "partial", "unreachable" or "no data" (`status --json` `state`).
+    pub fn word(&self) -> &'static str {
+        self.state().map_or("no data", SnapshotState::word)
+    }
+
+    pub fn state(&self) -> Option<SnapshotState> {
+        match self {
+            Freshness::NoData => None,
+            Freshness::Unreachable { .. } => Some(SnapshotState::Unreachable),
+            Freshness::Stale { .. } => Some(SnapshotState::Stale),
+            Freshness::Partial { .. } => Some(SnapshotState::Partial),
+            Freshness::Fresh { .. } => Some(SnapshotState::Fresh),
+        }
+    }
+
+    pub fn age_ms(&self) -> Option<Millis> {
+        match *self {
+            Freshness::NoData => None,
+            Freshness::Unreachable { age_ms, .. }
+            | Freshness::Stale { age_ms, .. }
+            | Freshness::Partial { age_ms, .. }
+            | Freshness::Fresh { age_ms } => Some(age_ms),
+        }
+    }
+
+    /// Pass only when fresh: anything else is unknown, never a pass and never "blocked".
+    pub fn status(&self) -> Status {
+        if self.is_fresh() {
+            Status::Pass
+        } else {
+            Status::Unknown
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! A gate's verdict: pass or blocked, and always the evidence it was drawn from.
 
+use super::{CheckKind, Evidence, WarningKind};
 use crate::clock::{self, Millis};
 use crate::plan::Side;
 use serde::{Deserialize, Serialize};
@@ -31,60 +32,106 @@ impl Status {
     }
 }
 
-/// One number (or fact) a check used, with where it came from and how old it was.
+/// One condition of a gate, its outcome and the evidence it was drawn from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    pub side: Side,
-    pub cluster: String,
-    /// The group, topic or cluster the value is about.
-    pub subject: String,
-    /// What was measured, e.g. "backlog", "consumers online", "max offset".
-    pub metric: String,
-    /// The value as read; `None` when unknown.
-    pub value: Option<i64>,
-    /// Why the value is unknown, or a textual value.
-    pub note: Option<String>,
-    /// Age of the snapshot at evaluation time.
-    pub age_ms: Millis,
-}
-
-impl Evidence {
-    pub fn render(&self) -> String {
-        let value = match (self.value, &self.note) {
-            (Some(v), Some(n)) => format!("{v} ({n})"),
-            (Some(v), None) => v.to_string(),
-            (None, Some(n)) => format!("unknown: {n}"),
-            (None, None) => "unknown".into(),
-        };
-        format!(
-            "{} {} = {} on {} '{}', {} old",
-            self.subject,
-            self.metric,
-            value,
-            self.side,
-            self.cluster,
-            clock::age(self.age_ms)
-        )
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "CheckForm", try_from = "CheckForm")]
 pub struct Check {
-    /// Stable id, e.g. `target-consumers:GID_ORDER`, used in the journal and by tests.
-    pub id: String,
+    pub kind: CheckKind,
     pub status: Status,
     /// One sentence for the operator: what holds, or what is missing.
     pub summary: String,
     pub evidence: Vec<Evidence>,
 }
 
+impl Check {
+    /// The stable id (`target-consumers:GID_ORDER`), derived from the kind.
+    pub fn id(&self) -> String {
+        self.kind.id()
+    }
+}
+
+/// The written form: schema 1's string `id`, and the typed `kind` beside it.
+#[derive(Serialize, Deserialize)]
+struct CheckForm {
+    id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kind: Option<CheckKind>,
+    status: Status,
+    summary: String,
+    evidence: Vec<Evidence>,
+}
+
+impl From<Check> for CheckForm {
+    fn from(c: Check) -> CheckForm {
+        CheckForm {
+            id: c.kind.id(),
+            kind: Some(c.kind),
+            status: c.status,
+            summary: c.summary,
+            evidence: c.evidence,
+        }
+    }
+}
+
+impl TryFrom<CheckForm> for Check {
+    type Error = String;
+    fn try_from(f: CheckForm) -> Result<Check, String> {
+        let kind = match f.kind {
+            Some(k) => k,
+            None => CheckKind::parse(&f.id).ok_or_else(|| format!("unknown check \"{}\"", f.id))?,
+        };
+        Ok(Check {
+            kind,
+            status: f.status,
+            summary: f.summary,
+            evidence: f.evidence,
+        })
+    }
+}
+
 /// A soft warning: does not block once the operator has acknowledged it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "WarningForm", try_from = "WarningForm")]
 pub struct Warning {
-    /// Stable id, e.g. `ordered-topic:ORDER_PAID`: what the operator acknowledges.
-    pub id: String,
+    pub kind: WarningKind,
     pub text: String,
     pub acknowledged: bool,
+}
+
+impl Warning {
+    /// What the operator acknowledges: `ordered-topic:ORDER_PAID`.
+    pub fn id(&self) -> String {
+        self.kind.id()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct WarningForm {
+    id: String,
+    text: String,
+    acknowledged: bool,
+}
+
+impl From<Warning> for WarningForm {
+    fn from(w: Warning) -> WarningForm {
+        WarningForm {
+            id: w.kind.id(),
+            text: w.text,
+            acknowledged: w.acknowledged,
+        }
+    }
+}
+
+impl TryFrom<WarningForm> for Warning {
+    type Error = String;
+    fn try_from(f: WarningForm) -> Result<Warning, String> {
+        Ok(Warning {
+            kind: WarningKind::parse(&f.id)
+                .ok_or_else(|| format!("unknown warning \"{}\"", f.id))?,
+            text: f.text,
+            acknowledged: f.acknowledged,
+        })
+    }
 }
 
 /// How far a settle window has run.
@@ -154,7 +201,7 @@ impl Verdict {
         let mut out: Vec<String> = self
             .failing()
             .map(|c| {
-                let ev: Vec<String> = c.evidence.iter().map(Evidence::render).collect();
+                let ev: Vec<String> = c.evidence.iter().map(Evidence::to_string).collect();
                 if ev.is_empty() {
                     format!("{} {}", c.status.symbol(), c.summary)
                 } else {
@@ -165,16 +212,26 @@ impl Verdict {
         out.extend(self.unacknowledged().map(|w| {
             format!(
                 "[!!] warning not acknowledged: {} (acknowledge with --ack {})",
-                w.text, w.id
+                w.text,
+                w.id()
             )
         }));
         out
     }
 
+    /// Only a running settle window stands in the way: worth waiting for.
+    pub fn only_settling(&self) -> bool {
+        let mut failing = self.failing().peekable();
+        failing.peek().is_some()
+            && failing.all(|c| matches!(c.kind, CheckKind::Settled { .. }))
+            && self.unacknowledged().next().is_none()
+            && self.settle.is_some_and(|s| s.since.is_some())
+    }
+
     /// What identifies a verdict for change detection: the status and which checks fail.
     pub fn fingerprint(&self) -> (Status, Vec<String>) {
-        let mut ids: Vec<String> = self.failing().map(|c| c.id.clone()).collect();
-        ids.extend(self.unacknowledged().map(|w| format!("warning:{}", w.id)));
+        let mut ids: Vec<String> = self.failing().map(Check::id).collect();
+        ids.extend(self.unacknowledged().map(|w| format!("warning:{}", w.id())));
         (self.status(), ids)
     }
 }

@@ -3,12 +3,14 @@
 //! wizard decides comes back as journal entries the shell writes before they take effect.
 
 use super::history::History;
-use super::keymap::{Action, action_for};
+use super::keymap::{self, Action, DialogAction, DialogBinding, action_for, dialog_action};
+use super::screen::Screen;
 use crate::clock::Millis;
 use crate::journal::{Entry, Record};
 use crate::model::{Snapshot, Verdict, Warning};
+use crate::session::Applies;
 use crate::stage::{Stage, Step};
-use crate::wizard::{Command, Confirmation, Outcome, Wizard};
+use crate::wizard::{Command, Confirmation, Outcome, Timeline, Wizard};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 use std::collections::VecDeque;
 
@@ -78,6 +80,22 @@ pub enum Dialog {
     Message(String),
 }
 
+impl Dialog {
+    /// The popup's keys: its handler, its hint line and the footer read this one list.
+    pub fn commands(&self) -> &'static [DialogBinding] {
+        match self {
+            Dialog::Confirm {
+                type_name: Some(_), ..
+            } => keymap::CONFIRM_TYPED,
+            Dialog::Confirm { .. } => keymap::CONFIRM,
+            Dialog::Acknowledge { .. } => keymap::ACKNOWLEDGE,
+            Dialog::Quit => keymap::QUIT,
+            Dialog::Filter { .. } => keymap::FILTER,
+            Dialog::Refused { .. } | Dialog::Help | Dialog::Message(_) => keymap::CLOSE,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Ui {
     pub selected: usize,
@@ -97,6 +115,8 @@ pub struct Ui {
 pub struct App {
     pub wizard: Wizard,
     pub ui: Ui,
+    /// What the screen shows, recomputed after every event.
+    pub screen: Screen,
     pub journal: String,
     pub log_file: String,
     /// False under NO_COLOR: meaning is carried by text and symbols either way.
@@ -107,7 +127,9 @@ const LOG_KEEP: usize = 200;
 
 impl App {
     pub fn new(wizard: Wizard, journal: String, log_file: String) -> App {
+        let screen = Screen::build(&wizard, &Step::Preflight, 0);
         let mut app = App {
+            screen,
             wizard,
             ui: Ui {
                 selected: 0,
@@ -128,6 +150,11 @@ impl App {
         };
         app.select_pending();
         app
+    }
+
+    /// Recomputes the screen model: after every event, and whenever the journal changed state.
+    pub fn refresh(&mut self, now: Millis) {
+        self.screen = Screen::build(&self.wizard, &self.selected_step(), now);
     }
 
     /// The rail: preflight, metadata, each batch, finish.
@@ -175,17 +202,13 @@ impl App {
         }
     }
 
-    /// A journaled record takes effect.
-    pub fn apply(&mut self, r: &Record) -> Result<(), String> {
-        self.wizard.apply(r)?;
-        // After preflight or metadata the rail moves on to what is next.
-        if matches!(r.entry, Entry::StepCompleted { .. }) {
-            self.select_pending();
-        }
-        Ok(())
+    pub fn handle(&mut self, event: Event, now: Millis) -> Vec<Effect> {
+        let effects = self.event(event, now);
+        self.refresh(now);
+        effects
     }
 
-    pub fn handle(&mut self, event: Event, now: Millis) -> Vec<Effect> {
+    fn event(&mut self, event: Event, now: Millis) -> Vec<Effect> {
         match event {
             Event::Observed(snap) => {
                 if let Some(e) = &snap.unreachable {
@@ -369,33 +392,47 @@ impl App {
     }
 
     fn dialog_key(&mut self, d: Dialog, k: KeyEvent, now: Millis) -> Vec<Effect> {
-        match d {
-            Dialog::Confirm {
-                step,
-                forward,
-                action,
-                verdict,
-                type_name,
-                mut typed,
-            } => {
-                match (k.code, &type_name) {
-                    (KeyCode::Esc, _) | (KeyCode::Char('n'), None) => return vec![],
-                    (KeyCode::Enter, Some(name)) if typed.trim() == name => {
-                        return self.attempt(
-                            step,
-                            forward,
-                            Confirmation::Typed(typed),
-                            vec![],
-                            now,
-                        );
-                    }
-                    (KeyCode::Enter, None) | (KeyCode::Char('y'), None) => {
-                        return self.attempt(step, forward, Confirmation::Yes, vec![], now);
-                    }
-                    (code, Some(_)) => edit(&mut typed, code),
-                    _ => {}
-                }
-                // Still open: a wrong name, an edit, or a key it does not use.
+        let Some(action) = dialog_action(d.commands(), &k) else {
+            // A key the popup does not use: it stays open.
+            self.ui.dialog = Some(d);
+            return vec![];
+        };
+        match (d, action) {
+            (
+                Dialog::Confirm {
+                    step,
+                    forward,
+                    type_name: None,
+                    ..
+                },
+                DialogAction::Confirm,
+            ) => {
+                return self.attempt(step, forward, Confirmation::Yes, vec![], now);
+            }
+            (
+                Dialog::Confirm {
+                    step,
+                    forward,
+                    type_name: Some(name),
+                    typed,
+                    ..
+                },
+                DialogAction::Confirm,
+            ) if typed.trim() == name => {
+                return self.attempt(step, forward, Confirmation::Typed(typed), vec![], now);
+            }
+            (
+                Dialog::Confirm {
+                    mut typed,
+                    step,
+                    forward,
+                    action,
+                    verdict,
+                    type_name,
+                },
+                DialogAction::Edit,
+            ) => {
+                edit(&mut typed, k.code);
                 self.ui.dialog = Some(Dialog::Confirm {
                     step,
                     forward,
@@ -405,54 +442,60 @@ impl App {
                     typed,
                 });
             }
-            Dialog::Acknowledge {
-                step,
-                warnings,
-                index,
-                mut acked,
-            } => match k.code {
-                KeyCode::Char('y') => {
-                    acked.push(warnings[index].id.clone());
-                    if index + 1 < warnings.len() {
-                        self.ui.dialog = Some(Dialog::Acknowledge {
-                            step,
-                            warnings,
-                            index: index + 1,
-                            acked,
-                        });
-                    } else {
-                        return self.attempt(step, true, Confirmation::None, acked, now);
-                    }
-                }
-                KeyCode::Char('n') | KeyCode::Esc => {}
-                _ => {
+            (
+                Dialog::Acknowledge {
+                    step,
+                    warnings,
+                    index,
+                    mut acked,
+                },
+                DialogAction::Acknowledge,
+            ) => {
+                acked.push(warnings[index].id());
+                if index + 1 < warnings.len() {
                     self.ui.dialog = Some(Dialog::Acknowledge {
                         step,
                         warnings,
-                        index,
+                        index: index + 1,
                         acked,
-                    })
+                    });
+                } else {
+                    return self.attempt(step, true, Confirmation::None, acked, now);
                 }
-            },
-            Dialog::Quit => match k.code {
-                KeyCode::Char('y') | KeyCode::Char('q') => return vec![Effect::Quit],
-                _ => {}
-            },
-            Dialog::Filter { mut text } => match k.code {
-                KeyCode::Enter => {
-                    self.ui.filter = text;
-                    self.ui.scroll = 0;
-                }
-                KeyCode::Esc => self.ui.filter.clear(),
-                code => {
-                    edit(&mut text, code);
-                    self.ui.dialog = Some(Dialog::Filter { text });
-                }
-            },
-            // Any key closes these.
-            Dialog::Help | Dialog::Refused { .. } | Dialog::Message(_) => {}
+            }
+            (Dialog::Quit, DialogAction::Quit) => return vec![Effect::Quit],
+            (Dialog::Filter { text }, DialogAction::Apply) => {
+                self.ui.filter = text;
+                self.ui.scroll = 0;
+            }
+            (Dialog::Filter { .. }, DialogAction::Clear) => self.ui.filter.clear(),
+            (Dialog::Filter { mut text }, DialogAction::Edit) => {
+                edit(&mut text, k.code);
+                self.ui.dialog = Some(Dialog::Filter { text });
+            }
+            // A wrong batch name: the confirmation stays open.
+            (d @ Dialog::Confirm { .. }, DialogAction::Confirm) => self.ui.dialog = Some(d),
+            // Cancel, decline, stay, close: the popup closes.
+            _ => {}
         }
         vec![]
+    }
+}
+
+impl Applies for App {
+    /// A journaled record takes effect.
+    fn apply(&mut self, r: &Record) -> Result<(), String> {
+        self.wizard.apply(r)?;
+        // After preflight or metadata the rail moves on to what is next.
+        if matches!(r.entry, Entry::StepCompleted { .. }) {
+            self.select_pending();
+        }
+        self.refresh(self.screen.at);
+        Ok(())
+    }
+
+    fn timeline(&self) -> &Timeline {
+        &self.wizard.progress.timeline
     }
 }
 

@@ -1,5 +1,6 @@
-//! Every key the wizard answers to, in one list: it feeds the key footer, the help overlay and the
-//! key handler alike, so they never drift apart.
+//! Every key the wizard answers to, in lists: the main screen's, and each popup's own. The same
+//! list feeds the key footer, the help or the popup's hint line, and the key handler, so what is
+//! shown never drifts from what the keys do.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -177,6 +178,138 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         .map(|b| b.action)
 }
 
+/// What a key does inside a popup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogAction {
+    Confirm,
+    Cancel,
+    Acknowledge,
+    Decline,
+    Quit,
+    Stay,
+    Apply,
+    Clear,
+    /// Typing into the popup's text field.
+    Edit,
+    Close,
+}
+
+/// The keys a popup binding takes.
+pub enum Keys {
+    Only(&'static [KeyCode]),
+    /// Characters and Backspace, into the popup's text field.
+    Text,
+    /// Any key no other binding of the popup takes.
+    Other,
+}
+
+pub struct DialogBinding {
+    pub keys: Keys,
+    /// As shown: "Enter/y".
+    pub shown: &'static str,
+    pub action: DialogAction,
+    pub label: &'static str,
+}
+
+const fn bind(
+    keys: Keys,
+    shown: &'static str,
+    action: DialogAction,
+    label: &'static str,
+) -> DialogBinding {
+    DialogBinding {
+        keys,
+        shown,
+        action,
+        label,
+    }
+}
+
+use DialogAction as D;
+use Keys::{Only, Other, Text};
+
+pub const CONFIRM: &[DialogBinding] = &[
+    bind(
+        Only(&[KeyCode::Enter, KeyCode::Char('y')]),
+        "Enter/y",
+        D::Confirm,
+        "confirm",
+    ),
+    bind(
+        Only(&[KeyCode::Esc, KeyCode::Char('n')]),
+        "Esc/n",
+        D::Cancel,
+        "cancel",
+    ),
+];
+
+pub const CONFIRM_TYPED: &[DialogBinding] = &[
+    bind(
+        Only(&[KeyCode::Enter]),
+        "Enter",
+        D::Confirm,
+        "confirm once the batch name is typed",
+    ),
+    bind(Only(&[KeyCode::Esc]), "Esc", D::Cancel, "cancel"),
+    bind(Text, "type", D::Edit, "the batch name"),
+];
+
+pub const ACKNOWLEDGE: &[DialogBinding] = &[
+    bind(
+        Only(&[KeyCode::Char('y')]),
+        "y",
+        D::Acknowledge,
+        "acknowledge (journaled)",
+    ),
+    bind(
+        Only(&[KeyCode::Char('n'), KeyCode::Esc]),
+        "n/Esc",
+        D::Decline,
+        "do not acknowledge",
+    ),
+];
+
+pub const QUIT: &[DialogBinding] = &[
+    bind(
+        Only(&[KeyCode::Char('y'), KeyCode::Char('q')]),
+        "y/q",
+        D::Quit,
+        "quit",
+    ),
+    bind(Other, "any other key", D::Stay, "stay"),
+];
+
+pub const FILTER: &[DialogBinding] = &[
+    bind(Only(&[KeyCode::Enter]), "Enter", D::Apply, "apply"),
+    bind(Only(&[KeyCode::Esc]), "Esc", D::Clear, "clear"),
+    bind(Text, "type", D::Edit, "part of a group name"),
+];
+
+pub const CLOSE: &[DialogBinding] = &[bind(Other, "any key", D::Close, "close")];
+
+/// What a key does in a popup with these bindings; `None`: nothing, the popup stays.
+pub fn dialog_action(bindings: &[DialogBinding], key: &KeyEvent) -> Option<DialogAction> {
+    let takes = |b: &&DialogBinding| match b.keys {
+        Only(codes) => codes.contains(&key.code),
+        Text => matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace),
+        Other => false,
+    };
+    bindings
+        .iter()
+        .find(takes)
+        .or_else(|| bindings.iter().find(|b| matches!(b.keys, Other)))
+        .map(|b| b.action)
+}
+
+/// The popup's keys in one line: "Enter/y: confirm   Esc/n: cancel".
+pub fn hint(bindings: &[DialogBinding]) -> String {
+    bindings
+        .iter()
+        .map(|b| format!("{}: {}", b.shown, b.label))
+        .collect::<Vec<_>>()
+        .join("   ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +323,24 @@ mod tests {
                 seen.push(*k);
             }
         }
+    }
+
+    #[test]
+    fn popups_answer_to_the_keys_they_show() {
+        let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert_eq!(
+            dialog_action(QUIT, &key(KeyCode::Char('q'))),
+            Some(DialogAction::Quit)
+        );
+        assert_eq!(
+            dialog_action(QUIT, &key(KeyCode::Char('x'))),
+            Some(DialogAction::Stay)
+        );
+        assert_eq!(
+            dialog_action(CONFIRM_TYPED, &key(KeyCode::Char('y'))),
+            Some(DialogAction::Edit)
+        );
+        assert_eq!(dialog_action(CONFIRM, &key(KeyCode::Char('x'))), None);
+        assert_eq!(hint(QUIT), "y/q: quit   any other key: stay");
     }
 }

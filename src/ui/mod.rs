@@ -6,24 +6,52 @@ pub mod app;
 pub mod history;
 pub mod keymap;
 pub mod render;
+pub mod screen;
 mod terminal;
 
-use crate::cli::{EXIT_JOURNAL, Exit};
 use crate::clock;
 use crate::cluster::Clusters;
-use crate::journal::{Entry, Journal};
+use crate::journal::Entry;
 use crate::metadata::{self, MetadataItem};
 use crate::model::Snapshot;
 use crate::plan::{Scope, Side};
 use crate::poll;
-use crate::session::{self, Mode, Session};
-use crate::stage::Transition;
+use crate::session::{self, Follow, Mode, Session, SessionError};
 use app::{App, Effect, Event};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// Why the wizard could not run or had to stop.
+#[derive(Debug)]
+pub enum UiError {
+    NotATerminal,
+    Session(SessionError),
+    /// The terminal could not be set up, drawn on or read.
+    Terminal(std::io::Error),
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UiError::NotATerminal => f.write_str(
+                "the wizard needs a terminal; use `status`, `advance` and `report` in scripts",
+            ),
+            UiError::Session(e) => write!(f, "{e}"),
+            UiError::Terminal(e) => write!(f, "the terminal failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for UiError {}
+
+impl From<SessionError> for UiError {
+    fn from(e: SessionError) -> UiError {
+        UiError::Session(e)
+    }
+}
 
 /// What background work reports to the loop.
 enum Report {
@@ -116,16 +144,10 @@ fn spawn_sync(app: &App, clusters: &Clusters, tx: mpsc::Sender<Report>) {
 }
 
 /// The target's migration task follows a batch move, in the background.
-fn spawn_follow(
-    app: &App,
-    clusters: &Clusters,
-    batch: String,
-    t: Transition,
-    tx: mpsc::Sender<Report>,
-) {
+fn spawn_follow(app: &App, clusters: &Clusters, f: Follow, tx: mpsc::Sender<Report>) {
     let (clusters, plan) = (clusters.clone(), app.wizard.plan.clone());
     tokio::spawn(async move {
-        let report = match session::follow_move(&clusters, &plan, &batch, t).await {
+        let report = match session::follow_move(&clusters, &plan, &f).await {
             Ok(Some(done)) => Report::Log(done),
             Ok(None) => return,
             Err(failed) => Report::Failed(failed),
@@ -134,28 +156,10 @@ fn spawn_follow(
     });
 }
 
-/// Writes entries (fsynced) and only then applies them.
-fn commit(
-    journal: &mut Journal,
-    app: &mut App,
-    clusters: &Clusters,
-    entries: Vec<Entry>,
-) -> Result<(), String> {
-    for e in entries {
-        let rec = journal.append(clock::now(), e).map_err(|e| e.to_string())?;
-        app.apply(&rec)?;
-    }
-    clusters.follow(&app.wizard.progress.timeline);
-    Ok(())
-}
-
-pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
+pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
-        return Err(Exit::new(
-            crate::cli::EXIT_BAD_INPUT,
-            "the wizard needs a terminal; use `status`, `advance` and `report` in scripts",
-        ));
+        return Err(UiError::NotATerminal);
     }
     let Session {
         wizard,
@@ -164,10 +168,7 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
         clusters,
     } = Session::open(plan, Mode::Drive("run"))?;
     let Some(mut journal) = journal else {
-        return Err(Exit::new(
-            EXIT_JOURNAL,
-            "the journal is not open for writing",
-        ));
+        return Err(SessionError::Replay("the journal is not open for writing".into()).into());
     };
     let gates = wizard.plan.gates.clone();
     let scope = wizard.plan.scope();
@@ -185,8 +186,7 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
         gates.stale_after.min(Duration::from_secs(20)),
         tx.clone(),
     );
-    let mut guard = terminal::enter()
-        .map_err(|e| Exit::new(EXIT_JOURNAL, format!("cannot set up the terminal: {e}")))?;
+    let mut guard = terminal::enter().map_err(UiError::Terminal)?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut dirty = true;
@@ -198,13 +198,13 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
                 std::io::stdout(),
                 crossterm::terminal::BeginSynchronizedUpdate
             );
-            let drawn = guard.terminal.draw(|f| render::draw(f, &app, clock::now()));
+            let drawn = guard.terminal.draw(|f| render::draw(f, &app));
             let _ = crossterm::execute!(
                 std::io::stdout(),
                 crossterm::terminal::EndSynchronizedUpdate
             );
             if let Err(e) = drawn {
-                break Err(Exit::new(EXIT_JOURNAL, format!("cannot draw: {e}")));
+                break Err(UiError::Terminal(e));
             }
             dirty = false;
         }
@@ -214,7 +214,7 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
                 Some(Ok(TermEvent::Mouse(m))) => Event::Mouse(m),
                 Some(Ok(TermEvent::Resize(..))) => { dirty = true; continue }
                 Some(Ok(_)) => continue,
-                Some(Err(e)) => break Err(Exit::new(EXIT_JOURNAL, format!("terminal input failed: {e}"))),
+                Some(Err(e)) => break Err(UiError::Terminal(e)),
                 None => break Ok(0),
             },
             r = rx.recv() => match r {
@@ -225,14 +225,14 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
                         Entry::Error { context, message } => format!("FAILED: {context}: {message}"),
                         _ => "FAILED".into(),
                     };
-                    if let Err(e) = commit(&mut journal, &mut app, &clusters, vec![entry]) {
+                    if let Err(e) = session::record(&mut journal, &mut app, &clusters, vec![entry]) {
                         app.log(clock::now(), format!("journal: {e}"));
                     }
                     Event::Log(line)
                 }
                 Some(Report::Created(item)) => {
                     let line = format!("created on target: {}", item.describe());
-                    if let Err(e) = commit(&mut journal, &mut app, &clusters, vec![Entry::MetadataCreated { side: Side::Target, item }]) {
+                    if let Err(e) = session::record(&mut journal, &mut app, &clusters, vec![Entry::MetadataCreated { side: Side::Target, item }]) {
                         app.log(clock::now(), format!("journal: {e}"));
                     }
                     Event::Log(line)
@@ -246,19 +246,21 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, Exit> {
         for effect in app.handle(event, clock::now()) {
             match effect {
                 Effect::Journal(entries) => {
-                    let moves = session::batch_moves(&entries);
-                    if let Err(e) = commit(&mut journal, &mut app, &clusters, entries) {
-                        tracing::error!("journal: {e}");
-                        app.log(
-                            clock::now(),
-                            format!("journal write failed, nothing changed: {e}"),
-                        );
-                        app.ui.dialog = Some(app::Dialog::Message(format!(
-                            "The journal could not be written, so nothing changed: {e}"
-                        )));
-                    } else {
-                        for (batch, t) in moves {
-                            spawn_follow(&app, &clusters, batch, t, tx.clone());
+                    match session::record(&mut journal, &mut app, &clusters, entries) {
+                        Ok(follow) => {
+                            for f in follow {
+                                spawn_follow(&app, &clusters, f, tx.clone());
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!("journal: {e}");
+                            app.log(
+                                clock::now(),
+                                format!("journal write failed, nothing changed: {e}"),
+                            );
+                            app.ui.dialog = Some(app::Dialog::Message(format!(
+                                "The journal could not be written, so nothing changed: {e}"
+                            )));
                         }
                     }
                 }

@@ -7,11 +7,11 @@ mod progress;
 pub use progress::{Created, Progress, StageChange, Timeline};
 
 use crate::clock::Millis;
-use crate::gate::{self, Seen, Watches};
+use crate::gate::{self, Move, Seen, Subject, Watches};
 use crate::journal::{Entry, Record};
-use crate::model::{Check, Snapshot, Status, Verdict};
+use crate::model::{Snapshot, Verdict, WarningKind};
 use crate::plan::{Plan, Side};
-use crate::stage::{Stage, Step, Transition};
+use crate::stage::{Stage, Step};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
@@ -56,7 +56,7 @@ pub enum Outcome {
     Observed,
     Moved {
         step: Step,
-        transition: Option<Transition>,
+        made: Move,
         instruction: String,
     },
     /// The gate is open; the operator must confirm (typing `type_name` if set).
@@ -148,81 +148,49 @@ impl Wizard {
         }
     }
 
-    fn blocked(id: &str, summary: String) -> Check {
-        Check {
-            id: id.to_string(),
-            status: Status::Blocked,
-            summary,
-            evidence: vec![],
+    /// The move that takes a step forward; `None` when the step is complete.
+    pub fn forward_move(&self, step: &Step) -> Option<Move> {
+        let p = &self.progress;
+        match step {
+            Step::Preflight => p.preflight.is_none().then_some(Move::CompletePreflight),
+            Step::Metadata => p.metadata.is_none().then_some(Move::ConfirmMetadata),
+            Step::Finish => p.finished.is_none().then_some(Move::Finish),
+            Step::Batch(name) => Move::forward(p.stage(name)),
         }
     }
 
-    /// The verdict of the step's next forward move; `None` when there is none (done).
-    pub fn forward_verdict(
-        &self,
-        step: &Step,
-        now: Millis,
-    ) -> Option<(Option<Transition>, Verdict)> {
-        let seen = self.seen();
-        let (transition, mut v) = match step {
-            Step::Preflight => (None, gate::preflight_gate(&self.plan, seen, now)),
-            Step::Metadata => {
-                let mut v = gate::metadata_gate(&self.plan, seen, now);
-                if self.progress.preflight.is_none() {
-                    v.checks.insert(
-                        0,
-                        Self::blocked(
-                            "preflight-done",
-                            "preflight is not complete: advance preflight first".into(),
-                        ),
-                    );
-                }
-                (None, v)
-            }
-            Step::Finish => {
-                let v = gate::finish_gate(&self.plan, &|b| self.progress.stage(b), seen, now);
-                (None, v)
-            }
-            Step::Batch(name) => {
-                let batch = self.plan.batch(name)?;
-                let t = Transition::forward(self.progress.stage(name))?;
-                let mut v = gate::batch_gate(&self.plan, batch, t, seen, now);
-                if t.from == Stage::NotStarted {
-                    if self.progress.metadata.is_none() {
-                        v.checks.insert(
-                            0,
-                            Self::blocked(
-                                "metadata-done",
-                                "the metadata step is not complete: advance metadata first".into(),
-                            ),
-                        );
-                    }
-                    if self.progress.preflight.is_none() {
-                        v.checks.insert(
-                            0,
-                            Self::blocked(
-                                "preflight-done",
-                                "preflight is not complete: advance preflight first".into(),
-                            ),
-                        );
-                    }
-                }
-                (Some(t), v)
-            }
+    fn verdict(&self, step: &Step, m: Move, now: Millis) -> Option<Verdict> {
+        let subject = match step {
+            Step::Batch(name) => Subject::Batch(self.plan.batch(name)?),
+            _ => Subject::Wizard,
         };
+        let mut v = gate::evaluate(
+            &self.plan,
+            subject,
+            m,
+            self.seen(),
+            self.progress.reached(),
+            now,
+        );
         self.mark_acks(step, &mut v);
-        Some((transition, v))
+        Some(v)
     }
 
-    pub fn rollback_verdict(&self, batch: &str, now: Millis) -> Option<(Transition, Verdict)> {
-        let b = self.plan.batch(batch)?;
-        let t = Transition::back(self.progress.stage(batch))?;
-        Some((t, gate::batch_gate(&self.plan, b, t, self.seen(), now)))
+    /// The verdict of the step's next forward move; `None` when there is none (done).
+    pub fn forward_verdict(&self, step: &Step, now: Millis) -> Option<(Move, Verdict)> {
+        let m = self.forward_move(step)?;
+        Some((m, self.verdict(step, m, now)?))
+    }
+
+    pub fn rollback_verdict(&self, batch: &str, now: Millis) -> Option<(Move, Verdict)> {
+        let m = Move::back(self.progress.stage(batch))?;
+        let step = Step::Batch(batch.to_string());
+        Some((m, self.verdict(&step, m, now)?))
     }
 
     fn mark_acks(&self, step: &Step, v: &mut Verdict) {
         for w in &mut v.warnings {
-            w.acknowledged = self.progress.acks.contains(&(step.key(), w.id.clone()));
+            w.acknowledged = self.progress.acks.contains(&(step.key(), w.id()));
         }
     }
 
@@ -281,9 +249,10 @@ impl Wizard {
         }
     }
 
-    fn confirmation_needed(t: Option<Transition>, step: &Step) -> Option<String> {
-        match (t, step) {
-            (Some(t), Step::Batch(name)) if t.is_irreversible() => Some(name.clone()),
+    /// A move the wizard cannot take back is confirmed by typing the batch name.
+    fn confirmation_needed(m: Move, step: &Step) -> Option<String> {
+        match step {
+            Step::Batch(name) if !m.rule().undoable => Some(name.clone()),
             _ => None,
         }
     }
@@ -313,34 +282,30 @@ impl Wizard {
                 names.join(", ")
             )));
         }
-        let done = match &step {
-            Step::Preflight => self.progress.preflight.is_some(),
-            Step::Metadata => self.progress.metadata.is_some(),
-            Step::Finish => self.progress.finished.is_some(),
-            Step::Batch(b) => self.progress.stage(b) == Stage::Done,
-        };
-        if done {
+        let Some((made, mut verdict)) = self.forward_verdict(&step, now) else {
             return Decision::only(Outcome::Nothing(format!("{step} is already complete")));
-        }
-        let Some((transition, mut verdict)) = self.forward_verdict(&step, now) else {
-            return Decision::only(Outcome::Nothing(format!("{step} has no next move")));
         };
         let action = verdict.action.clone();
         // Acknowledge the warnings named now; unknown ids are refused, not silently ignored.
         let mut entries = vec![];
         for id in &acks {
-            match verdict.warnings.iter_mut().find(|w| &w.id == id) {
+            let kind = WarningKind::parse(id);
+            match verdict
+                .warnings
+                .iter_mut()
+                .find(|w| Some(&w.kind) == kind.as_ref())
+            {
                 Some(w) if !w.acknowledged => {
                     w.acknowledged = true;
                     entries.push(Entry::Acknowledged {
                         step: step.key(),
-                        warning: w.id.clone(),
+                        warning: w.id(),
                         text: w.text.clone(),
                     });
                 }
                 Some(_) => {}
                 None => {
-                    let known: Vec<&str> = verdict.warnings.iter().map(|w| w.id.as_str()).collect();
+                    let known: Vec<String> = verdict.warnings.iter().map(|w| w.id()).collect();
                     return Decision::only(Outcome::Refused {
                         step,
                         action,
@@ -374,7 +339,7 @@ impl Wizard {
                 },
             };
         }
-        let type_name = Self::confirmation_needed(transition, &step);
+        let type_name = Self::confirmation_needed(made, &step);
         if !Self::confirmed(&confirmation, &type_name) {
             return Decision {
                 entries,
@@ -386,51 +351,31 @@ impl Wizard {
                 },
             };
         }
-        let how = confirmation.describe();
-        let instruction = match (&step, transition) {
-            (Step::Batch(b), Some(t)) => {
-                entries.push(Entry::StageChanged {
-                    batch: b.clone(),
-                    from: t.from,
-                    to: t.to,
-                    action: action.clone(),
-                    confirmation: how,
-                    verdict,
-                });
-                t.instruction(b)
-            }
-            (Step::Preflight, _) => {
-                entries.push(Entry::StepCompleted {
-                    step: "preflight".into(),
-                    confirmation: how,
-                    verdict,
-                });
-                "Preflight complete: both clusters answer. Next: the metadata step (every topic and group on the target).".into()
-            }
-            (Step::Metadata, _) => {
-                entries.push(Entry::StepCompleted {
-                    step: "metadata".into(),
-                    confirmation: how,
-                    verdict,
-                });
-                "Metadata complete. Next: release the first consumers of a batch.".into()
-            }
-            (Step::Finish, _) => {
-                entries.push(Entry::StepCompleted {
-                    step: "finish".into(),
-                    confirmation: how,
-                    verdict,
-                });
-                "Migration finished: nothing of the plan is connected to the source any more."
-                    .into()
-            }
-            (Step::Batch(_), None) => String::new(),
-        };
+        let confirmation = confirmation.describe();
+        let instruction = made.instruction(match &step {
+            Step::Batch(b) => b,
+            _ => "",
+        });
+        entries.push(match (&step, made.stages()) {
+            (Step::Batch(b), Some((from, to))) => Entry::StageChanged {
+                batch: b.clone(),
+                from,
+                to,
+                action,
+                confirmation,
+                verdict,
+            },
+            _ => Entry::StepCompleted {
+                step: step.key(),
+                confirmation,
+                verdict,
+            },
+        });
         Decision {
             entries,
             outcome: Outcome::Moved {
                 step,
-                transition,
+                made,
                 instruction,
             },
         }
@@ -438,7 +383,7 @@ impl Wizard {
 
     fn rollback(&mut self, batch: String, confirmation: Confirmation, now: Millis) -> Decision {
         let step = Step::Batch(batch.clone());
-        let Some((t, verdict)) = self.rollback_verdict(&batch, now) else {
+        let Some((made, verdict)) = self.rollback_verdict(&batch, now) else {
             let why = if self.plan.batch(&batch).is_none() {
                 format!("the plan has no batch \"{batch}\"")
             } else {
@@ -446,7 +391,7 @@ impl Wizard {
             };
             return Decision::only(Outcome::Nothing(why));
         };
-        let action = t.action().to_string();
+        let action = made.name().to_string();
         if !verdict.opens() {
             let reasons = verdict.reasons();
             return Decision {
@@ -471,19 +416,24 @@ impl Wizard {
                 verdict,
             });
         }
+        let Some((from, to)) = made.stages() else {
+            return Decision::only(Outcome::Nothing(format!(
+                "{step} has no stage to go back to"
+            )));
+        };
         Decision {
             entries: vec![Entry::StageChanged {
                 batch: batch.clone(),
-                from: t.from,
-                to: t.to,
+                from,
+                to,
                 action,
                 confirmation: confirmation.describe(),
                 verdict,
             }],
             outcome: Outcome::Moved {
                 step,
-                transition: Some(t),
-                instruction: t.instruction(&batch),
+                made,
+                instruction: made.instruction(&batch),
             },
         }
     }

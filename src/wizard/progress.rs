@@ -1,6 +1,7 @@
 //! The migration's progress, rebuilt by replaying the journal: nothing else changes it.
 
 use crate::clock::Millis;
+use crate::gate::Reached;
 use crate::journal::{Entry, Record};
 use crate::metadata::MetadataItem;
 use crate::model::Status;
@@ -49,7 +50,16 @@ pub struct Progress {
 
 impl Progress {
     pub fn stage(&self, batch: &str) -> Stage {
-        self.stages.get(batch).copied().unwrap_or(Stage::NotStarted)
+        self.reached().stage(batch)
+    }
+
+    /// What the gates read of the progress.
+    pub fn reached(&self) -> Reached<'_> {
+        Reached {
+            preflight: self.preflight.is_some(),
+            metadata: self.metadata.is_some(),
+            stages: &self.stages,
+        }
     }
 
     pub fn replay(plan: &Plan, records: &[Record]) -> Result<Progress, String> {

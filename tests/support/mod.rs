@@ -45,6 +45,51 @@ pub fn client(id: &str) -> Client {
     }
 }
 
+/// A consumer group in a test snapshot: nobody online, no subscription, no backlog, unless said.
+pub struct GroupSpec {
+    name: String,
+    consumers: usize,
+    subscribed: BTreeSet<String>,
+    backlog: u64,
+    retry: u64,
+}
+
+pub fn group(name: &str) -> GroupSpec {
+    GroupSpec {
+        name: name.into(),
+        consumers: 0,
+        subscribed: BTreeSet::new(),
+        backlog: 0,
+        retry: 0,
+    }
+}
+
+impl GroupSpec {
+    /// Consumers online.
+    pub fn consumers(mut self, n: usize) -> GroupSpec {
+        self.consumers = n;
+        self
+    }
+
+    /// Topics the online consumers subscribe to.
+    pub fn subscribed(mut self, topics: &[&str]) -> GroupSpec {
+        self.subscribed = topics.iter().map(|t| t.to_string()).collect();
+        self
+    }
+
+    /// Messages waiting on the group's topics (not counting the retry topic).
+    pub fn backlog(mut self, n: u64) -> GroupSpec {
+        self.backlog = n;
+        self
+    }
+
+    /// Messages waiting in the group's retry topic.
+    pub fn retry(mut self, n: u64) -> GroupSpec {
+        self.retry = n;
+        self
+    }
+}
+
 /// A snapshot where everything in the test plan exists, is quiet, and has nobody connected.
 pub struct Snap(pub Snapshot);
 
@@ -56,8 +101,8 @@ impl Snap {
         for t in ["T_ORDER", "T_PAY", "T_STOCK"] {
             snap = snap.topic(t, 1000);
         }
-        for (g, _) in [("G_A", 0), ("G_B", 0), ("G_S", 0)] {
-            snap = snap.group(g, 0, &[], 0, 0);
+        for g in ["G_A", "G_B", "G_S"] {
+            snap = snap.group(group(g));
         }
         snap.0.producers = Producers {
             via: ProducerSource::AllProducerInfo,
@@ -102,46 +147,39 @@ impl Snap {
         self
     }
 
-    /// `consumers` online subscribed to `subs`; backlog split into normal and retry.
-    pub fn group(
-        mut self,
-        name: &str,
-        consumers: usize,
-        subs: &[&str],
-        backlog: u64,
-        retry: u64,
-    ) -> Snap {
+    /// A consumer group as `spec` describes it (consumers online, subscriptions, backlog).
+    pub fn group(mut self, spec: GroupSpec) -> Snap {
+        let name = spec.name;
         let mut per_topic = BTreeMap::new();
         per_topic.insert(
             "T_X".to_string(),
             TopicLag {
-                backlog,
+                backlog: spec.backlog,
                 broker_offset: 1000,
             },
         );
         per_topic.insert(
             format!("%RETRY%{name}"),
             TopicLag {
-                backlog: retry,
+                backlog: spec.retry,
                 broker_offset: 50,
             },
         );
+        let side = self.0.side;
         self.0.groups.insert(
-            name.into(),
+            name.clone(),
             GroupState {
                 exists: Known::Known(true),
                 backlog: Known::Known(Backlog {
-                    total: backlog + retry,
+                    total: spec.backlog + spec.retry,
                     per_topic,
                 }),
                 consumers: Known::Known(
-                    (0..consumers)
-                        .map(|i| client(&format!("{name}-{}-{i}", self.0.side)))
+                    (0..spec.consumers)
+                        .map(|i| client(&format!("{name}-{side}-{i}")))
                         .collect(),
                 ),
-                subscriptions: Known::Known(
-                    subs.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(),
-                ),
+                subscriptions: Known::Known(spec.subscribed),
                 config: Some(GroupConfig {
                     broadcast: false,
                     orderly: false,
@@ -215,32 +253,35 @@ impl Snap {
 /// Source with every orders group consuming on the source, as at the start.
 pub fn source_start(at: Millis) -> Snap {
     Snap::new(Side::Source, at)
-        .group("G_A", 2, &["T_ORDER", "T_PAY"], 10, 0)
-        .group("G_B", 2, &["T_PAY"], 5, 0)
-        .group("G_S", 2, &["T_STOCK"], 0, 0)
+        .group(
+            group("G_A")
+                .consumers(2)
+                .subscribed(&["T_ORDER", "T_PAY"])
+                .backlog(10),
+        )
+        .group(group("G_B").consumers(2).subscribed(&["T_PAY"]).backlog(5))
+        .group(group("G_S").consumers(2).subscribed(&["T_STOCK"]))
         .producers("P_ORDER", 2)
 }
 
 /// The orders batch's groups with a consumer each on the target.
 pub fn target_with_consumers(at: Millis) -> Snap {
     Snap::new(Side::Target, at)
-        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
-        .group("G_B", 1, &["T_PAY"], 0, 0)
+        .group(group("G_A").consumers(1).subscribed(&["T_ORDER", "T_PAY"]))
+        .group(group("G_B").consumers(1).subscribed(&["T_PAY"]))
 }
 
 /// The source once the orders batch drained: no backlog, no producer, a consumer per group left.
 pub fn drained_source(at: Millis) -> Snap {
     source_start(at)
-        .group("G_A", 1, &["T_ORDER", "T_PAY"], 0, 0)
-        .group("G_B", 1, &["T_PAY"], 0, 0)
+        .group(group("G_A").consumers(1).subscribed(&["T_ORDER", "T_PAY"]))
+        .group(group("G_B").consumers(1).subscribed(&["T_PAY"]))
         .producers("P_ORDER", 0)
 }
 
 /// The drained source with the orders batch's last consumers gone too.
 pub fn emptied_source(at: Millis) -> Snap {
-    drained_source(at)
-        .group("G_A", 0, &[], 0, 0)
-        .group("G_B", 0, &[], 0, 0)
+    drained_source(at).group(group("G_A")).group(group("G_B"))
 }
 
 /// A command's stdout and stderr together, for assertions and failure messages.
@@ -342,6 +383,76 @@ impl Harness {
 
 pub fn moved(o: &Outcome) -> bool {
     matches!(o, Outcome::Moved { .. })
+}
+
+/// The verdict of a refused move.
+pub fn refusal(o: &Outcome) -> &Verdict {
+    match o {
+        Outcome::Refused {
+            verdict: Some(v), ..
+        } => v,
+        other => panic!("expected a refusal with a verdict, got {other:?}"),
+    }
+}
+
+/// What keeps a refused move closed: each failing check's kind and status.
+pub fn failing(o: &Outcome) -> Vec<(CheckKind, Status)> {
+    refusal(o)
+        .failing()
+        .map(|c| (c.kind.clone(), c.status))
+        .collect()
+}
+
+/// The check of that kind in a verdict.
+pub fn check<'v>(v: &'v Verdict, kind: &CheckKind) -> &'v Check {
+    v.checks
+        .iter()
+        .find(|c| &c.kind == kind)
+        .unwrap_or_else(|| panic!("no check {kind} in {:#?}", v.checks))
+}
+
+/// The one fact a check's first evidence holds, with the side, cluster and age it was read at.
+pub fn fact(c: &Check) -> (&Fact, Side, &str, Millis) {
+    let e = c
+        .evidence
+        .first()
+        .unwrap_or_else(|| panic!("{} has no evidence", c.kind));
+    (&e.fact, e.side, e.cluster.as_str(), e.age_ms)
+}
+
+pub fn consumers_on(side: Side, group: &str) -> CheckKind {
+    CheckKind::ConsumersSubscribed {
+        side,
+        group: group.into(),
+    }
+}
+
+pub fn no_consumers_on(side: Side, group: &str) -> CheckKind {
+    CheckKind::NoConsumers {
+        side,
+        group: group.into(),
+    }
+}
+
+pub fn no_producers_on(side: Side, group: &str) -> CheckKind {
+    CheckKind::NoProducers {
+        side,
+        group: group.into(),
+    }
+}
+
+pub fn backlog_on(side: Side, group: &str) -> CheckKind {
+    CheckKind::BacklogAtMost {
+        side,
+        group: group.into(),
+    }
+}
+
+pub fn settled_on(side: Side, batch: &str) -> CheckKind {
+    CheckKind::Settled {
+        side,
+        batch: batch.into(),
+    }
 }
 
 pub fn reasons(o: &Outcome) -> String {

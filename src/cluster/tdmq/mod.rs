@@ -11,6 +11,7 @@ mod task;
 
 use super::Cluster;
 use crate::clock;
+use crate::gate::{Move, TaskStep};
 use crate::metadata::MetadataItem;
 use crate::model::Snapshot;
 use crate::plan::{ClusterSpec, Scope, Secret, Side, TdmqSpec};
@@ -213,23 +214,16 @@ impl Cluster for TdmqCluster {
         snap
     }
 
-    async fn follow_move(
-        &self,
-        topics: &[String],
-        t: crate::stage::Transition,
-    ) -> Result<Option<String>, String> {
-        let Some(task_id) = &self.task_id else {
+    async fn follow_move(&self, topics: &[String], made: Move) -> Result<Option<String>, String> {
+        let (Some(task_id), Some((_, to))) = (&self.task_id, made.stages()) else {
             return Ok(None);
         };
-        if !t.moves_task() {
-            return Ok(None);
+        match made.rule().task {
+            TaskStep::Holds => return Ok(None),
+            TaskStep::Advances => task::advance(&self.api, task_id, topics, to).await?,
+            TaskStep::Rewinds => task::roll_back(&self.api, task_id, topics).await?,
         }
-        if t.is_forward() {
-            task::advance(&self.api, task_id, topics, t.to).await?;
-        } else {
-            task::roll_back(&self.api, task_id, topics).await?;
-        }
-        Ok(Some(task::moved(task_id, topics, t.to)))
+        Ok(Some(task::moved(task_id, topics, to)))
     }
 
     async fn create(&self, item: &MetadataItem) -> Result<(), String> {

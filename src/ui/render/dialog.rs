@@ -1,9 +1,8 @@
 //! Popups: confirmations, refusals, acknowledgements, quit, filter, messages and help.
 
 use super::Theme;
-use crate::clock::Millis;
 use crate::ui::app::{App, Dialog};
-use crate::ui::keymap::BINDINGS;
+use crate::ui::keymap::{BINDINGS, hint};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -39,8 +38,10 @@ fn popup(f: &mut Frame, title: &str, lines: Vec<Line>, t: Theme) {
     );
 }
 
-pub fn draw(f: &mut Frame, app: &App, _now: Millis, t: Theme) {
+pub fn draw(f: &mut Frame, app: &App, t: Theme) {
     let Some(d) = &app.ui.dialog else { return };
+    // Every popup shows the keys it answers to, from the list its handler reads.
+    let keys = Line::from(hint(d.commands()));
     match d {
         Dialog::Confirm {
             step,
@@ -55,24 +56,18 @@ pub fn draw(f: &mut Frame, app: &App, _now: Millis, t: Theme) {
                 format!("The gate is open: {action} for {step}."),
                 t.ok(),
             ))];
-            match type_name {
-                Some(name) => {
-                    lines.push(Line::from(Span::styled(
-                        "This step cannot be undone by the wizard.",
-                        t.bad(),
-                    )));
-                    lines.push(Line::from(format!(
-                        "Type the batch name ({name}) and press Enter; Esc cancels."
-                    )));
-                    lines.push(Line::from(vec![
-                        Span::raw("> "),
-                        Span::styled(format!("{typed}_"), t.title()),
-                    ]));
-                }
-                None => lines.push(Line::from(
-                    "Press Enter (or y) to confirm; Esc (or n) cancels.",
-                )),
+            if let Some(name) = type_name {
+                lines.push(Line::from(Span::styled(
+                    "This step cannot be undone by the wizard.",
+                    t.bad(),
+                )));
+                lines.push(Line::from(format!("Type the batch name ({name}).")));
+                lines.push(Line::from(vec![
+                    Span::raw("> "),
+                    Span::styled(format!("{typed}_"), t.title()),
+                ]));
             }
+            lines.push(keys);
             lines.push(Line::from(""));
             for c in &verdict.checks {
                 lines.push(Line::from(vec![
@@ -96,7 +91,7 @@ pub fn draw(f: &mut Frame, app: &App, _now: Millis, t: Theme) {
             ];
             lines.extend(reasons.iter().map(|r| Line::from(r.clone())));
             lines.push(Line::from(""));
-            lines.push(Line::from("Press any key to close."));
+            lines.push(keys);
             popup(f, "gate closed", lines, t);
         }
         Dialog::Acknowledge {
@@ -115,10 +110,8 @@ pub fn draw(f: &mut Frame, app: &App, _now: Millis, t: Theme) {
                 Line::from(""),
                 Line::from(Span::styled(w.text.clone(), t.unknown())),
                 Line::from(""),
-                Line::from(format!(
-                    "Acknowledge \"{}\"? The acknowledgement is journaled. y: yes, n/Esc: no",
-                    w.id
-                )),
+                Line::from(format!("Acknowledge \"{}\"?", w.id())),
+                keys,
             ];
             popup(f, "acknowledge", lines, t);
         }
@@ -128,27 +121,21 @@ pub fn draw(f: &mut Frame, app: &App, _now: Millis, t: Theme) {
                     "A batch is mid-migration. The journal keeps its state: starting the wizard again resumes here.",
                 ),
                 Line::from(""),
-                Line::from("Quit? y: yes, any other key: stay"),
+                Line::from("Quit?"),
+                keys,
             ];
             popup(f, "quit", lines, t);
         }
         Dialog::Filter { text } => popup(
             f,
             "filter groups",
-            vec![
-                Line::from(format!("> {text}_")),
-                Line::from("Enter applies, Esc clears."),
-            ],
+            vec![Line::from(format!("> {text}_")), keys],
             t,
         ),
         Dialog::Message(m) => popup(
             f,
             "done",
-            vec![
-                Line::from(m.clone()),
-                Line::from(""),
-                Line::from("Press any key to close."),
-            ],
+            vec![Line::from(m.clone()), Line::from(""), keys],
             t,
         ),
         Dialog::Help => {
@@ -167,6 +154,7 @@ pub fn draw(f: &mut Frame, app: &App, _now: Millis, t: Theme) {
                 app.journal, app.log_file
             )));
             lines.push(Line::from("Symbols: [ok] pass  [no] blocked  [??] unknown (never counts as pass)  [!!] warning to acknowledge"));
+            lines.push(keys);
             popup(f, "help", lines, t);
         }
     }

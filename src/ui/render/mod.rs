@@ -6,7 +6,6 @@ mod panels;
 
 use super::app::App;
 use super::keymap::BINDINGS;
-use crate::clock::{self, Millis};
 use crate::plan::Side;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -59,29 +58,8 @@ impl Theme {
     }
 }
 
-/// "FRESH 2s", "STALE 45s", "UNREACHABLE", "PARTIAL", "NO DATA": the freshness word always shows.
-pub fn freshness(app: &App, side: Side, now: Millis) -> (String, crate::model::Status) {
-    use crate::model::Status;
-    let snap = match side {
-        Side::Source => app.wizard.source.as_ref(),
-        Side::Target => app.wizard.target.as_ref(),
-    };
-    let Some(s) = snap else {
-        return ("NO DATA".into(), Status::Unknown);
-    };
-    let age = clock::age(s.age(now));
-    if s.unreachable.is_some() {
-        (format!("UNREACHABLE {age}"), Status::Blocked)
-    } else if s.age(now) > clock::ms(app.wizard.plan.gates.stale_after) {
-        (format!("STALE {age}"), Status::Unknown)
-    } else if s.is_partial() {
-        (format!("PARTIAL {age}"), Status::Unknown)
-    } else {
-        (format!("FRESH {age}"), Status::Pass)
-    }
-}
-
-pub fn draw(f: &mut Frame, app: &App, now: Millis) {
+/// Draws the app's screen model; nothing here evaluates a gate or reads the clock.
+pub fn draw(f: &mut Frame, app: &App) {
     let t = Theme { color: app.color };
     let area = f.area();
     let log_h = if app.ui.show_log {
@@ -96,35 +74,47 @@ pub fn draw(f: &mut Frame, app: &App, now: Millis) {
         Constraint::Length(1),
     ])
     .areas(area);
-    title(f, app, top, now, t);
+    title(f, app, top, t);
     let rail_w = if area.width >= 120 { 34 } else { 24 };
     let [rail, right] =
         Layout::horizontal([Constraint::Length(rail_w), Constraint::Min(0)]).areas(body);
     panels::rail(f, app, rail, t);
-    panels::right(f, app, right, now, t);
+    panels::right(f, app, right, t);
     if log_h > 0 {
         panels::log(f, app, log, t);
     }
     footer(f, app, foot, t);
-    dialog::draw(f, app, now, t);
+    dialog::draw(f, app, t);
 }
 
-fn title(f: &mut Frame, app: &App, area: Rect, now: Millis, t: Theme) {
+fn title(f: &mut Frame, app: &App, area: Rect, t: Theme) {
     let mut spans = vec![Span::styled("rocketmq-migrate ", t.title())];
     for side in [Side::Source, Side::Target] {
-        let (word, status) = freshness(app, side, now);
+        let line = app.screen.cluster(side);
         let name = &app.wizard.plan.cluster(side).name;
         spans.push(Span::raw(format!(" {side} '{name}' ")));
-        spans.push(Span::styled(format!("[{word}]"), t.status(status)));
+        spans.push(Span::styled(
+            format!("[{}]", line.word),
+            t.status(line.status),
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The keys that work now: the open popup's, or the main screen's.
 fn footer(f: &mut Frame, app: &App, area: Rect, t: Theme) {
+    let keys: Vec<(&str, &str)> = match &app.ui.dialog {
+        Some(d) => d.commands().iter().map(|b| (b.shown, b.label)).collect(),
+        None => BINDINGS
+            .iter()
+            .filter(|b| b.footer)
+            .map(|b| (b.shown, b.label))
+            .collect(),
+    };
     let mut spans = vec![];
-    for b in BINDINGS.iter().filter(|b| b.footer) {
-        spans.push(Span::styled(format!(" {} ", b.shown), t.selected()));
-        spans.push(Span::raw(format!(" {} ", b.label)));
+    for (shown, label) in keys {
+        spans.push(Span::styled(format!(" {shown} "), t.selected()));
+        spans.push(Span::raw(format!(" {label} ")));
     }
     if !app.ui.filter.is_empty() {
         spans.push(Span::styled(

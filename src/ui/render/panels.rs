@@ -1,10 +1,10 @@
 //! The stage rail and the panels: what to do now, backlog, connections, the gate, the log.
 
-use super::{Theme, freshness};
-use crate::clock::{self, Millis};
-use crate::model::{Known, Snapshot, Status, Verdict};
+use super::Theme;
+use crate::clock;
+use crate::model::{CheckKind, Known, Snapshot, Status, Verdict};
 use crate::plan::Side;
-use crate::stage::{Stage, Step, Transition};
+use crate::stage::{Stage, Step};
 use crate::ui::app::{App, Focus, SortKey};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -86,31 +86,7 @@ pub fn rail(f: &mut Frame, app: &App, area: Rect, t: Theme) {
     );
 }
 
-/// One sentence: what the operator must do now for the selected step.
-pub fn instruction(app: &App) -> String {
-    let p = &app.wizard.progress;
-    match app.selected_step() {
-        Step::Preflight if p.preflight.is_some() => "Preflight is complete.".into(),
-        Step::Preflight => "Check that both clusters answer with fresh data, then press Enter to complete preflight.".into(),
-        Step::Metadata if p.metadata.is_some() => "Metadata is complete.".into(),
-        Step::Metadata => "Create the plan's topics and groups on the target (press s), then press Enter to confirm metadata.".into(),
-        Step::Finish if p.finished.is_some() => "The migration is finished.".into(),
-        Step::Finish => "When every batch is done, press Enter to finish the migration.".into(),
-        Step::Batch(b) => match p.stage(&b) {
-            Stage::NotStarted => format!("Press Enter to release the first consumers of batch '{b}'."),
-            Stage::Done => format!("Batch '{b}' is complete."),
-            s => format!("{} Then press Enter.", Transition { from: s.prev().unwrap_or(Stage::NotStarted), to: s }.instruction(&b)),
-        },
-    }
-}
-
-fn next_verdict(app: &App, now: Millis) -> Option<Verdict> {
-    app.wizard
-        .forward_verdict(&app.selected_step(), now)
-        .map(|(_, v)| v)
-}
-
-pub fn right(f: &mut Frame, app: &App, area: Rect, now: Millis, t: Theme) {
+pub fn right(f: &mut Frame, app: &App, area: Rect, t: Theme) {
     let small = area.height < 30;
     let [now_box, backlog, conns, gate] = Layout::vertical([
         Constraint::Length(4),
@@ -119,26 +95,12 @@ pub fn right(f: &mut Frame, app: &App, area: Rect, now: Millis, t: Theme) {
         Constraint::Min(6),
     ])
     .areas(area);
-    let verdict = next_verdict(app, now);
-    let waiting = match &verdict {
-        None => "nothing: this step is complete".to_string(),
-        Some(v) if v.opens() => format!("gate open: press Enter to {}", v.action),
-        Some(v) => v
-            .failing()
-            .next()
-            .map(|c| c.summary.clone())
-            .or_else(|| {
-                v.unacknowledged()
-                    .next()
-                    .map(|w| format!("acknowledgement of: {}", w.text))
-            })
-            .unwrap_or_default(),
-    };
+    let screen = &app.screen;
     let lines = vec![
-        Line::from(Span::styled(instruction(app), t.title())),
+        Line::from(Span::styled(screen.instruction.clone(), t.title())),
         Line::from(vec![
             Span::styled("Waiting for: ", t.dim()),
-            Span::raw(waiting),
+            Span::raw(screen.waiting.clone()),
         ]),
     ];
     f.render_widget(
@@ -148,9 +110,9 @@ pub fn right(f: &mut Frame, app: &App, area: Rect, now: Millis, t: Theme) {
         now_box,
     );
     let groups = rows(app);
-    backlog_panel(f, app, backlog, &groups, now, t);
+    backlog_panel(f, app, backlog, &groups, t);
     connections_panel(f, app, conns, &groups, t);
-    gate_panel(f, app, gate, verdict.as_ref(), t);
+    gate_panel(f, app, gate, screen.verdict.as_ref(), t);
 }
 
 /// Groups of the plan, filtered and sorted as the operator asked.
@@ -211,14 +173,7 @@ fn visible<T>(items: &[T], scroll: usize, height: usize) -> (&[T], usize) {
     (&items[start..(start + height).min(items.len())], start)
 }
 
-fn backlog_panel(
-    f: &mut Frame,
-    app: &App,
-    area: Rect,
-    rows: &[(String, String)],
-    now: Millis,
-    t: Theme,
-) {
+fn backlog_panel(f: &mut Frame, app: &App, area: Rect, rows: &[(String, String)], t: Theme) {
     let wide = area.width >= 100;
     let height = area.height.saturating_sub(3) as usize;
     let focused = app.ui.focus == Focus::Backlog;
@@ -313,8 +268,8 @@ fn backlog_panel(
             ],
         )
     };
-    let (sw, _) = freshness(app, Side::Source, now);
-    let (tw, _) = freshness(app, Side::Target, now);
+    let sw = &app.screen.source.word;
+    let tw = &app.screen.target.word;
     let title = format!(
         "backlog {}-{}/{total}  source {sw}  target {tw}",
         (start + 1).min(total),
@@ -469,7 +424,9 @@ fn gate_panel(f: &mut Frame, app: &App, area: Rect, verdict: Option<&Verdict>, t
     let mut lines: Vec<Line> = vec![];
     for c in &v.checks {
         let age = match c.evidence.first() {
-            Some(e) if !c.id.starts_with("fresh:") => format!(" ({} old)", clock::age(e.age_ms)),
+            Some(e) if !matches!(c.kind, CheckKind::Fresh { .. }) => {
+                format!(" ({} old)", clock::age(e.age_ms))
+            }
             _ => String::new(),
         };
         lines.push(Line::from(vec![
@@ -490,7 +447,7 @@ fn gate_panel(f: &mut Frame, app: &App, area: Rect, verdict: Option<&Verdict>, t
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{sym} "), st),
-            Span::raw(format!("warning {}: {}", w.id, w.text)),
+            Span::raw(format!("warning {}: {}", w.id(), w.text)),
         ]));
     }
     let skip = if focused {

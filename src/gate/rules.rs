@@ -1,0 +1,435 @@
+//! The rule table: every move the wizard makes, with its name, what it needs done before, the
+//! clusters it reads, its checks, whether it can be undone and what the operator does once it is
+//! recorded. One exhaustive match: a new move or stage does not compile without its rule.
+
+use super::Gate;
+use super::checks::{
+    backlog_at_most, batch_done, consumers_subscribed, group_exists, no_consumers, no_producers,
+    producers_online, topic_exists,
+};
+use super::warnings;
+use crate::model::{Prerequisite, ProducerSource};
+use crate::plan::{Batch, Side};
+use crate::stage::Stage;
+
+/// A move: a wizard-wide step, or one batch going one stage forward or back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Move {
+    CompletePreflight,
+    ConfirmMetadata,
+    ReleaseFirstConsumers,
+    ReleaseProducers,
+    DrainSource,
+    ReleaseRemainingConsumers,
+    Done,
+    RollBackFirstConsumers,
+    RollBackProducers,
+    ReopenSource,
+    ReturnConsumers,
+    ReopenBatch,
+    Finish,
+}
+
+/// What the target's vendor migration task (TDMQ trocket) does when a batch move is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStep {
+    /// Stays where it is (wizard-wide steps, and "done", which is the wizard's own stage).
+    Holds,
+    /// Moves on to the next stage: its own health check must pass first.
+    Advances,
+    /// Goes one stage back.
+    Rewinds,
+}
+
+pub struct Rule {
+    /// The operator's name for the move.
+    pub name: &'static str,
+    /// The stages a batch moves between; `None` for the wizard-wide steps.
+    pub stages: Option<(Stage, Stage)>,
+    /// Steps that must be complete first.
+    pub prerequisites: &'static [Prerequisite],
+    /// The clusters whose fresh, complete data the gate needs, in this order.
+    pub reads: &'static [Side],
+    /// The checks, for the batch that moves (wizard-wide steps: for every batch of the plan).
+    pub checks: fn(&mut Gate<'_>, &Batch),
+    /// Whether the wizard can take it back; if not, the operator types the batch name.
+    pub undoable: bool,
+    pub task: TaskStep,
+    /// What the operator does once the move is recorded, for a batch (or the plan) name.
+    pub instruction: fn(&str) -> String,
+}
+
+impl Move {
+    /// The move that takes a batch on from `stage`.
+    pub fn forward(stage: Stage) -> Option<Move> {
+        match stage {
+            Stage::NotStarted => Some(Move::ReleaseFirstConsumers),
+            Stage::DoubleRead => Some(Move::ReleaseProducers),
+            Stage::DoubleWrite => Some(Move::DrainSource),
+            Stage::Draining => Some(Move::ReleaseRemainingConsumers),
+            Stage::TargetOnly => Some(Move::Done),
+            Stage::Done => None,
+        }
+    }
+
+    /// The move that takes a batch one stage back from `stage`.
+    pub fn back(stage: Stage) -> Option<Move> {
+        match stage {
+            Stage::NotStarted => None,
+            Stage::DoubleRead => Some(Move::RollBackFirstConsumers),
+            Stage::DoubleWrite => Some(Move::RollBackProducers),
+            Stage::Draining => Some(Move::ReopenSource),
+            Stage::TargetOnly => Some(Move::ReturnConsumers),
+            Stage::Done => Some(Move::ReopenBatch),
+        }
+    }
+
+    /// The batch move between two stages, if the wizard makes one.
+    pub fn between(from: Stage, to: Stage) -> Option<Move> {
+        [Move::forward(from), Move::back(from)]
+            .into_iter()
+            .flatten()
+            .find(|m| m.stages() == Some((from, to)))
+    }
+
+    pub fn rule(self) -> Rule {
+        rule(self)
+    }
+
+    pub fn name(self) -> &'static str {
+        rule(self).name
+    }
+
+    pub fn stages(self) -> Option<(Stage, Stage)> {
+        rule(self).stages
+    }
+
+    pub fn instruction(self, subject: &str) -> String {
+        (rule(self).instruction)(subject)
+    }
+
+    /// The step a verdict of this move is about when evaluated wizard-wide.
+    pub fn step_key(self) -> &'static str {
+        match self {
+            Move::CompletePreflight => "preflight",
+            Move::ConfirmMetadata => "metadata",
+            Move::Finish => "finish",
+            Move::ReleaseFirstConsumers
+            | Move::ReleaseProducers
+            | Move::DrainSource
+            | Move::ReleaseRemainingConsumers
+            | Move::Done
+            | Move::RollBackFirstConsumers
+            | Move::RollBackProducers
+            | Move::ReopenSource
+            | Move::ReturnConsumers
+            | Move::ReopenBatch => "every batch",
+        }
+    }
+}
+
+fn nothing(_: &mut Gate<'_>, _: &Batch) {}
+
+/// The table.
+pub fn rule(m: Move) -> Rule {
+    use Prerequisite as P;
+    use Stage::*;
+    const BOTH: &[Side] = &[Side::Source, Side::Target];
+    const SOURCE: &[Side] = &[Side::Source];
+    const TARGET: &[Side] = &[Side::Target];
+    match m {
+        Move::CompletePreflight => Rule {
+            name: "complete preflight",
+            stages: None,
+            prerequisites: &[],
+            reads: BOTH,
+            checks: nothing,
+            undoable: true,
+            task: TaskStep::Holds,
+            instruction: |_| {
+                "Preflight complete: both clusters answer. Next: the metadata step (every topic and group on the target).".into()
+            },
+        },
+        Move::ConfirmMetadata => Rule {
+            name: "confirm metadata",
+            stages: None,
+            prerequisites: &[P::Preflight],
+            reads: TARGET,
+            checks: metadata_on_target,
+            undoable: true,
+            task: TaskStep::Holds,
+            instruction: |_| {
+                "Metadata complete. Next: release the first consumers of a batch.".into()
+            },
+        },
+        Move::ReleaseFirstConsumers => Rule {
+            name: "release first consumers",
+            stages: Some((NotStarted, DoubleRead)),
+            prerequisites: &[P::Preflight, P::Metadata],
+            reads: BOTH,
+            checks: |g, b| {
+                metadata_on_target(g, b);
+                if let Some(src) = g.fresh(Side::Source) {
+                    g.warn(warnings::before_first_consumers(b, src));
+                }
+            },
+            undoable: true,
+            task: TaskStep::Advances,
+            instruction: |b| {
+                format!(
+                    "Redeploy SOME consumers of batch '{b}' (at least one instance of every group) with the new cluster's access point, AccessKey and SecretKey; keep the rest on the source."
+                )
+            },
+        },
+        Move::ReleaseProducers => Rule {
+            name: "release producers",
+            stages: Some((DoubleRead, DoubleWrite)),
+            prerequisites: &[],
+            reads: BOTH,
+            checks: |g, b| {
+                for group in &b.groups {
+                    g.check(Side::Target, |s, now| consumers_subscribed(s, group, now));
+                    g.check(Side::Source, |s, now| consumers_subscribed(s, group, now));
+                }
+                if let (Some(s), Some(d)) = (g.fresh(Side::Source), g.fresh(Side::Target)) {
+                    g.warn(warnings::before_producers(b, s, d));
+                }
+            },
+            undoable: true,
+            task: TaskStep::Advances,
+            instruction: |b| {
+                format!(
+                    "Redeploy ALL producers of batch '{b}' onto the new cluster, in as many rounds as you like (consumers on both clusters read what they write); advance once none is left on the source."
+                )
+            },
+        },
+        Move::DrainSource => Rule {
+            name: "drain source",
+            stages: Some((DoubleWrite, Draining)),
+            prerequisites: &[],
+            reads: BOTH,
+            checks: |g, b| {
+                for group in &b.groups {
+                    g.check(Side::Target, |s, now| consumers_subscribed(s, group, now));
+                }
+                // Confirms the producers arrived, where the target can list them (the TDMQ 4.x
+                // API cannot); the safety condition is the source side, checked below.
+                if g.fresh(Side::Target)
+                    .is_some_and(|d| d.producers.via != ProducerSource::Unavailable)
+                {
+                    for p in &b.producer_groups {
+                        g.check(Side::Target, |s, now| producers_online(s, p, now));
+                    }
+                }
+                for p in &b.producer_groups {
+                    g.check(Side::Source, |s, now| no_producers(s, p, now));
+                }
+            },
+            undoable: true,
+            task: TaskStep::Advances,
+            instruction: |b| {
+                format!(
+                    "Every producer of batch '{b}' writes to the new cluster; the source is draining through its remaining consumers. Advance once the drain gate has held for the settle window."
+                )
+            },
+        },
+        Move::ReleaseRemainingConsumers => Rule {
+            name: "release remaining consumers",
+            stages: Some((Draining, TargetOnly)),
+            prerequisites: &[],
+            reads: BOTH,
+            checks: |g, b| {
+                let max = g.plan.gates.max_backlog;
+                for group in b.group_names() {
+                    g.check(Side::Source, |s, now| backlog_at_most(s, group, max, now));
+                }
+                for p in &b.producer_groups {
+                    g.check(Side::Source, |s, now| no_producers(s, p, now));
+                }
+                g.settled(Side::Source, b);
+                for group in &b.groups {
+                    g.check(Side::Target, |s, now| consumers_subscribed(s, group, now));
+                }
+            },
+            undoable: false,
+            task: TaskStep::Advances,
+            instruction: |b| {
+                format!("Redeploy the REMAINING consumers of batch '{b}' onto the new cluster.")
+            },
+        },
+        Move::Done => Rule {
+            name: "done",
+            stages: Some((TargetOnly, Done)),
+            prerequisites: &[],
+            reads: SOURCE,
+            checks: |g, b| {
+                let max = g.plan.gates.max_backlog;
+                for group in &b.groups {
+                    g.check(Side::Source, |s, now| no_consumers(s, &group.name, now));
+                    g.check(Side::Source, |s, now| {
+                        backlog_at_most(s, &group.name, max, now)
+                    });
+                }
+                for p in &b.producer_groups {
+                    g.check(Side::Source, |s, now| no_producers(s, p, now));
+                }
+            },
+            undoable: false,
+            task: TaskStep::Holds,
+            instruction: |b| format!("Batch '{b}' is complete."),
+        },
+        // Rollbacks mirror the rules: never leave messages where nobody reads them.
+        Move::RollBackFirstConsumers => Rule {
+            name: "roll back first consumers",
+            stages: Some((DoubleRead, NotStarted)),
+            prerequisites: &[],
+            reads: BOTH,
+            checks: |g, b| {
+                let max = g.plan.gates.max_backlog;
+                for group in b.group_names() {
+                    g.check(Side::Target, |s, now| backlog_at_most(s, group, max, now));
+                }
+                g.settled(Side::Target, b);
+                for group in &b.groups {
+                    g.check(Side::Source, |s, now| consumers_subscribed(s, group, now));
+                }
+            },
+            undoable: true,
+            task: TaskStep::Rewinds,
+            instruction: |b| {
+                format!("Move the first consumers of batch '{b}' back to the source cluster.")
+            },
+        },
+        Move::RollBackProducers => Rule {
+            name: "roll back producers",
+            stages: Some((DoubleWrite, DoubleRead)),
+            prerequisites: &[],
+            reads: SOURCE,
+            checks: consumers_on_source,
+            undoable: true,
+            task: TaskStep::Rewinds,
+            instruction: producers_back,
+        },
+        Move::ReopenSource => Rule {
+            name: "reopen source for producers",
+            stages: Some((Draining, DoubleWrite)),
+            prerequisites: &[],
+            reads: SOURCE,
+            checks: consumers_on_source,
+            undoable: true,
+            task: TaskStep::Rewinds,
+            instruction: producers_back,
+        },
+        Move::ReturnConsumers => Rule {
+            name: "return consumers to source",
+            stages: Some((TargetOnly, Draining)),
+            prerequisites: &[],
+            reads: TARGET,
+            checks: consumers_on_target,
+            undoable: true,
+            task: TaskStep::Rewinds,
+            instruction: |b| {
+                format!("Move some consumers of batch '{b}' back to the source cluster.")
+            },
+        },
+        Move::ReopenBatch => Rule {
+            name: "reopen batch",
+            stages: Some((Done, TargetOnly)),
+            prerequisites: &[],
+            reads: TARGET,
+            checks: consumers_on_target,
+            undoable: true,
+            task: TaskStep::Holds,
+            instruction: |b| format!("Batch '{b}' is open again."),
+        },
+        Move::Finish => Rule {
+            name: "finish migration",
+            stages: None,
+            prerequisites: &[],
+            reads: SOURCE,
+            checks: |g, b| {
+                g.push(batch_done(&b.name, g.reached.stage(&b.name)));
+                for group in &b.groups {
+                    g.check(Side::Source, |s, now| no_consumers(s, &group.name, now));
+                }
+                for p in &b.producer_groups {
+                    g.check(Side::Source, |s, now| no_producers(s, p, now));
+                }
+            },
+            undoable: true,
+            task: TaskStep::Holds,
+            instruction: |_| {
+                "Migration finished: nothing of the plan is connected to the source any more."
+                    .into()
+            },
+        },
+    }
+}
+
+/// Every topic and group of the batch exists on the target.
+fn metadata_on_target(g: &mut Gate<'_>, b: &Batch) {
+    for topic in &b.topics {
+        g.check(Side::Target, |s, now| topic_exists(s, topic, now));
+    }
+    for group in b.group_names() {
+        g.check(Side::Target, |s, now| group_exists(s, group, now));
+    }
+}
+
+fn consumers_on_source(g: &mut Gate<'_>, b: &Batch) {
+    for group in &b.groups {
+        g.check(Side::Source, |s, now| consumers_subscribed(s, group, now));
+    }
+}
+
+fn consumers_on_target(g: &mut Gate<'_>, b: &Batch) {
+    for group in &b.groups {
+        g.check(Side::Target, |s, now| consumers_subscribed(s, group, now));
+    }
+}
+
+fn producers_back(b: &str) -> String {
+    format!("Move producers of batch '{b}' back to the source cluster as needed.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stage::STAGES;
+
+    #[test]
+    fn batch_moves_walk_the_stages_one_at_a_time_both_ways() {
+        for s in STAGES {
+            if let Some(m) = Move::forward(s) {
+                assert_eq!(m.stages(), Some((s, s.next().unwrap())), "{m:?}");
+                assert_eq!(Move::between(s, s.next().unwrap()), Some(m));
+            }
+            if let Some(m) = Move::back(s) {
+                assert_eq!(m.stages(), Some((s, s.prev().unwrap())), "{m:?}");
+                assert_eq!(Move::back(s).map(|m| m.rule().undoable), Some(true));
+            }
+        }
+        let names: Vec<&str> = STAGES
+            .into_iter()
+            .filter_map(Move::forward)
+            .map(Move::name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "release first consumers",
+                "release producers",
+                "drain source",
+                "release remaining consumers",
+                "done"
+            ]
+        );
+        assert_eq!(Move::between(Stage::NotStarted, Stage::Draining), None);
+        let irreversible: Vec<Move> = STAGES
+            .into_iter()
+            .filter_map(Move::forward)
+            .filter(|m| !m.rule().undoable)
+            .collect();
+        assert_eq!(irreversible, [Move::ReleaseRemainingConsumers, Move::Done]);
+    }
+}

@@ -1,0 +1,277 @@
+//! What a check or a warning is about, as types. Code matches on these, never on their text; the
+//! string ids the journal, `--ack` and `status --json` use are derived from them (and parsed back
+//! when a journal is replayed).
+
+use crate::plan::Side;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An earlier step of the wizard that a move needs completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prerequisite {
+    Preflight,
+    Metadata,
+}
+
+impl Prerequisite {
+    pub fn name(self) -> &'static str {
+        match self {
+            Prerequisite::Preflight => "preflight",
+            Prerequisite::Metadata => "metadata",
+        }
+    }
+}
+
+/// One condition of a gate.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "snake_case")]
+pub enum CheckKind {
+    /// The side's snapshot is there, reachable, complete and fresh.
+    Fresh {
+        side: Side,
+    },
+    /// An earlier wizard step is complete.
+    StepDone {
+        step: Prerequisite,
+    },
+    /// A batch has reached `DONE` (finish needs every batch there).
+    BatchDone {
+        batch: String,
+    },
+    TopicExists {
+        side: Side,
+        topic: String,
+    },
+    GroupExists {
+        side: Side,
+        group: String,
+    },
+    /// At least one consumer of the group online, subscribed to each of the group's topics.
+    ConsumersSubscribed {
+        side: Side,
+        group: String,
+    },
+    /// No consumer of the group left.
+    NoConsumers {
+        side: Side,
+        group: String,
+    },
+    /// At least one producer of the group online.
+    ProducersOnline {
+        side: Side,
+        group: String,
+    },
+    /// No producer of the group left.
+    NoProducers {
+        side: Side,
+        group: String,
+    },
+    /// The group's backlog, retry topic included, at or under the plan's limit.
+    BacklogAtMost {
+        side: Side,
+        group: String,
+    },
+    /// The batch quiet (no new message, backlog within the limit) for the settle window.
+    Settled {
+        side: Side,
+        batch: String,
+    },
+    /// The vendor's migration task holds the topic at the batch's stage (and its health check
+    /// passed, before it is moved on).
+    TaskStage {
+        topic: String,
+    },
+}
+
+impl CheckKind {
+    /// The stable id: `fresh:source`, `target-consumers:G_A`, ... (journal and JSON).
+    pub fn id(&self) -> String {
+        use CheckKind::*;
+        match self {
+            Fresh { side } => format!("fresh:{side}"),
+            StepDone { step } => format!("{}-done", step.name()),
+            BatchDone { batch } => format!("batch-done:{batch}"),
+            TopicExists { side, topic } => format!("{side}-topic-exists:{topic}"),
+            GroupExists { side, group } => format!("{side}-group-exists:{group}"),
+            ConsumersSubscribed { side, group } | NoConsumers { side, group } => {
+                format!("{side}-consumers:{group}")
+            }
+            ProducersOnline { side, group } | NoProducers { side, group } => {
+                format!("{side}-producers:{group}")
+            }
+            BacklogAtMost { side, group } => format!("{side}-backlog:{group}"),
+            Settled { side, batch } => format!("{side}-settled:{batch}"),
+            TaskStage { topic } => format!("task-stage:{topic}"),
+        }
+    }
+
+    /// The cluster the check reads, if it reads one.
+    pub fn side(&self) -> Option<Side> {
+        use CheckKind::*;
+        match self {
+            Fresh { side }
+            | TopicExists { side, .. }
+            | GroupExists { side, .. }
+            | ConsumersSubscribed { side, .. }
+            | NoConsumers { side, .. }
+            | ProducersOnline { side, .. }
+            | NoProducers { side, .. }
+            | BacklogAtMost { side, .. }
+            | Settled { side, .. } => Some(*side),
+            TaskStage { .. } => Some(Side::Target),
+            StepDone { .. } | BatchDone { .. } => None,
+        }
+    }
+
+    /// Reads an id back, for journals written before checks recorded their kind. Those ids do
+    /// not say whether consumers or producers were wanted or not: they read as "online".
+    pub fn parse(id: &str) -> Option<CheckKind> {
+        use CheckKind::*;
+        let side_of = |s: &str| match s {
+            "source" => Some(Side::Source),
+            "target" => Some(Side::Target),
+            _ => None,
+        };
+        let (head, name) = match id.split_once(':') {
+            Some((h, n)) => (h, n.to_string()),
+            None => {
+                return match id {
+                    "preflight-done" => Some(StepDone {
+                        step: Prerequisite::Preflight,
+                    }),
+                    "metadata-done" => Some(StepDone {
+                        step: Prerequisite::Metadata,
+                    }),
+                    _ => None,
+                };
+            }
+        };
+        match head {
+            "fresh" => side_of(&name).map(|side| Fresh { side }),
+            "batch-done" => Some(BatchDone { batch: name }),
+            "task-stage" => Some(TaskStage { topic: name }),
+            _ => {
+                let (side, what) = head.split_once('-')?;
+                let side = side_of(side)?;
+                Some(match what {
+                    "topic-exists" => TopicExists { side, topic: name },
+                    "group-exists" => GroupExists { side, group: name },
+                    "consumers" => ConsumersSubscribed { side, group: name },
+                    "producers" => ProducersOnline { side, group: name },
+                    "backlog" => BacklogAtMost { side, group: name },
+                    "settled" => Settled { side, batch: name },
+                    _ => return None,
+                })
+            }
+        }
+    }
+}
+
+impl fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id())
+    }
+}
+
+/// A hazard that does not lose messages by itself but that the operator must have read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WarningKind {
+    OrderedTopic { topic: String },
+    OrderlyGroup { group: String },
+    BroadcastGroup { group: String },
+    OldClient { group: String },
+    SubscriptionDiff { group: String },
+}
+
+impl WarningKind {
+    /// The id the operator acknowledges (`--ack ordered-topic:ORDER_PAID`).
+    pub fn id(&self) -> String {
+        use WarningKind::*;
+        match self {
+            OrderedTopic { topic } => format!("ordered-topic:{topic}"),
+            OrderlyGroup { group } => format!("orderly-group:{group}"),
+            BroadcastGroup { group } => format!("broadcast-group:{group}"),
+            OldClient { group } => format!("old-client:{group}"),
+            SubscriptionDiff { group } => format!("subscription-diff:{group}"),
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<WarningKind> {
+        use WarningKind::*;
+        let (head, name) = id.split_once(':')?;
+        let name = name.to_string();
+        Some(match head {
+            "ordered-topic" => OrderedTopic { topic: name },
+            "orderly-group" => OrderlyGroup { group: name },
+            "broadcast-group" => BroadcastGroup { group: name },
+            "old-client" => OldClient { group: name },
+            "subscription-diff" => SubscriptionDiff { group: name },
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for WarningKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_read_back_as_the_same_kind() {
+        let kinds = [
+            CheckKind::Fresh { side: Side::Source },
+            CheckKind::StepDone {
+                step: Prerequisite::Metadata,
+            },
+            CheckKind::BatchDone {
+                batch: "orders".into(),
+            },
+            CheckKind::TopicExists {
+                side: Side::Target,
+                topic: "T:X".into(),
+            },
+            CheckKind::GroupExists {
+                side: Side::Target,
+                group: "G".into(),
+            },
+            CheckKind::ConsumersSubscribed {
+                side: Side::Target,
+                group: "G".into(),
+            },
+            CheckKind::ProducersOnline {
+                side: Side::Source,
+                group: "P".into(),
+            },
+            CheckKind::BacklogAtMost {
+                side: Side::Source,
+                group: "G".into(),
+            },
+            CheckKind::Settled {
+                side: Side::Target,
+                batch: "b".into(),
+            },
+            CheckKind::TaskStage { topic: "T".into() },
+        ];
+        for k in kinds {
+            assert_eq!(CheckKind::parse(&k.id()), Some(k.clone()), "{k}");
+        }
+        assert_eq!(
+            CheckKind::NoConsumers {
+                side: Side::Source,
+                group: "G".into()
+            }
+            .id(),
+            "source-consumers:G"
+        );
+        assert_eq!(CheckKind::parse("unsupported-move"), None);
+        let w = WarningKind::OldClient { group: "G".into() };
+        assert_eq!(WarningKind::parse(&w.id()), Some(w));
+        assert_eq!(WarningKind::parse("nonsense"), None);
+    }
+}

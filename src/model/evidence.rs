@@ -1,0 +1,327 @@
+//! Evidence: one fact a check used, typed, with where it came from and how old it was. Rendered
+//! to words in one place ("exists: no", never "= 0").
+
+use crate::clock::{self, Millis};
+use crate::plan::Side;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// What was measured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Metric {
+    SnapshotAge,
+    ConsumersOnline,
+    Subscriptions,
+    SubscribedTopics,
+    ProducersOnline,
+    TopicExists,
+    GroupExists,
+    TaskStage,
+    Backlog,
+    MaxOffsets,
+    QuietFor,
+    /// A metric recorded by a version of the wizard that this one does not know.
+    Recorded(String),
+}
+
+impl Metric {
+    const KNOWN: [Metric; 11] = [
+        Metric::SnapshotAge,
+        Metric::ConsumersOnline,
+        Metric::Subscriptions,
+        Metric::SubscribedTopics,
+        Metric::ProducersOnline,
+        Metric::TopicExists,
+        Metric::GroupExists,
+        Metric::TaskStage,
+        Metric::Backlog,
+        Metric::MaxOffsets,
+        Metric::QuietFor,
+    ];
+
+    /// The words shown and kept in the journal and JSON (`metric`).
+    pub fn words(&self) -> &str {
+        match self {
+            Metric::SnapshotAge => "snapshot age",
+            Metric::ConsumersOnline => "consumers online",
+            Metric::Subscriptions => "subscriptions",
+            Metric::SubscribedTopics => "subscribed topics",
+            Metric::ProducersOnline => "producers online",
+            Metric::TopicExists => "topic exists",
+            Metric::GroupExists => "group exists",
+            Metric::TaskStage => "stage",
+            Metric::Backlog => "backlog",
+            Metric::MaxOffsets => "max offsets",
+            Metric::QuietFor => "quiet for",
+            Metric::Recorded(w) => w,
+        }
+    }
+
+    /// The name in the journal and in `status --json` (schema 1 named two by their unit).
+    fn written(&self) -> &str {
+        match self {
+            Metric::SnapshotAge => "snapshot age ms",
+            Metric::QuietFor => "quiet for ms",
+            other => other.words(),
+        }
+    }
+
+    fn from_written(w: &str) -> Metric {
+        Metric::KNOWN
+            .into_iter()
+            .find(|m| m.written() == w)
+            .unwrap_or_else(|| Metric::Recorded(w.to_string()))
+    }
+}
+
+/// How usable a snapshot was when a check read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotState {
+    Fresh,
+    Stale,
+    Partial,
+    Unreachable,
+}
+
+impl SnapshotState {
+    pub fn word(self) -> &'static str {
+        match self {
+            SnapshotState::Fresh => "fresh",
+            SnapshotState::Stale => "stale",
+            SnapshotState::Partial => "partial",
+            SnapshotState::Unreachable => "unreachable",
+        }
+    }
+}
+
+/// The value a check read, as its type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    Count(u64),
+    Yes(bool),
+    /// A migration stage code as the cluster reported it.
+    Stage(String),
+    /// A backlog and the part of it in the retry topic.
+    Backlog {
+        total: u64,
+        retry: u64,
+    },
+    /// Max offsets per topic.
+    Offsets(BTreeMap<String, u64>),
+    /// How long a condition has held, and since when.
+    Held {
+        ms: Millis,
+        since: Millis,
+    },
+    /// A snapshot's age and state.
+    Snapshot {
+        age_ms: Millis,
+        state: SnapshotState,
+    },
+    Topics(BTreeSet<String>),
+    /// Not known, and why: never a number.
+    Unknown(String),
+    /// A value recorded by an earlier version, kept as it was written.
+    Recorded {
+        value: Option<i64>,
+        note: Option<String>,
+    },
+}
+
+impl Fact {
+    /// The value in words.
+    pub fn words(&self) -> String {
+        match self {
+            Fact::Count(n) => n.to_string(),
+            Fact::Yes(true) => "yes".into(),
+            Fact::Yes(false) => "no".into(),
+            Fact::Stage(code) => code.clone(),
+            Fact::Backlog { total, retry } => format!("{total} ({retry} in the retry topic)"),
+            Fact::Offsets(o) if o.is_empty() => "none known".into(),
+            Fact::Offsets(o) => o
+                .iter()
+                .map(|(t, v)| format!("{t} at {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Fact::Held { ms, since } => {
+                format!("{} (since {})", clock::age(*ms), clock::rfc3339(*since))
+            }
+            Fact::Snapshot { age_ms, state } => format!("{} {}", state.word(), clock::age(*age_ms)),
+            Fact::Topics(t) if t.is_empty() => "none".into(),
+            Fact::Topics(t) => t.iter().cloned().collect::<Vec<_>>().join(", "),
+            Fact::Unknown(why) => format!("unknown ({why})"),
+            Fact::Recorded { value, note } => match (value, note) {
+                (Some(v), Some(n)) => format!("{v} ({n})"),
+                (Some(v), None) => v.to_string(),
+                (None, Some(n)) => format!("unknown ({n})"),
+                (None, None) => "unknown".into(),
+            },
+        }
+    }
+
+    /// The number and note of `status --json` schema 1 (`value`, `note`), derived.
+    fn legacy(&self) -> (Option<i64>, Option<String>) {
+        let n = |v: u64| Some(i64::try_from(v).unwrap_or(i64::MAX));
+        match self {
+            Fact::Count(c) => (n(*c), None),
+            Fact::Yes(b) => (Some(i64::from(*b)), None),
+            Fact::Stage(code) => (
+                crate::stage::Stage::parse(code).map(|s| s as i64),
+                Some(code.clone()),
+            ),
+            Fact::Backlog { total, retry } => (n(*total), Some(format!("retry topic {retry}"))),
+            Fact::Offsets(o) => (
+                n(o.values().sum()),
+                Some(
+                    o.iter()
+                        .map(|(t, v)| format!("{t}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            ),
+            Fact::Held { ms, since } => (n(*ms), Some(format!("since {}", clock::rfc3339(*since)))),
+            Fact::Snapshot { age_ms, state } => (
+                n(*age_ms),
+                (*state != SnapshotState::Fresh).then(|| state.word().to_string()),
+            ),
+            Fact::Topics(t) => (
+                n(t.len() as u64),
+                Some(t.iter().cloned().collect::<Vec<_>>().join(",")),
+            ),
+            Fact::Unknown(why) => (None, Some(why.clone())),
+            Fact::Recorded { value, note } => (*value, note.clone()),
+        }
+    }
+}
+
+/// One fact a check used, with where it came from and how old it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "EvidenceForm", from = "EvidenceForm")]
+pub struct Evidence {
+    pub side: Side,
+    pub cluster: String,
+    /// The group, topic or cluster the value is about.
+    pub subject: String,
+    pub metric: Metric,
+    pub fact: Fact,
+    /// Age of the snapshot at evaluation time.
+    pub age_ms: Millis,
+}
+
+impl fmt::Display for Evidence {
+    /// "G_B consumers online: 0 on target 'new', 2s old".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {} on {} '{}', {} old",
+            self.subject,
+            self.metric.words(),
+            self.fact.words(),
+            self.side,
+            self.cluster,
+            clock::age(self.age_ms)
+        )
+    }
+}
+
+/// The written form: schema 1's `metric`, `value` and `note`, and the typed `fact` beside them.
+#[derive(Serialize, Deserialize)]
+struct EvidenceForm {
+    side: Side,
+    cluster: String,
+    subject: String,
+    metric: String,
+    value: Option<i64>,
+    note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fact: Option<Fact>,
+    age_ms: Millis,
+}
+
+impl From<Evidence> for EvidenceForm {
+    fn from(e: Evidence) -> EvidenceForm {
+        let (value, note) = e.fact.legacy();
+        EvidenceForm {
+            side: e.side,
+            cluster: e.cluster,
+            subject: e.subject,
+            metric: e.metric.written().to_string(),
+            value,
+            note,
+            fact: Some(e.fact),
+            age_ms: e.age_ms,
+        }
+    }
+}
+
+impl From<EvidenceForm> for Evidence {
+    fn from(f: EvidenceForm) -> Evidence {
+        Evidence {
+            side: f.side,
+            cluster: f.cluster,
+            subject: f.subject,
+            metric: Metric::from_written(&f.metric),
+            fact: f.fact.unwrap_or(Fact::Recorded {
+                value: f.value,
+                note: f.note,
+            }),
+            age_ms: f.age_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(metric: Metric, fact: Fact) -> Evidence {
+        Evidence {
+            side: Side::Target,
+            cluster: "new".into(),
+            subject: "T_PAY".into(),
+            metric,
+            fact,
+            age_ms: 2000,
+        }
+    }
+
+    #[test]
+    fn facts_read_in_words_never_as_numbers_for_yes_or_unknown() {
+        let e = ev(Metric::TopicExists, Fact::Yes(false));
+        assert_eq!(
+            e.to_string(),
+            "T_PAY topic exists: no on target 'new', 2s old"
+        );
+        let e = ev(Metric::Backlog, Fact::Unknown("broker-b timed out".into()));
+        assert_eq!(
+            e.to_string(),
+            "T_PAY backlog: unknown (broker-b timed out) on target 'new', 2s old"
+        );
+    }
+
+    #[test]
+    fn the_written_form_keeps_schema_1_and_reads_back_typed() {
+        let e = ev(Metric::Backlog, Fact::Backlog { total: 7, retry: 2 });
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["metric"], "backlog");
+        assert_eq!(json["value"], 7);
+        assert_eq!(json["note"], "retry topic 2");
+        let back: Evidence = serde_json::from_value(json).unwrap();
+        assert_eq!(back, e);
+        // A record of an earlier version: no `fact`.
+        let old = serde_json::json!({"side": "source", "cluster": "old", "subject": "cluster 'old'",
+            "metric": "snapshot age ms", "value": 120, "note": null, "age_ms": 120});
+        let back: Evidence = serde_json::from_value(old).unwrap();
+        assert_eq!(back.metric, Metric::SnapshotAge);
+        assert_eq!(
+            back.fact,
+            Fact::Recorded {
+                value: Some(120),
+                note: None
+            }
+        );
+    }
+}
