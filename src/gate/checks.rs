@@ -166,25 +166,96 @@ fn count(n: usize) -> Fact {
     Fact::Count(n as u64)
 }
 
-/// The group's online consumers, or the unknown check saying why they cannot be counted.
-fn consumers_of<'s>(
+/// Who a client check counts: a consumer group's consumers or a producer group's producers.
+#[derive(Clone, Copy)]
+enum Role {
+    Consumer,
+    Producer,
+}
+
+impl Role {
+    fn noun(self) -> &'static str {
+        match self {
+            Role::Consumer => "consumer",
+            Role::Producer => "producer",
+        }
+    }
+
+    fn metric(self) -> Metric {
+        match self {
+            Role::Consumer => Metric::ConsumersOnline,
+            Role::Producer => Metric::ProducersOnline,
+        }
+    }
+}
+
+/// The group's online clients, or the unknown check saying why they cannot be counted.
+fn clients<'s>(
     snap: &'s Snapshot,
+    role: Role,
     kind: &CheckKind,
     group: &str,
     now: Millis,
 ) -> Result<&'s [Client], Check> {
-    let side = snap.side;
-    match snap.groups.get(group).map(|s| &s.consumers) {
+    let (seen, missing) = match role {
+        Role::Consumer => (
+            snap.groups.get(group).map(|s| &s.consumers),
+            "the group was not in the snapshot",
+        ),
+        Role::Producer => (
+            snap.producers.groups.get(group),
+            "this cluster did not report producers",
+        ),
+    };
+    match seen {
         Some(Known::Known(c)) => Ok(c),
         other => Err(unknown(
             snap,
             now,
             kind.clone(),
             group,
-            Metric::ConsumersOnline,
-            format!("consumers of {group} on {side} are unknown"),
-            why_unknown(other, "the group was not in the snapshot"),
+            role.metric(),
+            format!("{}s of {group} on {} are unknown", role.noun(), snap.side),
+            why_unknown(other, missing),
         )),
+    }
+}
+
+/// The clients counted; with none online, the blocked check saying so.
+fn online<'s>(
+    snap: &'s Snapshot,
+    role: Role,
+    kind: &CheckKind,
+    group: &str,
+    now: Millis,
+) -> Result<(&'s [Client], Evidence), Check> {
+    let c = clients(snap, role, kind, group, now)?;
+    let ev = evidence(snap, now, group, role.metric(), count(c.len()));
+    if c.is_empty() {
+        let (noun, side) = (role.noun(), snap.side);
+        let summary = format!("{noun} group {group} has no {noun} online on {side}");
+        return Err(check(kind.clone(), Status::Blocked, summary, vec![ev]));
+    }
+    Ok((c, ev))
+}
+
+/// No client of the group left on the cluster.
+fn none_left(snap: &Snapshot, role: Role, kind: CheckKind, group: &str, now: Millis) -> Check {
+    let c = match clients(snap, role, &kind, group, now) {
+        Ok(c) => c,
+        Err(unknown) => return unknown,
+    };
+    let (n, noun, side) = (c.len(), role.noun(), snap.side);
+    let ev = vec![evidence(snap, now, group, role.metric(), count(n))];
+    if n == 0 {
+        let summary = format!("no {noun} of {group} left on {side}");
+        check(kind, Status::Pass, summary, ev)
+    } else {
+        let summary = format!(
+            "{n} {noun}(s) of {group} still connected to {side}: {}",
+            client_ids(c)
+        );
+        check(kind, Status::Blocked, summary, ev)
     }
 }
 
@@ -196,16 +267,10 @@ pub fn consumers_subscribed(snap: &Snapshot, group: &GroupPlan, now: Millis) -> 
         side,
         group: g.clone(),
     };
-    let clients = match consumers_of(snap, &kind, g, now) {
-        Ok(c) => c,
-        Err(unknown) => return unknown,
+    let (n, mut ev) = match online(snap, Role::Consumer, &kind, g, now) {
+        Ok((c, ev)) => (c.len(), vec![ev]),
+        Err(closed) => return closed,
     };
-    let n = clients.len();
-    let mut ev = vec![evidence(snap, now, g, Metric::ConsumersOnline, count(n))];
-    if n == 0 {
-        let summary = format!("consumer group {g} has no consumer online on {side}");
-        return check(kind, Status::Blocked, summary, ev);
-    }
     let subs = match snap.groups.get(g).map(|s| &s.subscriptions) {
         Some(Known::Known(s)) => s,
         other => {
@@ -251,114 +316,35 @@ pub fn consumers_subscribed(snap: &Snapshot, group: &GroupPlan, now: Millis) -> 
 
 /// No consumer of the group left on the cluster.
 pub fn no_consumers(snap: &Snapshot, group: &str, now: Millis) -> Check {
-    let side = snap.side;
     let kind = CheckKind::NoConsumers {
-        side,
+        side: snap.side,
         group: group.to_string(),
     };
-    let clients = match consumers_of(snap, &kind, group, now) {
-        Ok(c) => c,
-        Err(unknown) => return unknown,
-    };
-    let n = clients.len();
-    let ev = vec![evidence(
-        snap,
-        now,
-        group,
-        Metric::ConsumersOnline,
-        count(n),
-    )];
-    if n == 0 {
-        let summary = format!("no consumer of {group} left on {side}");
-        check(kind, Status::Pass, summary, ev)
-    } else {
-        let summary = format!(
-            "{n} consumer(s) of {group} still connected to {side}: {}",
-            client_ids(clients)
-        );
-        check(kind, Status::Blocked, summary, ev)
-    }
-}
-
-/// The producer group's online producers, or the unknown check saying why.
-fn producers_of<'s>(
-    snap: &'s Snapshot,
-    kind: &CheckKind,
-    group: &str,
-    now: Millis,
-) -> Result<&'s [Client], Check> {
-    let side = snap.side;
-    match snap.producers.groups.get(group) {
-        Some(Known::Known(c)) => Ok(c),
-        other => Err(unknown(
-            snap,
-            now,
-            kind.clone(),
-            group,
-            Metric::ProducersOnline,
-            format!("producers of {group} on {side} are unknown"),
-            why_unknown(other, "this cluster did not report producers"),
-        )),
-    }
+    none_left(snap, Role::Consumer, kind, group, now)
 }
 
 /// At least one producer of the group online.
 pub fn producers_online(snap: &Snapshot, group: &str, now: Millis) -> Check {
-    let side = snap.side;
     let kind = CheckKind::ProducersOnline {
-        side,
+        side: snap.side,
         group: group.to_string(),
     };
-    let clients = match producers_of(snap, &kind, group, now) {
-        Ok(c) => c,
-        Err(unknown) => return unknown,
-    };
-    let n = clients.len();
-    let ev = vec![evidence(
-        snap,
-        now,
-        group,
-        Metric::ProducersOnline,
-        count(n),
-    )];
-    if n == 0 {
-        let summary = format!("producer group {group} has no producer online on {side}");
-        check(kind, Status::Blocked, summary, ev)
-    } else {
-        let summary = format!("{n} producer(s) of {group} online on {side}");
-        check(kind, Status::Pass, summary, ev)
+    match online(snap, Role::Producer, &kind, group, now) {
+        Ok((c, ev)) => {
+            let summary = format!("{} producer(s) of {group} online on {}", c.len(), snap.side);
+            check(kind, Status::Pass, summary, vec![ev])
+        }
+        Err(closed) => closed,
     }
 }
 
 /// No producer of the group left on the cluster.
 pub fn no_producers(snap: &Snapshot, group: &str, now: Millis) -> Check {
-    let side = snap.side;
     let kind = CheckKind::NoProducers {
-        side,
+        side: snap.side,
         group: group.to_string(),
     };
-    let clients = match producers_of(snap, &kind, group, now) {
-        Ok(c) => c,
-        Err(unknown) => return unknown,
-    };
-    let n = clients.len();
-    let ev = vec![evidence(
-        snap,
-        now,
-        group,
-        Metric::ProducersOnline,
-        count(n),
-    )];
-    if n == 0 {
-        let summary = format!("no producer of {group} left on {side}");
-        check(kind, Status::Pass, summary, ev)
-    } else {
-        let summary = format!(
-            "{n} producer(s) of {group} still connected to {side}: {}",
-            client_ids(clients)
-        );
-        check(kind, Status::Blocked, summary, ev)
-    }
+    none_left(snap, Role::Producer, kind, group, now)
 }
 
 pub fn topic_exists(snap: &Snapshot, topic: &str, now: Millis) -> Check {

@@ -209,9 +209,7 @@ pub fn rule(m: Move) -> Rule {
             prerequisites: &[],
             reads: BOTH,
             checks: |g, b| {
-                for group in &b.groups {
-                    g.check(Side::Target, |s, now| consumers_subscribed(s, group, now));
-                }
+                consumers_on(g, b, Side::Target);
                 // Confirms the producers arrived, where the target can list them (the TDMQ 4.x
                 // API cannot); the safety condition is the source side, checked below.
                 if g.fresh(Side::Target)
@@ -221,9 +219,7 @@ pub fn rule(m: Move) -> Rule {
                         g.check(Side::Target, |s, now| producers_online(s, p, now));
                     }
                 }
-                for p in &b.producer_groups {
-                    g.check(Side::Source, |s, now| no_producers(s, p, now));
-                }
+                no_producers_on_source(g, b);
             },
             undoable: true,
             task: TaskStep::Advances,
@@ -239,17 +235,9 @@ pub fn rule(m: Move) -> Rule {
             prerequisites: &[],
             reads: BOTH,
             checks: |g, b| {
-                let max = g.plan.gates.max_backlog;
-                for group in b.group_names() {
-                    g.check(Side::Source, |s, now| backlog_at_most(s, group, max, now));
-                }
-                for p in &b.producer_groups {
-                    g.check(Side::Source, |s, now| no_producers(s, p, now));
-                }
-                g.settled(Side::Source, b);
-                for group in &b.groups {
-                    g.check(Side::Target, |s, now| consumers_subscribed(s, group, now));
-                }
+                drained(g, b, Side::Source);
+                no_producers_on_source(g, b);
+                consumers_on(g, b, Side::Target);
             },
             undoable: false,
             task: TaskStep::Advances,
@@ -270,9 +258,7 @@ pub fn rule(m: Move) -> Rule {
                         backlog_at_most(s, &group.name, max, now)
                     });
                 }
-                for p in &b.producer_groups {
-                    g.check(Side::Source, |s, now| no_producers(s, p, now));
-                }
+                no_producers_on_source(g, b);
             },
             undoable: false,
             task: TaskStep::Holds,
@@ -285,14 +271,8 @@ pub fn rule(m: Move) -> Rule {
             prerequisites: &[],
             reads: BOTH,
             checks: |g, b| {
-                let max = g.plan.gates.max_backlog;
-                for group in b.group_names() {
-                    g.check(Side::Target, |s, now| backlog_at_most(s, group, max, now));
-                }
-                g.settled(Side::Target, b);
-                for group in &b.groups {
-                    g.check(Side::Source, |s, now| consumers_subscribed(s, group, now));
-                }
+                drained(g, b, Side::Target);
+                consumers_on(g, b, Side::Source);
             },
             undoable: true,
             task: TaskStep::Rewinds,
@@ -305,7 +285,7 @@ pub fn rule(m: Move) -> Rule {
             stages: Some((DoubleWrite, DoubleRead)),
             prerequisites: &[],
             reads: SOURCE,
-            checks: consumers_on_source,
+            checks: |g, b| consumers_on(g, b, Side::Source),
             undoable: true,
             task: TaskStep::Rewinds,
             instruction: producers_back,
@@ -315,7 +295,7 @@ pub fn rule(m: Move) -> Rule {
             stages: Some((Draining, DoubleWrite)),
             prerequisites: &[],
             reads: SOURCE,
-            checks: consumers_on_source,
+            checks: |g, b| consumers_on(g, b, Side::Source),
             undoable: true,
             task: TaskStep::Rewinds,
             instruction: producers_back,
@@ -325,7 +305,7 @@ pub fn rule(m: Move) -> Rule {
             stages: Some((TargetOnly, Draining)),
             prerequisites: &[],
             reads: TARGET,
-            checks: consumers_on_target,
+            checks: |g, b| consumers_on(g, b, Side::Target),
             undoable: true,
             task: TaskStep::Rewinds,
             instruction: |b| {
@@ -337,7 +317,7 @@ pub fn rule(m: Move) -> Rule {
             stages: Some((Done, TargetOnly)),
             prerequisites: &[],
             reads: TARGET,
-            checks: consumers_on_target,
+            checks: |g, b| consumers_on(g, b, Side::Target),
             undoable: true,
             task: TaskStep::Holds,
             instruction: |b| format!("Batch '{b}' is open again."),
@@ -352,9 +332,7 @@ pub fn rule(m: Move) -> Rule {
                 for group in &b.groups {
                     g.check(Side::Source, |s, now| no_consumers(s, &group.name, now));
                 }
-                for p in &b.producer_groups {
-                    g.check(Side::Source, |s, now| no_producers(s, p, now));
-                }
+                no_producers_on_source(g, b);
             },
             undoable: true,
             task: TaskStep::Holds,
@@ -376,16 +354,27 @@ fn metadata_on_target(g: &mut Gate<'_>, b: &Batch) {
     }
 }
 
-fn consumers_on_source(g: &mut Gate<'_>, b: &Batch) {
+/// Every group of the batch has a consumer on `side`, subscribed to each of its topics.
+fn consumers_on(g: &mut Gate<'_>, b: &Batch, side: Side) {
     for group in &b.groups {
-        g.check(Side::Source, |s, now| consumers_subscribed(s, group, now));
+        g.check(side, |s, now| consumers_subscribed(s, group, now));
     }
 }
 
-fn consumers_on_target(g: &mut Gate<'_>, b: &Batch) {
-    for group in &b.groups {
-        g.check(Side::Target, |s, now| consumers_subscribed(s, group, now));
+fn no_producers_on_source(g: &mut Gate<'_>, b: &Batch) {
+    for p in &b.producer_groups {
+        g.check(Side::Source, |s, now| no_producers(s, p, now));
     }
+}
+
+/// Nothing left for the batch's groups on `side` (retry topics included), and nothing new
+/// written there, for the settle window.
+fn drained(g: &mut Gate<'_>, b: &Batch, side: Side) {
+    let max = g.plan.gates.max_backlog;
+    for group in b.group_names() {
+        g.check(side, |s, now| backlog_at_most(s, group, max, now));
+    }
+    g.settled(side, b);
 }
 
 fn producers_back(b: &str) -> String {

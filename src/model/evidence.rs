@@ -43,7 +43,7 @@ impl Metric {
     /// The words shown and kept in the journal and JSON (`metric`).
     pub fn words(&self) -> &str {
         match self {
-            Metric::SnapshotAge => "snapshot age",
+            Metric::SnapshotAge => "data",
             Metric::ConsumersOnline => "consumers online",
             Metric::Subscriptions => "subscriptions",
             Metric::SubscribedTopics => "subscribed topics",
@@ -149,7 +149,8 @@ impl Fact {
             Fact::Held { ms, since } => {
                 format!("{} (since {})", clock::age(*ms), clock::rfc3339(*since))
             }
-            Fact::Snapshot { age_ms, state } => format!("{} {}", state.word(), clock::age(*age_ms)),
+            // The evidence's own age says how old it is.
+            Fact::Snapshot { state, .. } => state.word().into(),
             Fact::Topics(t) if t.is_empty() => "none".into(),
             Fact::Topics(t) => t.iter().cloned().collect::<Vec<_>>().join(", "),
             Fact::Unknown(why) => format!("unknown ({why})"),
