@@ -2,7 +2,7 @@
 //! wizard's state. Plain data; the JSON form is a stable, documented interface (`schema`).
 
 use crate::clock::{self, Millis};
-use crate::model::{ItemError, Known, Snapshot, Verdict};
+use crate::model::{ItemError, Known, Snapshot, SnapshotState, Verdict};
 use crate::plan::Side;
 use crate::stage::{Stage, Step};
 use crate::wizard::Wizard;
@@ -31,7 +31,7 @@ pub struct ClusterView {
     pub name: String,
     pub kind: String,
     /// "fresh", "stale", "partial", "unreachable" or "no data".
-    pub state: String,
+    pub state: SnapshotState,
     pub age_ms: Option<Millis>,
     pub error: Option<String>,
     pub errors: Vec<ItemError>,
@@ -85,7 +85,7 @@ fn cluster_view(
             side,
             name: spec_name.into(),
             kind: kind.into(),
-            state: "no data".into(),
+            state: SnapshotState::NoData,
             age_ms: None,
             error: None,
             errors: vec![],
@@ -96,7 +96,7 @@ fn cluster_view(
         side,
         name: s.cluster.clone(),
         kind: s.kind.clone(),
-        state: freshness.word().into(),
+        state: freshness.state(),
         age_ms: freshness.age_ms(),
         error: s.unreachable.clone(),
         errors: s.errors.clone(),
@@ -253,7 +253,7 @@ impl StatusView {
                 c.side.name(),
                 c.name,
                 c.kind,
-                c.state.to_uppercase()
+                c.state.word().to_uppercase()
             ));
             for e in c.errors.iter().take(5) {
                 o.push_str(&format!("         ! {}: {}\n", e.item, e.error));

@@ -4,6 +4,7 @@ use super::{EXIT_JOURNAL, EXIT_NOT_READY, Exit};
 use crate::clock;
 use crate::journal;
 use crate::metadata;
+use crate::model::SnapshotState;
 use crate::session::{Mode, Session, load_plan};
 use crate::view::StatusView;
 use std::path::Path;
@@ -27,12 +28,15 @@ pub async fn check(plan: &Path) -> Result<u8, Exit> {
             .unwrap_or_default();
         println!(
             "{} cluster '{}' [{}]: {}{detail}",
-            c.side, c.name, c.kind, c.state
+            c.side,
+            c.name,
+            c.kind,
+            c.state.word()
         );
         for e in &c.errors {
             println!("  ! {}: {}", e.item, e.error);
         }
-        ready &= c.state == "fresh";
+        ready &= c.state == SnapshotState::Fresh;
     }
     if let (Some(src), Some(dst)) = (&s.wizard.source, &s.wizard.target) {
         let d = metadata::diff(&s.wizard.plan, src, dst);

@@ -4,7 +4,7 @@
 use crate::clock::{self, Millis};
 use crate::model::{
     Check, CheckKind, Client, Evidence, Fact, Freshness, Known, Metric, Prerequisite, Snapshot,
-    SnapshotState, Status,
+    Status,
 };
 use crate::plan::{Gates, GroupPlan, Side};
 use crate::stage::Stage;
@@ -106,7 +106,7 @@ pub fn fresh<'a>(
         Metric::SnapshotAge,
         Fact::Snapshot {
             age_ms: s.age(now),
-            state: freshness.state().unwrap_or(SnapshotState::Unreachable),
+            state: freshness.state(),
         },
     );
     let ok = freshness.is_fresh();

@@ -75,7 +75,7 @@ impl Metric {
     }
 }
 
-/// How usable a snapshot was when a check read it.
+/// How usable a cluster's data was (see `Freshness`), in the words `status` and evidence use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SnapshotState {
@@ -83,6 +83,8 @@ pub enum SnapshotState {
     Stale,
     Partial,
     Unreachable,
+    #[serde(rename = "no data")]
+    NoData,
 }
 
 impl SnapshotState {
@@ -92,6 +94,7 @@ impl SnapshotState {
             SnapshotState::Stale => "stale",
             SnapshotState::Partial => "partial",
             SnapshotState::Unreachable => "unreachable",
+            SnapshotState::NoData => "no data",
         }
     }
 }

@@ -273,16 +273,16 @@ impl Freshness<'_> {
 
     /// "fresh", "stale", "partial", "unreachable" or "no data" (`status --json` `state`).
     pub fn word(&self) -> &'static str {
-        self.state().map_or("no data", SnapshotState::word)
+        self.state().word()
     }
 
-    pub fn state(&self) -> Option<SnapshotState> {
+    pub fn state(&self) -> SnapshotState {
         match self {
-            Freshness::NoData => None,
-            Freshness::Unreachable { .. } => Some(SnapshotState::Unreachable),
-            Freshness::Stale { .. } => Some(SnapshotState::Stale),
-            Freshness::Partial { .. } => Some(SnapshotState::Partial),
-            Freshness::Fresh { .. } => Some(SnapshotState::Fresh),
+            Freshness::NoData => SnapshotState::NoData,
+            Freshness::Unreachable { .. } => SnapshotState::Unreachable,
+            Freshness::Stale { .. } => SnapshotState::Stale,
+            Freshness::Partial { .. } => SnapshotState::Partial,
+            Freshness::Fresh { .. } => SnapshotState::Fresh,
         }
     }
 
