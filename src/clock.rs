@@ -1,15 +1,24 @@
 //! Wall-clock time as plain numbers, so the pure core can be driven by tests with any `now`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch (UTC).
 pub type Millis = u64;
 
+/// The wall clock read once, then moved on by the monotonic clock: within one process time never
+/// goes back or leaps when the system clock is stepped, so a settle window cannot be held open
+/// (or closed early) by a clock change.
 pub fn now() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as Millis)
-        .unwrap_or(0)
+    static ANCHOR: OnceLock<(Millis, Instant)> = OnceLock::new();
+    let (wall, at) = ANCHOR.get_or_init(|| {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as Millis)
+            .unwrap_or(0);
+        (wall, Instant::now())
+    });
+    wall + at.elapsed().as_millis() as Millis
 }
 
 pub fn ms(d: Duration) -> Millis {

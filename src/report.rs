@@ -141,6 +141,27 @@ pub fn markdown(plan: &Plan, records: &[Record], torn: Option<&str>) -> String {
             Entry::MetadataCreated { side, item } => {
                 o.push_str(&format!("- {at} created on {side}: {}\n", item.describe()));
             }
+            Entry::QuietSince {
+                batch,
+                side,
+                since,
+                baseline,
+            } => {
+                let offsets: Vec<String> = baseline
+                    .iter()
+                    .map(|(t, o)| format!("{t} at {o}"))
+                    .collect();
+                o.push_str(&format!(
+                    "- {at} batch `{batch}` quiet on {side} since {} ({})\n",
+                    clock::rfc3339(*since),
+                    offsets.join(", ")
+                ));
+            }
+            Entry::QuietEnded { batch, side } => {
+                o.push_str(&format!(
+                    "- {at} batch `{batch}` no longer quiet on {side}\n"
+                ));
+            }
             Entry::Error { context, message } => {
                 o.push_str(&format!("- {at} error in {context}: {message}\n"));
             }

@@ -217,10 +217,19 @@ fn a_whole_rehearsal_migration_with_its_refusals() {
         "--ack",
         "ordered-topic:T_STOCK",
     ]);
+    // Each `--no-wait` run polls once: the settle windows are judged from the journal, so
+    // separate runs release the remaining consumers and finish the batch once they held.
     for _ in 0..4 {
-        r.advance_until("stock", &[], Duration::from_secs(30));
+        let o = r.advance_until("stock", &["--no-wait"], Duration::from_secs(30));
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
     assert_eq!(r.stage("stock"), "DONE");
+    assert!(
+        r.journal().records.iter().any(
+            |rec| matches!(&rec.entry, journal::Entry::QuietSince { batch, .. } if batch == "stock")
+        ),
+        "the stock batch's settle window is journaled"
+    );
     assert!(
         r.ok(&["advance", "finish", "--yes"])
             .contains("Migration finished")

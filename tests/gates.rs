@@ -379,14 +379,113 @@ fn the_drain_must_hold_for_the_settle_window_with_no_new_message() {
 }
 
 #[test]
-fn a_gap_in_observation_longer_than_the_stale_limit_restarts_the_window() {
+fn a_gap_in_observation_keeps_the_window_while_no_offset_moved() {
+    // Offsets only grow: the same offsets 70 s apart prove nothing was written in between.
     let mut h = draining();
     let mut now = T0 + 10 * S;
     h.observe(drained_source(now).build(), now);
-    now += 70 * S; // no poll for 70 s: nothing says the source stayed quiet in between
+    now += 70 * S;
     h.observe(drained_source(now).build(), now);
     h.observe(target_with_consumers(now).build(), now);
+    let o = h.advance("orders", now);
+    assert!(moved(&o), "{o:?}");
+}
+
+#[test]
+fn an_offset_that_went_down_starts_the_window_again() {
+    let mut h = draining();
+    let mut now = T0 + 10 * S;
+    h.observe(drained_source(now).build(), now);
+    now += 70 * S;
+    // A broker replaced or its store lost: never "less backlog", never a quiet window held.
+    h.observe(drained_source(now).topic("T_ORDER", 999).build(), now);
+    h.observe(target_with_consumers(now).build(), now);
     assert_eq!(quiet_for(&h.advance("orders", now)).0, 0);
+}
+
+#[test]
+fn the_settle_window_is_journaled_and_judged_by_any_later_command() {
+    let mut h = draining();
+    let start = T0 + 10 * S;
+    h.observe(drained_source(start).build(), start);
+    let opened: Vec<_> = h
+        .entries()
+        .filter_map(|e| match e {
+            Entry::QuietSince {
+                batch,
+                side,
+                since,
+                baseline,
+            } => Some((batch.clone(), *side, *since, baseline.clone())),
+            _ => None,
+        })
+        .collect();
+    let (batch, side, since, baseline) = opened.last().cloned().expect("the window is journaled");
+    assert_eq!(
+        (batch.as_str(), side, since),
+        ("orders", Side::Source, start)
+    );
+    assert_eq!(baseline.get("T_ORDER"), Some(&1000));
+    assert_eq!(baseline.get("%RETRY%G_B"), Some(&50));
+
+    // Another command (a later `advance --no-wait`, or the wizard restarted) reads the journal
+    // and polls once: the window has held since it opened.
+    let mut later = Harness {
+        w: rocketmq_migrate::wizard::Wizard::new(support::plan(), &h.records).unwrap(),
+        records: h.records.clone(),
+    };
+    let now = start + 61 * S;
+    later.observe(drained_source(now).build(), now);
+    later.observe(target_with_consumers(now).build(), now);
+    let o = later.advance("orders", now);
+    assert!(moved(&o), "{o:?}");
+
+    // A clock set back before the window's start proves nothing: it starts again.
+    let mut back = Harness {
+        w: rocketmq_migrate::wizard::Wizard::new(support::plan(), &h.records).unwrap(),
+        records: h.records.clone(),
+    };
+    let now = start - 5 * S;
+    back.observe(drained_source(now).build(), now);
+    back.observe(target_with_consumers(now).build(), now);
+    assert_eq!(quiet_for(&back.advance("orders", now)).0, 0);
+}
+
+#[test]
+fn done_and_finish_look_at_the_source_again() {
+    let mut h = draining();
+    let mut now = T0 + 10 * S;
+    for _ in 0..4 {
+        h.observe(drained_source(now).build(), now);
+        h.observe(target_with_consumers(now).build(), now);
+        now += 20 * S;
+    }
+    now -= 20 * S;
+    assert!(moved(&h.advance("orders", now)));
+    assert_eq!(h.w.progress.stage("orders"), Stage::TargetOnly);
+    // The last consumers left, and then a message arrived on the source: stranded.
+    now += 5 * S;
+    h.observe(emptied_source(now).topic("T_ORDER", 1001).build(), now);
+    assert_eq!(quiet_for(&h.advance("orders", now)).0, 0);
+    // Held for the window with nothing new: done.
+    now += 61 * S;
+    h.observe(emptied_source(now).topic("T_ORDER", 1001).build(), now);
+    assert!(moved(&h.advance("orders", now)));
+    assert_eq!(h.w.progress.stage("orders"), Stage::Done);
+    // Finish reads every batch's source again, held for the window.
+    now += 5 * S;
+    h.observe(
+        emptied_source(now)
+            .topic("T_ORDER", 1002)
+            .group(group("G_S"))
+            .build(),
+        now,
+    );
+    let f = failing(&h.advance("finish", now));
+    assert!(
+        f.contains(&(settled_on(Side::Source, "orders"), Status::Blocked)),
+        "{f:?}"
+    );
 }
 
 #[test]

@@ -133,6 +133,8 @@ async fn drive(
                     println!("\"{t}\" is not \"{name}\": not confirmed, nothing changed");
                     return Ok(0);
                 }
+                // The operator may have taken a while: the move is decided on fresh data.
+                s.poll().await?;
             }
             Outcome::Refused {
                 step,

@@ -250,14 +250,11 @@ pub fn rule(m: Move) -> Rule {
             stages: Some((TargetOnly, Done)),
             prerequisites: &[],
             reads: SOURCE,
+            // What arrived on the source after the remaining consumers left would be stranded:
+            // look again, held for the settle window.
             checks: |g, b| {
-                let max = g.plan.gates.max_backlog;
-                for group in &b.groups {
-                    g.check(Side::Source, |s, now| no_consumers(s, &group.name, now));
-                    g.check(Side::Source, |s, now| {
-                        backlog_at_most(s, &group.name, max, now)
-                    });
-                }
+                no_consumers_on_source(g, b);
+                drained(g, b, Side::Source);
                 no_producers_on_source(g, b);
             },
             undoable: false,
@@ -329,9 +326,8 @@ pub fn rule(m: Move) -> Rule {
             reads: SOURCE,
             checks: |g, b| {
                 g.push(batch_done(&b.name, g.reached.stage(&b.name)));
-                for group in &b.groups {
-                    g.check(Side::Source, |s, now| no_consumers(s, &group.name, now));
-                }
+                no_consumers_on_source(g, b);
+                drained(g, b, Side::Source);
                 no_producers_on_source(g, b);
             },
             undoable: true,
@@ -358,6 +354,12 @@ fn metadata_on_target(g: &mut Gate<'_>, b: &Batch) {
 fn consumers_on(g: &mut Gate<'_>, b: &Batch, side: Side) {
     for group in &b.groups {
         g.check(side, |s, now| consumers_subscribed(s, group, now));
+    }
+}
+
+fn no_consumers_on_source(g: &mut Gate<'_>, b: &Batch) {
+    for group in &b.groups {
+        g.check(Side::Source, |s, now| no_consumers(s, &group.name, now));
     }
 }
 

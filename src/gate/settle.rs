@@ -1,5 +1,7 @@
-//! Settle windows: a drain (or quiet) condition counts only once it has held, in every snapshot
-//! seen, for the whole window, with no new message in between.
+//! Settle windows: a drain (or quiet) condition counts only once it has held for the whole window
+//! with no new message in between. Offsets only grow, so equal max offsets at two observations
+//! prove that nothing was written in between, however far apart they are: the window's start
+//! and its offsets are journaled, and any command (or a restarted wizard) judges it from there.
 
 use crate::clock::Millis;
 use crate::model::Snapshot;
@@ -8,17 +10,28 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Since when a batch's topics on one cluster have been quiet: backlog at or under the threshold
-/// and no offset moved. Offsets only grow, so equal offsets at both ends prove nothing was written
-/// in between.
+/// and no offset moved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QuietWatch {
+    /// When the poll that first saw the baseline ended: its offsets were read by then.
     pub since: Millis,
+    /// When the latest poll that saw the same offsets started: they were read after that.
     pub last_seen: Millis,
     /// Topic (and retry topic) -> sum of max offsets when the window opened.
     pub baseline: BTreeMap<String, u64>,
 }
 
 impl QuietWatch {
+    /// A window read back from the journal: it holds from `since`, proven up to `since` only
+    /// until a new poll sees the same offsets.
+    pub fn opened(since: Millis, baseline: BTreeMap<String, u64>) -> QuietWatch {
+        QuietWatch {
+            since,
+            last_seen: since,
+            baseline,
+        }
+    }
+
     pub fn held_ms(&self) -> Millis {
         self.last_seen.saturating_sub(self.since)
     }
@@ -59,8 +72,8 @@ pub fn quiet_offsets(
     Some(offsets)
 }
 
-/// Folds one snapshot into the watch. A gap longer than the staleness limit restarts the window:
-/// the condition was not observed in between.
+/// Folds one snapshot into the watch. The window goes on while every offset is where it was
+/// (however long since the last poll); any offset that moved, up or down, starts it again.
 pub fn observe(
     prev: Option<&QuietWatch>,
     batch: &Batch,
@@ -68,24 +81,17 @@ pub fn observe(
     gates: &Gates,
 ) -> Option<QuietWatch> {
     if let Some(p) = prev
-        && snap.taken_at <= p.last_seen
+        && snap.started_at <= p.last_seen
     {
         return Some(p.clone());
     }
     let offsets = quiet_offsets(batch, snap, gates.max_backlog)?;
-    let stale = gates.stale_after.as_millis() as Millis;
     match prev {
-        Some(p) if p.baseline == offsets && snap.taken_at - p.last_seen <= stale => {
-            Some(QuietWatch {
-                since: p.since,
-                last_seen: snap.taken_at,
-                baseline: offsets,
-            })
-        }
-        _ => Some(QuietWatch {
-            since: snap.taken_at,
-            last_seen: snap.taken_at,
+        Some(p) if p.baseline == offsets && snap.started_at >= p.since => Some(QuietWatch {
+            since: p.since,
+            last_seen: snap.started_at,
             baseline: offsets,
         }),
+        _ => Some(QuietWatch::opened(snap.taken_at, offsets)),
     }
 }

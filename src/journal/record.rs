@@ -6,6 +6,7 @@ use crate::model::{Status, Verdict};
 use crate::plan::Side;
 use crate::stage::Stage;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use super::Holder;
 
@@ -64,6 +65,19 @@ pub enum Entry {
         side: Side,
         item: MetadataItem,
     },
+    /// A batch has been quiet on a cluster since `since` (confirmed by a second poll): these
+    /// max offsets must stay as they are for its settle window to go on.
+    QuietSince {
+        batch: String,
+        side: Side,
+        since: Millis,
+        baseline: BTreeMap<String, u64>,
+    },
+    /// The journaled settle window ended: an offset moved, or the batch is not quiet any more.
+    QuietEnded {
+        batch: String,
+        side: Side,
+    },
     Error {
         context: String,
         message: String,
@@ -80,6 +94,8 @@ impl Entry {
             Entry::Refused { .. } => "refused",
             Entry::Acknowledged { .. } => "acknowledged",
             Entry::MetadataCreated { .. } => "metadata_created",
+            Entry::QuietSince { .. } => "quiet_since",
+            Entry::QuietEnded { .. } => "quiet_ended",
             Entry::Error { .. } => "error",
         }
     }

@@ -10,7 +10,7 @@ use crate::clock::Millis;
 use crate::gate::{self, Move, Seen, Subject, Watches};
 use crate::journal::{Entry, Record};
 use crate::model::{Snapshot, Verdict, WarningKind};
-use crate::plan::{Plan, Side};
+use crate::plan::{Batch, Plan, Side};
 use crate::stage::{Stage, Step};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,12 +102,14 @@ pub struct Wizard {
 impl Wizard {
     pub fn new(plan: Plan, records: &[Record]) -> Result<Wizard, String> {
         let progress = Progress::replay(&plan, records)?;
+        // Settle windows go on from where the journal left them.
+        let watches = progress.quiet.clone();
         Ok(Wizard {
             plan,
             progress,
             source: None,
             target: None,
-            watches: Watches::new(),
+            watches,
         })
     }
 
@@ -214,19 +216,71 @@ impl Wizard {
     }
 
     /// Takes in a snapshot, moves the settle watches, and records verdicts that changed.
+    /// The clusters whose settle window a move of this batch waits for now: the rules say
+    /// (the gates of its next and previous move, and finish once the batch is done).
+    fn windows_waited_on(&self, batch: &Batch, now: Millis) -> Vec<Side> {
+        let stage = self.progress.stage(&batch.name);
+        let step = Step::Batch(batch.name.clone());
+        let mut moves: Vec<(Step, Move)> = [Move::forward(stage), Move::back(stage)]
+            .into_iter()
+            .flatten()
+            .map(|m| (step.clone(), m))
+            .collect();
+        if stage == Stage::Done && self.progress.finished.is_none() {
+            moves.push((Step::Finish, Move::Finish));
+        }
+        moves
+            .into_iter()
+            .filter_map(|(step, m)| self.verdict(&step, m, now)?.settle.map(|s| s.side))
+            .collect()
+    }
+
+    /// Takes in a snapshot, moves the settle watches, and records verdicts that changed.
     fn observe(&mut self, snap: Snapshot, now: Millis) -> Decision {
-        for batch in &self.plan.batches {
-            let key = (batch.name.clone(), snap.side);
-            match gate::settle::observe(self.watches.get(&key), batch, &snap, &self.plan.gates) {
+        let side = snap.side;
+        match side {
+            Side::Source => self.source = Some(snap),
+            Side::Target => self.target = Some(snap),
+        }
+        let waited_on: Vec<bool> = (self.plan.batches.iter())
+            .map(|b| self.windows_waited_on(b, now).contains(&side))
+            .collect();
+        let snap = match side {
+            Side::Source => self.source.as_ref(),
+            Side::Target => self.target.as_ref(),
+        };
+        let mut entries = vec![];
+        for (batch, waited_on) in self.plan.batches.iter().zip(waited_on) {
+            let Some(snap) = snap else { break };
+            let key = (batch.name.clone(), side);
+            let next = gate::settle::observe(self.watches.get(&key), batch, snap, &self.plan.gates);
+            // The windows a move waits for are journaled as soon as they open, so that any
+            // command, or the wizard after a restart, judges them from their start; the others
+            // live in memory only (a topic that keeps moving must not flood the journal).
+            let journaled = self
+                .progress
+                .quiet
+                .get(&key)
+                .map(|j| (j.since, &j.baseline));
+            let entry = match &next {
+                n if n.as_ref().map(|w| (w.since, &w.baseline)) == journaled => None,
+                Some(w) if waited_on => Some(Entry::QuietSince {
+                    batch: batch.name.clone(),
+                    side,
+                    since: w.since,
+                    baseline: w.baseline.clone(),
+                }),
+                _ => journaled.map(|_| Entry::QuietEnded {
+                    batch: batch.name.clone(),
+                    side,
+                }),
+            };
+            entries.extend(entry);
+            match next {
                 Some(w) => self.watches.insert(key, w),
                 None => self.watches.remove(&key),
             };
         }
-        match snap.side {
-            Side::Source => self.source = Some(snap),
-            Side::Target => self.target = Some(snap),
-        }
-        let mut entries = vec![];
         for step in self.pending_steps() {
             let Some((_, v)) = self.forward_verdict(&step, now) else {
                 continue;

@@ -1,7 +1,7 @@
 //! The migration's progress, rebuilt by replaying the journal: nothing else changes it.
 
 use crate::clock::Millis;
-use crate::gate::Reached;
+use crate::gate::{QuietWatch, Reached, Watches};
 use crate::journal::{Entry, Record};
 use crate::metadata::MetadataItem;
 use crate::model::Status;
@@ -46,6 +46,8 @@ pub struct Progress {
     pub last_verdicts: BTreeMap<String, (Status, Vec<String>)>,
     pub timeline: Timeline,
     pub last_seq: u64,
+    /// Settle windows as journaled: where each started and the offsets it holds.
+    pub quiet: Watches,
 }
 
 impl Progress {
@@ -132,6 +134,20 @@ impl Progress {
                     side: *side,
                     item: item.clone(),
                 });
+            }
+            Entry::QuietSince {
+                batch,
+                side,
+                since,
+                baseline,
+            } => {
+                self.quiet.insert(
+                    (batch.clone(), *side),
+                    QuietWatch::opened(*since, baseline.clone()),
+                );
+            }
+            Entry::QuietEnded { batch, side } => {
+                self.quiet.remove(&(batch.clone(), *side));
             }
             Entry::Opened { .. } | Entry::Refused { .. } | Entry::Error { .. } => {}
         }
