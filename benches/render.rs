@@ -63,6 +63,7 @@ fn snapshot(plan: &Plan, side: Side, at: u64) -> Snapshot {
                             TopicLag {
                                 backlog,
                                 broker_offset: 1_000_000,
+                                ..Default::default()
                             },
                         )]),
                     }),
@@ -90,8 +91,14 @@ fn frame_times() -> (f64, f64, f64) {
     );
     for k in 0..30 {
         let at = now - (30 - k) * 2000;
-        app.handle(Event::Observed(snapshot(&plan, Side::Source, at)), at);
-        app.handle(Event::Observed(snapshot(&plan, Side::Target, at)), at);
+        app.handle(
+            Event::Observed(Box::new(snapshot(&plan, Side::Source, at))),
+            at,
+        );
+        app.handle(
+            Event::Observed(Box::new(snapshot(&plan, Side::Target, at))),
+            at,
+        );
     }
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let mut times = vec![];

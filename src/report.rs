@@ -3,7 +3,7 @@
 
 use crate::clock;
 use crate::journal::{Entry, Record};
-use crate::model::Verdict;
+use crate::model::{Fact, Verdict};
 use crate::plan::Plan;
 use crate::wizard::Progress;
 
@@ -160,6 +160,39 @@ pub fn markdown(plan: &Plan, records: &[Record], torn: Option<&str>) -> String {
             Entry::QuietEnded { batch, side } => {
                 o.push_str(&format!(
                     "- {at} batch `{batch}` no longer quiet on {side}\n"
+                ));
+            }
+            Entry::BrokerSeen {
+                side,
+                broker,
+                topics,
+            } => {
+                let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+                o.push_str(&format!(
+                    "- {at} broker `{broker}` serves {} on {side}\n",
+                    topics.join(", ")
+                ));
+            }
+            Entry::BrokerLeft {
+                side,
+                broker,
+                holding,
+                ..
+            } => {
+                let held = holding
+                    .as_ref()
+                    .map_or("unknown".into(), |h| Fact::Messages(h.clone()).words());
+                o.push_str(&format!(
+                    "- {at} broker `{broker}` left the route on {side}, holding {held}\n"
+                ));
+            }
+            Entry::BrokerRetired {
+                side,
+                broker,
+                confirmation,
+            } => {
+                o.push_str(&format!(
+                    "- {at} broker `{broker}` on {side} retired by the operator ({confirmation})\n"
                 ));
             }
             Entry::Error { context, message } => {

@@ -757,8 +757,9 @@ fn task_verdict(from: Stage, to: Stage, task: Option<(&str, bool)>) -> Verdict {
         watches: &watches,
     };
     let batch = plan.batch("orders").unwrap().clone();
-    let stages = Default::default();
+    let (stages, brokers) = Default::default();
     let reached = Reached {
+        brokers: &brokers,
         preflight: true,
         metadata: true,
         stages: &stages,
@@ -851,8 +852,9 @@ fn a_rule_is_read_straight_from_a_snapshot_pair() {
         target: Some(&target),
         watches: &watches,
     };
-    let stages = Default::default();
+    let (stages, brokers) = Default::default();
     let reached = Reached {
+        brokers: &brokers,
         preflight: false,
         metadata: false,
         stages: &stages,
@@ -870,4 +872,135 @@ fn a_rule_is_read_straight_from_a_snapshot_pair() {
     assert_eq!(blocking, [consumers_on(Side::Target, "G_B")]);
     assert_eq!(v.action, "release producers");
     assert_eq!(v.step, "batch:orders");
+}
+
+#[test]
+fn a_broker_that_leaves_the_route_keeps_its_messages_in_the_truth() {
+    let mut h = draining();
+    let mut now = T0 + 10 * S;
+    let two_brokers = |snap: Snap| {
+        snap.route("T_ORDER", &["broker-a", "broker-b"])
+            .route("T_PAY", &["broker-a"])
+    };
+    // broker-b holds 10 messages of T_ORDER for G_A.
+    h.observe(
+        two_brokers(drained_source(now))
+            .group(
+                group("G_A")
+                    .consumers(1)
+                    .subscribed(&["T_ORDER", "T_PAY"])
+                    .held("T_ORDER", "broker-b", 10),
+            )
+            .build(),
+        now,
+    );
+    let seen: Vec<String> = h
+        .entries()
+        .filter_map(|e| match e {
+            Entry::BrokerSeen { broker, .. } => Some(broker.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seen, ["broker-a", "broker-b"]);
+    // broker-b dies: the NameServer drops it from the route, and with it its backlog.
+    now += 20 * S;
+    let without_b = |now| {
+        drained_source(now)
+            .route("T_ORDER", &["broker-a"])
+            .route("T_PAY", &["broker-a"])
+            .build()
+    };
+    for _ in 0..4 {
+        h.observe(without_b(now), now);
+        h.observe(target_with_consumers(now).build(), now);
+        now += 20 * S;
+    }
+    now -= 20 * S;
+    let o = h.advance("orders", now);
+    let kind = CheckKind::BrokerInRoute {
+        side: Side::Source,
+        broker: "broker-b".into(),
+    };
+    assert_eq!(failing(&o), [(kind.clone(), Status::Unknown)]);
+    let c = check(refusal(&o), &kind);
+    assert_eq!(c.evidence[0].fact, Fact::Yes(false));
+    assert_eq!(
+        c.evidence[1].fact,
+        Fact::Messages([("T_ORDER".to_string(), 10)].into())
+    );
+    assert!(
+        c.summary.contains(
+            "broker broker-b left the route on source holding 10 for T_ORDER, last seen 1m20s ago"
+        ),
+        "{}",
+        c.summary
+    );
+    // A wrong name does not retire it; the broker's own name does, and it is journaled.
+    let retire = |h: &mut Harness, typed: &str, now| {
+        h.run(
+            Command::RetireBroker {
+                side: Side::Source,
+                broker: "broker-b".into(),
+                confirmation: Confirmation::Typed(typed.into()),
+            },
+            now,
+        )
+    };
+    assert!(matches!(
+        retire(&mut h, "broker-a", now),
+        Outcome::NeedsConfirmation { .. }
+    ));
+    assert!(matches!(
+        retire(&mut h, "broker-b", now),
+        Outcome::Recorded(_)
+    ));
+    assert!(
+        h.entries()
+            .any(|e| matches!(e, Entry::BrokerRetired { broker, .. } if broker == "broker-b"))
+    );
+    assert!(moved(&h.advance("orders", now)));
+    // The journal remembers: a fresh wizard replays the same brokers.
+    let replayed = rocketmq_migrate::wizard::Wizard::new(support::plan(), &h.records).unwrap();
+    assert_eq!(replayed.progress.brokers, h.w.progress.brokers);
+}
+
+#[test]
+fn a_broker_that_comes_back_serves_again() {
+    let mut h = draining();
+    let mut now = T0 + 10 * S;
+    let both = |now| {
+        drained_source(now)
+            .route("T_ORDER", &["broker-a", "broker-b"])
+            .build()
+    };
+    h.observe(both(now), now);
+    now += 5 * S;
+    h.observe(
+        drained_source(now).route("T_ORDER", &["broker-a"]).build(),
+        now,
+    );
+    h.observe(target_with_consumers(now).build(), now);
+    let kind = CheckKind::BrokerInRoute {
+        side: Side::Source,
+        broker: "broker-b".into(),
+    };
+    assert!(failing(&h.advance("orders", now)).contains(&(kind.clone(), Status::Unknown)));
+    // An unreadable route says nothing about the broker: it is not recorded as gone again.
+    now += 5 * S;
+    let mut unread = drained_source(now).build();
+    unread.routes.insert(
+        "T_ORDER".into(),
+        rocketmq_migrate::model::Known::unknown("timed out"),
+    );
+    h.observe(unread, now);
+    now += 5 * S;
+    h.observe(both(now), now);
+    h.observe(target_with_consumers(now).build(), now);
+    let v = refusal(&h.advance("orders", now)).clone();
+    assert_eq!(check(&v, &kind).status, Status::Pass);
+    let left = h
+        .entries()
+        .filter(|e| matches!(e, Entry::BrokerLeft { .. }))
+        .count();
+    assert_eq!(left, 1, "left once, back once");
 }

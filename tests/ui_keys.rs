@@ -169,8 +169,8 @@ impl Shell {
                 Input::Wait(ms) => {
                     now += ms;
                     vec![
-                        Event::Observed(self.source.snapshot_at(&scope, now)),
-                        Event::Observed(self.target.snapshot_at(&scope, now)),
+                        Event::Observed(Box::new(self.source.snapshot_at(&scope, now))),
+                        Event::Observed(Box::new(self.target.snapshot_at(&scope, now))),
                         Event::Tick,
                     ]
                 }

@@ -4,6 +4,7 @@ use super::{EXIT_BAD_INPUT, EXIT_REFUSED, Exit};
 use crate::clock;
 use crate::journal::Entry;
 use crate::model::Verdict;
+use crate::plan::Side;
 use crate::session::{self, Mode, Session};
 use crate::stage::Step;
 use crate::wizard::{Command, Confirmation, Outcome};
@@ -37,10 +38,17 @@ fn print_verdict(v: &Verdict) {
 }
 
 /// Runs one advance or rollback to its end.
+/// What the operator asked for.
+enum Request {
+    Advance(Step),
+    Rollback(String),
+    RetireBroker(Side, String),
+}
+
+/// Runs one request to its end: the gate (or the wizard) decides, the operator confirms.
 async fn drive(
     s: &mut Session,
-    step: Step,
-    forward: bool,
+    request: Request,
     mut yes: bool,
     mut acks: Vec<String>,
     wait: bool,
@@ -52,15 +60,20 @@ async fn drive(
         if yes {
             confirmation = Confirmation::Yes;
         }
-        let command = match (&step, forward) {
-            (Step::Batch(b), false) => Command::Rollback {
-                batch: b.clone(),
+        let command = match &request {
+            Request::Rollback(batch) => Command::Rollback {
+                batch: batch.clone(),
                 confirmation: confirmation.clone(),
             },
-            _ => Command::Advance {
+            Request::Advance(step) => Command::Advance {
                 step: step.clone(),
                 confirmation: confirmation.clone(),
                 acks: std::mem::take(&mut acks),
+            },
+            Request::RetireBroker(side, broker) => Command::RetireBroker {
+                side: *side,
+                broker: broker.clone(),
+                confirmation: confirmation.clone(),
             },
         };
         let decision = s.handle(command);
@@ -103,7 +116,7 @@ async fn drive(
                 print_verdict(&verdict);
                 let answer = match &type_name {
                     Some(name) => ask(&format!(
-                        "This cannot be undone by the wizard. Type the batch name ({name}) to confirm: "
+                        "This cannot be undone by the wizard. Type {name} to confirm: "
                     )),
                     None => ask("Proceed? [y/N] "),
                 };
@@ -164,6 +177,11 @@ async fn drive(
                 println!("{msg}");
                 return Ok(0);
             }
+            Outcome::Recorded(msg) => {
+                s.commit(decision.entries)?;
+                println!("{msg}");
+                return Ok(0);
+            }
             Outcome::Observed => return Ok(0),
         }
     }
@@ -202,7 +220,7 @@ pub async fn advance(
     let step = Step::parse(step);
     known_step(&s, &step)?;
     s.poll().await?;
-    drive(&mut s, step, true, yes, acks, !no_wait).await
+    drive(&mut s, Request::Advance(step), yes, acks, !no_wait).await
 }
 
 pub async fn rollback(plan: &Path, batch: &str, yes: bool) -> Result<u8, Exit> {
@@ -210,5 +228,19 @@ pub async fn rollback(plan: &Path, batch: &str, yes: bool) -> Result<u8, Exit> {
     let step = Step::Batch(batch.to_string());
     known_step(&s, &step)?;
     s.poll().await?;
-    drive(&mut s, step, false, yes, vec![], true).await
+    drive(
+        &mut s,
+        Request::Rollback(batch.to_string()),
+        yes,
+        vec![],
+        true,
+    )
+    .await
+}
+
+pub async fn retire_broker(plan: &Path, broker: &str, side: Side, yes: bool) -> Result<u8, Exit> {
+    let mut s = Session::open(plan, Mode::Drive("retire-broker"))?;
+    s.poll().await?;
+    let request = Request::RetireBroker(side, broker.to_string());
+    drive(&mut s, request, yes, vec![], false).await
 }

@@ -6,6 +6,7 @@ mod init;
 mod inspect;
 mod sync;
 
+use crate::plan::Side;
 use crate::session::SessionError;
 use crate::ui::UiError;
 use clap::{Parser, Subcommand};
@@ -75,6 +76,15 @@ pub enum Cmd {
     /// Move a batch one stage back, if its mirror gate allows. Exit 3 when refused.
     Rollback {
         batch: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Retire a broker that left the route: its messages are accounted for (asks to type its name).
+    RetireBroker {
+        broker: String,
+        /// The broker is the target cluster's (default: the source's).
+        #[arg(long)]
+        target: bool,
         #[arg(long)]
         yes: bool,
     },
@@ -232,6 +242,14 @@ async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
             no_wait,
         } => advance::advance(plan, &step, yes, acks, no_wait).await,
         Cmd::Rollback { batch, yes } => advance::rollback(plan, &batch, yes).await,
+        Cmd::RetireBroker {
+            broker,
+            target,
+            yes,
+        } => {
+            let side = if target { Side::Target } else { Side::Source };
+            advance::retire_broker(plan, &broker, side, yes).await
+        }
         Cmd::SyncMetadata { dry_run } => sync::run(plan, dry_run).await,
         Cmd::Init {
             from,

@@ -8,6 +8,7 @@ use crate::model::{
 };
 use crate::plan::{Gates, GroupPlan, Side};
 use crate::stage::Stage;
+use crate::wizard::{BrokerRecord, BrokerState};
 use std::collections::BTreeMap;
 
 use super::settle::QuietWatch;
@@ -606,4 +607,58 @@ pub fn settled(
         );
         check(kind, Status::Blocked, summary, ev)
     }
+}
+
+/// A broker remembered serving the batch's topics: still in their route, or retired by the
+/// operator. One that left (or is missing now) may hold messages no backlog shows any more.
+pub fn broker_in_route(snap: &Snapshot, broker: &str, record: &BrokerRecord, now: Millis) -> Check {
+    let side = snap.side;
+    let kind = CheckKind::BrokerInRoute {
+        side,
+        broker: broker.to_string(),
+    };
+    let serving = snap.brokers_serving(&record.topics);
+    let in_route = |yes| vec![evidence(snap, now, broker, Metric::InRoute, Fact::Yes(yes))];
+    let (holding, last_seen) = match &record.state {
+        BrokerState::Retired => {
+            let summary = format!(
+                "broker {broker} on {side} was retired by the operator at {}",
+                clock::rfc3339(record.since)
+            );
+            return check(kind, Status::Pass, summary, in_route(false));
+        }
+        BrokerState::Serving => match serving {
+            Some(now_serving) if now_serving.contains(broker) => {
+                let summary = format!("broker {broker} still serves the batch on {side}");
+                return check(kind, Status::Pass, summary, in_route(true));
+            }
+            None => {
+                return unknown(
+                    snap,
+                    now,
+                    kind,
+                    broker,
+                    Metric::InRoute,
+                    format!("whether broker {broker} still serves the batch on {side} is unknown"),
+                    "a route could not be read".into(),
+                );
+            }
+            Some(_) => (None, None),
+        },
+        BrokerState::Left { holding, last_seen } => (holding.clone(), *last_seen),
+    };
+    let held = holding.clone().map_or(
+        Fact::Unknown("not measured before it left".into()),
+        Fact::Messages,
+    );
+    let when = last_seen.map_or(String::new(), |t| {
+        format!(", last seen {} ago", clock::age(now.saturating_sub(t)))
+    });
+    let summary = format!(
+        "broker {broker} left the route on {side} holding {}{when}: bring it back, or retire it with `rocketmq-migrate retire-broker {broker}` once its messages are accounted for",
+        held.words()
+    );
+    let mut ev = in_route(false);
+    ev.push(evidence(snap, now, broker, Metric::HeldWhenLastSeen, held));
+    check(kind, Status::Unknown, summary, ev)
 }

@@ -11,7 +11,8 @@ use crate::clock::{self, Millis};
 use crate::model::{Check, Prerequisite, Settle, Snapshot, Verdict, Warning};
 use crate::plan::{Batch, Plan, Side};
 use crate::stage::Stage;
-use checks::{fresh, settled, step_done, task_topic};
+use crate::wizard::Brokers;
+use checks::{broker_in_route, fresh, settled, step_done, task_topic};
 pub use rules::{Move, Rule, TaskStep, rule};
 pub use settle::{QuietWatch, Watches};
 use std::collections::BTreeMap;
@@ -39,6 +40,8 @@ pub struct Reached<'a> {
     pub preflight: bool,
     pub metadata: bool,
     pub stages: &'a BTreeMap<String, Stage>,
+    /// Every broker the journal remembers serving the plan's topics.
+    pub brokers: &'a Brokers,
 }
 
 impl Reached<'_> {
@@ -97,6 +100,19 @@ impl<'a> Gate<'a> {
 
     pub fn warn(&mut self, warnings: Vec<Warning>) {
         self.warnings.extend(warnings);
+    }
+
+    /// Every broker remembered serving the batch's topics on `side` still serves them.
+    pub fn brokers_remembered(&mut self, side: Side, batch: &Batch) {
+        let topics = batch.topics_and_retry_topics();
+        let remembered = self
+            .reached
+            .brokers
+            .iter()
+            .filter(|((s, _), r)| *s == side && r.topics.iter().any(|t| topics.contains(t)));
+        for ((_, broker), record) in remembered {
+            self.check(side, |s, now| broker_in_route(s, broker, record, now));
+        }
     }
 
     /// The batch has been quiet on `side` for the settle window (the window shows on screen).

@@ -372,6 +372,7 @@ fn no_producers_on_source(g: &mut Gate<'_>, b: &Batch) {
 /// Nothing left for the batch's groups on `side` (retry topics included), and nothing new
 /// written there, for the settle window.
 fn drained(g: &mut Gate<'_>, b: &Batch, side: Side) {
+    g.brokers_remembered(side, b);
     let max = g.plan.gates.max_backlog;
     for group in b.group_names() {
         g.check(side, |s, now| backlog_at_most(s, group, max, now));

@@ -6,7 +6,7 @@ use crate::model::{Status, Verdict};
 use crate::plan::Side;
 use crate::stage::Stage;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Holder;
 
@@ -78,6 +78,25 @@ pub enum Entry {
         batch: String,
         side: Side,
     },
+    /// A broker serves topics of the plan (first seen, or back): it stays part of the truth.
+    BrokerSeen {
+        side: Side,
+        broker: String,
+        topics: BTreeSet<String>,
+    },
+    /// A remembered broker left the route; what it held when last seen, per topic, if known.
+    BrokerLeft {
+        side: Side,
+        broker: String,
+        holding: Option<BTreeMap<String, u64>>,
+        last_seen: Option<Millis>,
+    },
+    /// The operator retired a broker that left: its messages are accounted for elsewhere.
+    BrokerRetired {
+        side: Side,
+        broker: String,
+        confirmation: String,
+    },
     Error {
         context: String,
         message: String,
@@ -96,6 +115,9 @@ impl Entry {
             Entry::MetadataCreated { .. } => "metadata_created",
             Entry::QuietSince { .. } => "quiet_since",
             Entry::QuietEnded { .. } => "quiet_ended",
+            Entry::BrokerSeen { .. } => "broker_seen",
+            Entry::BrokerLeft { .. } => "broker_left",
+            Entry::BrokerRetired { .. } => "broker_retired",
             Entry::Error { .. } => "error",
         }
     }

@@ -77,6 +77,12 @@ pub enum CheckKind {
         side: Side,
         batch: String,
     },
+    /// A broker once seen serving the batch's topics still serves them (or was retired by the
+    /// operator): one that left may hold messages nobody can see.
+    BrokerInRoute {
+        side: Side,
+        broker: String,
+    },
     /// The vendor's migration task holds the topic at the batch's stage (and its health check
     /// passed, before it is moved on).
     TaskStage {
@@ -102,6 +108,7 @@ impl CheckKind {
             }
             BacklogAtMost { side, group } => format!("{side}-backlog:{group}"),
             Settled { side, batch } => format!("{side}-settled:{batch}"),
+            BrokerInRoute { side, broker } => format!("{side}-broker:{broker}"),
             TaskStage { topic } => format!("task-stage:{topic}"),
         }
     }
@@ -118,7 +125,8 @@ impl CheckKind {
             | ProducersOnline { side, .. }
             | NoProducers { side, .. }
             | BacklogAtMost { side, .. }
-            | Settled { side, .. } => Some(*side),
+            | Settled { side, .. }
+            | BrokerInRoute { side, .. } => Some(*side),
             TaskStage { .. } => Some(Side::Target),
             StepDone { .. } | BatchDone { .. } => None,
         }

@@ -21,12 +21,14 @@ pub enum Metric {
     Backlog,
     MaxOffsets,
     QuietFor,
+    InRoute,
+    HeldWhenLastSeen,
     /// A metric recorded by a version of the wizard that this one does not know.
     Recorded(String),
 }
 
 impl Metric {
-    const KNOWN: [Metric; 11] = [
+    const KNOWN: [Metric; 13] = [
         Metric::SnapshotAge,
         Metric::ConsumersOnline,
         Metric::Subscriptions,
@@ -38,6 +40,8 @@ impl Metric {
         Metric::Backlog,
         Metric::MaxOffsets,
         Metric::QuietFor,
+        Metric::InRoute,
+        Metric::HeldWhenLastSeen,
     ];
 
     /// The words shown and kept in the journal and JSON (`metric`).
@@ -54,6 +58,8 @@ impl Metric {
             Metric::Backlog => "backlog",
             Metric::MaxOffsets => "max offsets",
             Metric::QuietFor => "quiet for",
+            Metric::InRoute => "in the route",
+            Metric::HeldWhenLastSeen => "held when last seen",
             Metric::Recorded(w) => w,
         }
     }
@@ -125,6 +131,8 @@ pub enum Fact {
         state: SnapshotState,
     },
     Topics(BTreeSet<String>),
+    /// Messages per topic (not yet consumed, or waiting).
+    Messages(BTreeMap<String, u64>),
     /// Not known, and why: never a number.
     Unknown(String),
     /// A value recorded by an earlier version, kept as it was written.
@@ -156,6 +164,13 @@ impl Fact {
             Fact::Snapshot { state, .. } => state.word().into(),
             Fact::Topics(t) if t.is_empty() => "none".into(),
             Fact::Topics(t) => t.iter().cloned().collect::<Vec<_>>().join(", "),
+            Fact::Messages(m) if m.values().all(|n| *n == 0) => "none".into(),
+            Fact::Messages(m) => m
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(t, n)| format!("{n} for {t}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             Fact::Unknown(why) => format!("unknown ({why})"),
             Fact::Recorded { value, note } => match (value, note) {
                 (Some(v), Some(n)) => format!("{v} ({n})"),
@@ -195,6 +210,7 @@ impl Fact {
                 n(t.len() as u64),
                 Some(t.iter().cloned().collect::<Vec<_>>().join(",")),
             ),
+            Fact::Messages(m) => (n(m.values().sum()), Some(Fact::Messages(m.clone()).words())),
             Fact::Unknown(why) => (None, Some(why.clone())),
             Fact::Recorded { value, note } => (*value, note.clone()),
         }

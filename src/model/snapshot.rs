@@ -53,6 +53,9 @@ pub struct Snapshot {
     pub producers: Producers,
     /// Per-item failures: any makes the snapshot partial.
     pub errors: Vec<ItemError>,
+    /// The brokers serving each topic of the plan (and each group's retry topic) now.
+    #[serde(default)]
+    pub routes: BTreeMap<String, Known<BTreeSet<String>>>,
     /// The vendor's smooth-migration task, when the plan names one (TDMQ target only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration: Option<Box<MigrationTask>>,
@@ -105,12 +108,15 @@ pub struct Backlog {
     pub per_topic: BTreeMap<String, TopicLag>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicLag {
     /// Sum over queues of brokerOffset - consumerOffset.
     pub backlog: u64,
     /// Sum over queues of brokerOffset: grows whenever a message arrives.
     pub broker_offset: u64,
+    /// The backlog on each broker, where the cluster says which broker holds it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub per_broker: BTreeMap<String, u64>,
 }
 
 impl Backlog {
@@ -206,8 +212,46 @@ impl Snapshot {
                 groups: BTreeMap::new(),
             },
             errors: vec![],
+            routes: BTreeMap::new(),
             migration: None,
         }
+    }
+
+    /// The brokers serving any of these topics now; `None` when a route could not be read.
+    pub fn brokers_serving<'t>(
+        &self,
+        topics: impl IntoIterator<Item = &'t String>,
+    ) -> Option<BTreeSet<String>> {
+        let mut out = BTreeSet::new();
+        for t in topics {
+            match self.routes.get(t) {
+                Some(Known::Known(b)) => out.extend(b.iter().cloned()),
+                Some(Known::Unknown(_)) => return None,
+                None => {}
+            }
+        }
+        Some(out)
+    }
+
+    /// Per topic, the most messages any of these groups has not consumed on `broker`.
+    pub fn held_on<'g>(
+        &self,
+        broker: &str,
+        groups: impl IntoIterator<Item = &'g str>,
+    ) -> BTreeMap<String, u64> {
+        let mut held: BTreeMap<String, u64> = BTreeMap::new();
+        for g in groups {
+            let Some(Known::Known(b)) = self.groups.get(g).map(|s| &s.backlog) else {
+                continue;
+            };
+            for (topic, lag) in &b.per_topic {
+                if let Some(n) = lag.per_broker.get(broker) {
+                    let e = held.entry(topic.clone()).or_default();
+                    *e = (*e).max(*n);
+                }
+            }
+        }
+        held
     }
 
     pub fn is_partial(&self) -> bool {

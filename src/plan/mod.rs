@@ -228,6 +228,12 @@ impl Batch {
     pub fn group_names(&self) -> impl Iterator<Item = &str> {
         self.groups.iter().map(|g| g.name.as_str())
     }
+
+    /// The batch's topics and its groups' retry topics: everything its backlog is made of.
+    pub fn topics_and_retry_topics(&self) -> std::collections::BTreeSet<String> {
+        let retry = self.group_names().map(|g| format!("%RETRY%{g}"));
+        self.topics.iter().cloned().chain(retry).collect()
+    }
 }
 
 /// Durations in JSON as integer milliseconds: stable and unambiguous.

@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 pub enum Event {
     Key(KeyEvent),
     Mouse(MouseEvent),
-    Observed(Snapshot),
+    Observed(Box<Snapshot>),
     /// A clock on screen moved.
     Tick,
     /// Messages from work the shell did (metadata sync, errors).
@@ -226,7 +226,7 @@ impl App {
                     self.log(now, line);
                 }
                 self.ui.history.record(&snap);
-                let d = self.wizard.handle(Command::Observe(snap), now);
+                let d = self.wizard.handle(Command::Observe(*snap), now);
                 journal(d.entries)
             }
             Event::Tick => vec![],
@@ -385,7 +385,9 @@ impl App {
                     }),
                 };
             }
-            Outcome::Nothing(msg) => self.ui.dialog = Some(Dialog::Message(msg)),
+            Outcome::Nothing(msg) | Outcome::Recorded(msg) => {
+                self.ui.dialog = Some(Dialog::Message(msg))
+            }
             Outcome::Observed => {}
         }
         journal(d.entries)

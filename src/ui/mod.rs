@@ -218,7 +218,7 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
                 None => break Ok(0),
             },
             r = rx.recv() => match r {
-                Some(Report::Snapshot(s)) => Event::Observed(s),
+                Some(Report::Snapshot(s)) => Event::Observed(Box::new(s)),
                 Some(Report::Log(l)) => Event::Log(l),
                 Some(Report::Failed(entry)) => {
                     let line = match &entry {

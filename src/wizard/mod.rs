@@ -4,14 +4,15 @@
 
 mod progress;
 
-pub use progress::{Created, Progress, StageChange, Timeline};
+pub use progress::{BrokerRecord, BrokerState, Brokers, Created, Progress, StageChange, Timeline};
 
 use crate::clock::Millis;
 use crate::gate::{self, Move, Seen, Subject, Watches};
 use crate::journal::{Entry, Record};
-use crate::model::{Snapshot, Verdict, WarningKind};
+use crate::model::{Known, Snapshot, Verdict, WarningKind};
 use crate::plan::{Batch, Plan, Side};
 use crate::stage::{Stage, Step};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
@@ -45,6 +46,12 @@ pub enum Command {
         batch: String,
         confirmation: Confirmation,
     },
+    /// The operator says a broker that left holds nothing the migration still needs.
+    RetireBroker {
+        side: Side,
+        broker: String,
+        confirmation: Confirmation,
+    },
     Fail {
         context: String,
         message: String,
@@ -73,6 +80,8 @@ pub enum Outcome {
         verdict: Option<Verdict>,
     },
     Nothing(String),
+    /// Done: the entries record it; the text says what it means.
+    Recorded(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +97,11 @@ impl Decision {
             outcome,
         }
     }
+
+    fn with(mut self, entry: Entry) -> Decision {
+        self.entries.push(entry);
+        self
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +111,8 @@ pub struct Wizard {
     pub source: Option<Snapshot>,
     pub target: Option<Snapshot>,
     pub watches: Watches,
+    /// Per broker, when it was last seen serving the plan's topics and what it held then.
+    pub last_held: BTreeMap<(Side, String), (Millis, BTreeMap<String, u64>)>,
 }
 
 impl Wizard {
@@ -110,6 +126,7 @@ impl Wizard {
             source: None,
             target: None,
             watches,
+            last_held: BTreeMap::new(),
         })
     }
 
@@ -208,6 +225,11 @@ impl Wizard {
                 batch,
                 confirmation,
             } => self.rollback(batch, confirmation, now),
+            Command::RetireBroker {
+                side,
+                broker,
+                confirmation,
+            } => self.retire_broker(side, broker, confirmation),
             Command::Fail { context, message } => Decision {
                 entries: vec![Entry::Error { context, message }],
                 outcome: Outcome::Observed,
@@ -281,6 +303,7 @@ impl Wizard {
                 None => self.watches.remove(&key),
             };
         }
+        entries.extend(self.track_brokers(side));
         for step in self.pending_steps() {
             let Some((_, v)) = self.forward_verdict(&step, now) else {
                 continue;
@@ -301,6 +324,125 @@ impl Wizard {
             entries,
             outcome: Outcome::Observed,
         }
+    }
+
+    /// Brokers serving the plan's topics on `side`: a new one (or one back) is remembered; a
+    /// remembered one missing from routes that were read is recorded as gone, with what it
+    /// held when last seen. A route that could not be read says nothing either way.
+    fn track_brokers(&mut self, side: Side) -> Vec<Entry> {
+        let snap = match side {
+            Side::Source => self.source.as_ref(),
+            Side::Target => self.target.as_ref(),
+        };
+        let Some(snap) = snap.filter(|s| s.unreachable.is_none()) else {
+            return vec![];
+        };
+        let mut serving: BTreeMap<&String, BTreeSet<String>> = BTreeMap::new();
+        for (topic, brokers) in &snap.routes {
+            for b in brokers.known().into_iter().flatten() {
+                serving.entry(b).or_default().insert(topic.clone());
+            }
+        }
+        let groups: Vec<&str> = self
+            .plan
+            .batches
+            .iter()
+            .flat_map(|b| b.group_names())
+            .collect();
+        let mut entries = vec![];
+        for (broker, topics) in &serving {
+            let key = (side, (*broker).clone());
+            self.last_held.insert(
+                key.clone(),
+                (
+                    snap.started_at,
+                    snap.held_on(broker, groups.iter().copied()),
+                ),
+            );
+            let known =
+                self.progress.brokers.get(&key).is_some_and(|r| {
+                    r.state == BrokerState::Serving && topics.is_subset(&r.topics)
+                });
+            if !known {
+                entries.push(Entry::BrokerSeen {
+                    side,
+                    broker: (*broker).clone(),
+                    topics: topics.clone(),
+                });
+            }
+        }
+        for ((s, broker), record) in &self.progress.brokers {
+            let routes_read = record
+                .topics
+                .iter()
+                .all(|t| matches!(snap.routes.get(t), Some(Known::Known(_))));
+            if *s == side
+                && record.state == BrokerState::Serving
+                && routes_read
+                && !serving.contains_key(broker)
+            {
+                let last = self.last_held.get(&(side, broker.clone()));
+                entries.push(Entry::BrokerLeft {
+                    side,
+                    broker: broker.clone(),
+                    holding: last.map(|(_, h)| h.clone()),
+                    last_seen: last.map(|(at, _)| *at),
+                });
+            }
+        }
+        entries
+    }
+
+    fn retire_broker(
+        &mut self,
+        side: Side,
+        broker: String,
+        confirmation: Confirmation,
+    ) -> Decision {
+        let remembered: Vec<String> = (self.progress.brokers.keys())
+            .filter(|(s, _)| *s == side)
+            .map(|(_, b)| b.clone())
+            .collect();
+        let Some(record) = self.progress.brokers.get(&(side, broker.clone())) else {
+            return Decision::only(Outcome::Nothing(format!(
+                "no broker \"{broker}\" is remembered on the {side} cluster (remembered: {})",
+                if remembered.is_empty() {
+                    "none".into()
+                } else {
+                    remembered.join(", ")
+                }
+            )));
+        };
+        let step = Step::Finish;
+        let action = format!("retire broker {broker}");
+        if record.state == BrokerState::Serving {
+            return Decision::only(Outcome::Nothing(format!(
+                "broker {broker} still serves the plan's topics on the {side} cluster: only a broker that left can be retired"
+            )));
+        }
+        if !Self::confirmed(&confirmation, &Some(broker.clone())) {
+            return Decision::only(Outcome::NeedsConfirmation {
+                step,
+                action,
+                type_name: Some(broker),
+                verdict: Verdict {
+                    step: "brokers".into(),
+                    action: "retire broker".into(),
+                    evaluated_at: record.since,
+                    checks: vec![],
+                    warnings: vec![],
+                    settle: None,
+                },
+            });
+        }
+        let said = format!(
+            "broker {broker} on the {side} cluster is retired: the gates no longer wait for it"
+        );
+        Decision::only(Outcome::Recorded(said)).with(Entry::BrokerRetired {
+            side,
+            broker,
+            confirmation: confirmation.describe(),
+        })
     }
 
     /// A move the wizard cannot take back is confirmed by typing the batch name.

@@ -48,6 +48,32 @@ pub struct Progress {
     pub last_seq: u64,
     /// Settle windows as journaled: where each started and the offsets it holds.
     pub quiet: Watches,
+    /// Every broker ever seen serving topics of the plan, per cluster.
+    pub brokers: Brokers,
+}
+
+pub type Brokers = BTreeMap<(Side, String), BrokerRecord>;
+
+/// A broker the journal remembers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BrokerRecord {
+    /// The plan's topics (and retry topics) it served.
+    pub topics: BTreeSet<String>,
+    pub state: BrokerState,
+    /// When it took this state.
+    pub since: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum BrokerState {
+    Serving,
+    /// Gone from the route; what it held when last seen (per topic) and when that was.
+    Left {
+        holding: Option<BTreeMap<String, u64>>,
+        last_seen: Option<Millis>,
+    },
+    /// The operator said its messages are accounted for.
+    Retired,
 }
 
 impl Progress {
@@ -61,6 +87,7 @@ impl Progress {
             preflight: self.preflight.is_some(),
             metadata: self.metadata.is_some(),
             stages: &self.stages,
+            brokers: &self.brokers,
         }
     }
 
@@ -148,6 +175,45 @@ impl Progress {
             }
             Entry::QuietEnded { batch, side } => {
                 self.quiet.remove(&(batch.clone(), *side));
+            }
+            Entry::BrokerSeen {
+                side,
+                broker,
+                topics,
+            } => {
+                let b = self
+                    .brokers
+                    .entry((*side, broker.clone()))
+                    .or_insert(BrokerRecord {
+                        topics: BTreeSet::new(),
+                        state: BrokerState::Serving,
+                        since: r.at,
+                    });
+                b.topics.extend(topics.iter().cloned());
+                if b.state != BrokerState::Serving {
+                    b.state = BrokerState::Serving;
+                    b.since = r.at;
+                }
+            }
+            Entry::BrokerLeft {
+                side,
+                broker,
+                holding,
+                last_seen,
+            } => {
+                if let Some(b) = self.brokers.get_mut(&(*side, broker.clone())) {
+                    b.state = BrokerState::Left {
+                        holding: holding.clone(),
+                        last_seen: *last_seen,
+                    };
+                    b.since = r.at;
+                }
+            }
+            Entry::BrokerRetired { side, broker, .. } => {
+                if let Some(b) = self.brokers.get_mut(&(*side, broker.clone())) {
+                    b.state = BrokerState::Retired;
+                    b.since = r.at;
+                }
             }
             Entry::Opened { .. } | Entry::Refused { .. } | Entry::Error { .. } => {}
         }

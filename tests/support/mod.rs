@@ -52,6 +52,7 @@ pub struct GroupSpec {
     subscribed: BTreeSet<String>,
     backlog: u64,
     retry: u64,
+    held: Vec<(String, String, u64)>,
 }
 
 pub fn group(name: &str) -> GroupSpec {
@@ -61,6 +62,7 @@ pub fn group(name: &str) -> GroupSpec {
         subscribed: BTreeSet::new(),
         backlog: 0,
         retry: 0,
+        held: vec![],
     }
 }
 
@@ -86,6 +88,12 @@ impl GroupSpec {
     /// Messages waiting in the group's retry topic.
     pub fn retry(mut self, n: u64) -> GroupSpec {
         self.retry = n;
+        self
+    }
+
+    /// Messages of `topic` waiting for the group on `broker` (added to its backlog).
+    pub fn held(mut self, topic: &str, broker: &str, n: u64) -> GroupSpec {
+        self.held.push((topic.into(), broker.into(), n));
         self
     }
 }
@@ -156,6 +164,7 @@ impl Snap {
             TopicLag {
                 backlog: spec.backlog,
                 broker_offset: 1000,
+                ..Default::default()
             },
         );
         per_topic.insert(
@@ -163,17 +172,22 @@ impl Snap {
             TopicLag {
                 backlog: spec.retry,
                 broker_offset: 50,
+                ..Default::default()
             },
         );
+        for (topic, broker, n) in &spec.held {
+            let lag = per_topic.entry(topic.clone()).or_default();
+            lag.backlog += n;
+            lag.broker_offset = 1000;
+            *lag.per_broker.entry(broker.clone()).or_default() += n;
+        }
+        let total = per_topic.values().map(|l| l.backlog).sum();
         let side = self.0.side;
         self.0.groups.insert(
             name.clone(),
             GroupState {
                 exists: Known::Known(true),
-                backlog: Known::Known(Backlog {
-                    total: spec.backlog + spec.retry,
-                    per_topic,
-                }),
+                backlog: Known::Known(Backlog { total, per_topic }),
                 consumers: Known::Known(
                     (0..spec.consumers)
                         .map(|i| client(&format!("{name}-{side}-{i}")))
@@ -226,6 +240,7 @@ impl Snap {
                 TopicLag {
                     backlog: 0,
                     broker_offset: offset,
+                    ..Default::default()
                 },
             );
         }
@@ -237,6 +252,13 @@ impl Snap {
             item: item.into(),
             error: "timed out".into(),
         });
+        self
+    }
+
+    /// The brokers serving a topic now.
+    pub fn route(mut self, topic: &str, brokers: &[&str]) -> Snap {
+        let brokers = brokers.iter().map(|b| b.to_string()).collect();
+        self.0.routes.insert(topic.into(), Known::Known(brokers));
         self
     }
 

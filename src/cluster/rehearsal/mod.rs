@@ -156,6 +156,7 @@ impl RehearsalCluster {
                     TopicLag {
                         backlog: max.saturating_sub(committed),
                         broker_offset: max,
+                        ..Default::default()
                     },
                 );
             }
@@ -171,6 +172,7 @@ impl RehearsalCluster {
                 TopicLag {
                     backlog: rmax.saturating_sub(rcommitted),
                     broker_offset: rmax,
+                    ..Default::default()
                 },
             );
             backlog.total = backlog.per_topic.values().map(|l| l.backlog).sum();
