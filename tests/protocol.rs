@@ -36,6 +36,22 @@ fn cluster_info_with_bare_numeric_keys() {
 }
 
 #[test]
+fn committed_offsets_in_the_java_and_the_rust_broker_forms_agree() {
+    let java = body::consumer_offsets(&fixture("consumer_offsets.java.json")).unwrap();
+    let rust = body::consumer_offsets(&fixture("consumer_offsets.rust.json")).unwrap();
+    assert_eq!(java, rust);
+    let key = |t: &str, g: &str| (t.to_string(), g.to_string());
+    assert_eq!(java[&key("T_ORDER", "G_BILLING")][&2], 121);
+    assert_eq!(java[&key("%RETRY%G_NOTIFY", "G_NOTIFY")][&0], 2);
+    assert_eq!(java.len(), 3);
+    let bad = serde_json::json!({"offsetTable": {"no-at-sign": {"0": 1}}});
+    let e = body::consumer_offsets(&bad).unwrap_err();
+    assert!(e.contains("not topic@group"), "{e}");
+    let bad = serde_json::json!({"offsetTable": {"T@G": {"x": 1}}});
+    assert!(body::consumer_offsets(&bad).is_err());
+}
+
+#[test]
 fn consume_stats_with_object_keys_and_string_keys_agree() {
     let a = body::consume_stats(&fixture("consume_stats.java.json")).unwrap();
     let b = body::consume_stats(&fixture("consume_stats.string-keys.json")).unwrap();
@@ -101,6 +117,7 @@ fn all_parsers(bytes: &[u8]) {
         let _ = body::cluster_info(&v);
         let _ = body::route(&v);
         let _ = body::consume_stats(&v);
+        let _ = body::consumer_offsets(&v);
         let _ = body::topic_stats(&v);
         let _ = body::consumer_connection(&v);
         let _ = body::producer_connection(&v);

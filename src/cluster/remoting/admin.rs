@@ -355,6 +355,21 @@ impl Admin {
         .map(Some)
     }
 
+    /// Every offset committed on this broker, by topic and group (one request for all groups).
+    pub async fn consumer_offsets(
+        &self,
+        broker: &str,
+    ) -> Result<super::backlog::CommittedOffsets, RemotingError> {
+        self.typed(
+            broker,
+            code::GET_ALL_CONSUMER_OFFSET,
+            BTreeMap::new(),
+            "read committed offsets",
+            body::consumer_offsets,
+        )
+        .await
+    }
+
     /// Sum of max offsets over the topic's queues on this broker; `None` if it lacks the topic.
     pub async fn topic_max_offset(
         &self,

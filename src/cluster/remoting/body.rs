@@ -203,6 +203,33 @@ pub fn topic_stats(v: &Value) -> BodyResult<Vec<(QueueKey, std::ops::Range<i64>)
     Ok(out)
 }
 
+/// GET_ALL_CONSUMER_OFFSET: the broker's committed offsets, `"topic@group" -> {queueId: offset}`.
+pub fn consumer_offsets(v: &Value) -> BodyResult<super::backlog::CommittedOffsets> {
+    let mut out = BTreeMap::new();
+    for (key, queues) in object(v, &["offsetTable", "offset_table"], "consumer offsets")? {
+        let (topic, group) = key
+            .split_once('@')
+            .ok_or_else(|| format!("consumer offsets: key {key:?} is not topic@group"))?;
+        let Value::Object(queues) = queues else {
+            return Err(format!(
+                "consumer offsets: {key:?} is not a table of queues"
+            ));
+        };
+        let mut offsets = BTreeMap::new();
+        for (id, offset) in queues {
+            let id: i64 = id.trim().parse().map_err(|_| {
+                format!("consumer offsets: queue id {id:?} of {key} is not a number")
+            })?;
+            let offset = offset.as_i64().ok_or_else(|| {
+                format!("consumer offsets: the offset of {key} queue {id} is not a number")
+            })?;
+            offsets.insert(id, offset);
+        }
+        out.insert((topic.to_string(), group.to_string()), offsets);
+    }
+    Ok(out)
+}
+
 fn client(c: &Value, model: Option<MessageModel>) -> Client {
     let version = match field(c, &["version"]) {
         Some(Value::Number(n)) => n.as_i64().map(version_name),

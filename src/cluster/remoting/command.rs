@@ -18,6 +18,7 @@ pub const FLAG_ONEWAY: i32 = 2;
 pub mod code {
     pub const UPDATE_AND_CREATE_TOPIC: i32 = 17;
     pub const GET_ALL_TOPIC_CONFIG: i32 = 21;
+    pub const GET_ALL_CONSUMER_OFFSET: i32 = 43;
     pub const GET_BROKER_RUNTIME_INFO: i32 = 28;
     pub const GET_ROUTEINFO_BY_TOPIC: i32 = 105;
     pub const GET_BROKER_CLUSTER_INFO: i32 = 106;

@@ -4,6 +4,7 @@
 
 pub mod acl;
 pub mod admin;
+pub mod backlog;
 pub mod body;
 pub mod command;
 pub mod connection;
