@@ -16,12 +16,22 @@ pub type Route = BTreeMap<String, Option<String>>;
 /// Committed offsets of a broker (GET_ALL_CONSUMER_OFFSET): (topic, group) -> queue -> offset.
 pub type CommittedOffsets = BTreeMap<(String, String), BTreeMap<i64, i64>>;
 
+/// A topic's queues on one broker, each with the offsets it holds (`min..max`).
+pub type Queues = Vec<(QueueKey, Range<i64>)>;
+
 /// What one broker answered.
 #[derive(Debug, Clone, Default)]
 pub struct BrokerReads {
     pub committed: Option<Result<CommittedOffsets, String>>,
-    /// Topic -> each queue's `min..max`; `Ok(None)` when the broker lacks the topic.
-    pub queues: BTreeMap<String, Result<Option<Vec<(QueueKey, Range<i64>)>>, String>>,
+    /// Topic -> its queues; `Ok(None)` when the broker lacks the topic.
+    pub queues: BTreeMap<String, Result<Option<Queues>, String>>,
+}
+
+/// One queue of a topic's route.
+pub struct RoutedQueue<'r> {
+    pub broker: &'r str,
+    pub queue: &'r QueueKey,
+    pub range: Range<i64>,
 }
 
 /// A topic of the group, as the plan names it and as the brokers know it (namespace applied).
@@ -38,7 +48,7 @@ pub fn queues_of<'r>(
     topic: &str,
     route: &'r Known<Route>,
     reads: &'r BTreeMap<String, BrokerReads>,
-) -> Result<Vec<(&'r str, &'r QueueKey, Range<i64>)>, String> {
+) -> Result<Vec<RoutedQueue<'r>>, String> {
     let route = match route {
         Known::Known(r) => r,
         Known::Unknown(why) => return Err(format!("the route of {topic}: {why}")),
@@ -55,9 +65,11 @@ pub fn queues_of<'r>(
             .and_then(|r| r.queues.get(topic))
             .ok_or_else(|| format!("broker {broker}: the offsets of {topic} were not read"))?;
         match answer {
-            Ok(Some(queues)) => {
-                out.extend(queues.iter().map(|(q, r)| (broker.as_str(), q, r.clone())))
-            }
+            Ok(Some(queues)) => out.extend(queues.iter().map(|(queue, range)| RoutedQueue {
+                broker,
+                queue,
+                range: range.clone(),
+            })),
             Ok(None) => {}
             Err(e) => return Err(format!("broker {broker}: {e}")),
         }
@@ -73,7 +85,7 @@ pub fn max_offset(
     reads: &BTreeMap<String, BrokerReads>,
 ) -> Known<u64> {
     match queues_of(topic, route, reads) {
-        Ok(queues) => Known::Known(queues.iter().map(|(_, _, r)| r.end.max(0) as u64).sum()),
+        Ok(queues) => Known::Known(queues.iter().map(|q| q.range.end.max(0) as u64).sum()),
         Err(e) => Known::unknown(e),
     }
 }
@@ -123,7 +135,12 @@ pub fn group_backlog(
             Err(e) => return Known::unknown(e),
         };
         let consumed = t.retry || consumed_anywhere(reads, t.wire, group_wire);
-        for (broker, q, range) in queues {
+        for RoutedQueue {
+            broker,
+            queue: q,
+            range,
+        } in queues
+        {
             let held = (range.end - range.start).max(0);
             let lag = match committed_on(reads, broker, t.wire, group_wire, q.queue_id) {
                 Err(e) => return Known::unknown(e),
