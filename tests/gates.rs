@@ -451,8 +451,9 @@ fn the_settle_window_is_journaled_and_judged_by_any_later_command() {
     assert_eq!(quiet_for(&back.advance("orders", now)).0, 0);
 }
 
-#[test]
-fn done_and_finish_look_at_the_source_again() {
+/// orders at S_NA_D_RW: the source drained and quiet for the window, the remaining consumers
+/// released; and the clock.
+fn target_only() -> (Harness, u64) {
     let mut h = draining();
     let mut now = T0 + 10 * S;
     for _ in 0..4 {
@@ -463,6 +464,12 @@ fn done_and_finish_look_at_the_source_again() {
     now -= 20 * S;
     assert!(moved(&h.advance("orders", now)));
     assert_eq!(h.w.progress.stage("orders"), Stage::TargetOnly);
+    (h, now)
+}
+
+#[test]
+fn done_and_finish_look_at_the_source_again() {
+    let (mut h, mut now) = target_only();
     // The last consumers left, and then a message arrived on the source: stranded.
     now += 5 * S;
     h.observe(emptied_source(now).topic("T_ORDER", 1001).build(), now);
@@ -490,15 +497,7 @@ fn done_and_finish_look_at_the_source_again() {
 
 #[test]
 fn done_is_refused_while_a_consumer_is_still_on_the_source() {
-    let mut h = draining();
-    let mut now = T0 + 10 * S;
-    for _ in 0..4 {
-        h.observe(drained_source(now).build(), now);
-        h.observe(target_with_consumers(now).build(), now);
-        now += 20 * S;
-    }
-    now -= 20 * S;
-    assert!(moved(&h.advance("orders", now)));
+    let (mut h, now) = target_only();
     let o = h.advance("orders", now);
     let f = failing(&o);
     for g in ["G_A", "G_B"] {

@@ -30,11 +30,14 @@ pub struct RemotingCluster {
     admin: Admin,
     /// Masters (broker name, address) as of the last poll: where metadata is created.
     masters: Mutex<Vec<(String, String)>>,
+    /// Per group, when it was last read and how far it had consumed: rates need two polls.
+    consumed: Mutex<BTreeMap<String, (clock::Millis, u64)>>,
 }
 
 /// What each master said about the cluster-wide tables.
 struct BrokerTables {
     name: String,
+    addr: String,
     topics: Result<BTreeMap<String, TopicConfig>, String>,
     groups: Result<BTreeMap<String, GroupConfig>, String>,
     producers: Result<Option<BTreeMap<String, Vec<Client>>>, String>,
@@ -59,6 +62,7 @@ impl RemotingCluster {
             namespace: r.namespace.clone(),
             admin: Admin::new(settings, acl),
             masters: Mutex::new(vec![]),
+            consumed: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -118,6 +122,7 @@ impl RemotingCluster {
         );
         BrokerTables {
             name: name.to_string(),
+            addr: addr.to_string(),
             topics: topics.map_err(|e| e.to_string()),
             groups: groups.map_err(|e| e.to_string()),
             producers: producers.map_err(|e| e.to_string()),
@@ -176,104 +181,62 @@ impl Cluster for RemotingCluster {
         let topic_tables: Vec<_> = tables.iter().map(|t| &t.topics).collect();
         let group_tables: Vec<_> = tables.iter().map(|t| &t.groups).collect();
 
-        // Topics: existence, settings, and max offsets on every master.
-        let topic_futs = scope.topics.iter().map(|topic| {
+        // Which brokers serve the plan's topics and retry topics, and what each of them holds:
+        // the backlog is counted from there, queue by queue.
+        let routes = self.routes(scope, &tables).await;
+        let (reads, read_errors) = self.broker_reads(&routes).await;
+        errors.extend(read_errors);
+
+        let topic_states = scope.topics.iter().map(|topic| {
             let wire = self.wire(topic);
-            let exists = exists_somewhere(&topic_tables, &wire);
-            let config = tables
-                .iter()
-                .find_map(|t| t.topics.as_ref().ok().and_then(|m| m.get(&wire).cloned()));
-            let masters = &masters;
-            async move {
-                let answers = join_all(
-                    masters
-                        .iter()
-                        .map(|(_, a)| self.admin.topic_max_offset(a, &wire)),
-                )
-                .await;
-                let mut sum = 0u64;
-                let mut err = None;
-                for (r, (n, _)) in answers.into_iter().zip(masters) {
-                    match r {
-                        Ok(Some(m)) => sum += m,
-                        Ok(None) => {}
-                        Err(e) => err = Some(format!("broker {n}: {e}")),
-                    }
-                }
-                let max_offset = match &err {
-                    Some(e) => Known::unknown(e.clone()),
-                    None => Known::Known(sum),
-                };
-                (
-                    topic.clone(),
-                    TopicState {
-                        exists,
-                        max_offset,
-                        config,
-                    },
-                    err,
-                )
-            }
+            let no_route = Known::unknown("no route was read");
+            let route = routes.get(&wire).unwrap_or(&no_route);
+            let state = TopicState {
+                exists: exists_somewhere(&topic_tables, &wire),
+                max_offset: backlog::max_offset(&wire, route, &reads),
+                config: tables
+                    .iter()
+                    .find_map(|t| t.topics.as_ref().ok().and_then(|m| m.get(&wire).cloned())),
+            };
+            (topic.clone(), state)
         });
-        // Groups: existence, settings, backlog and consumers on every master.
+        let topic_states: Vec<_> = topic_states.collect();
+        // Groups: existence, settings, backlog, and consumers on every master.
         let group_futs = scope.groups.iter().map(|g| {
             let wire = self.wire(&g.name);
             let exists = exists_somewhere(&group_tables, &wire);
-            let config = tables.iter().find_map(|t| t.groups.as_ref().ok().and_then(|m| m.get(&wire).cloned()));
-            let masters = &masters;
+            let config = tables
+                .iter()
+                .find_map(|t| t.groups.as_ref().ok().and_then(|m| m.get(&wire).cloned()));
+            let (routes, reads, masters) = (&routes, &reads, &masters);
             async move {
-                let stats = join_all(masters.iter().map(|(_, a)| self.admin.consume_stats(a, &wire)));
-                let conns = join_all(masters.iter().map(|(_, a)| self.admin.consumer_connection(a, &wire)));
-                let (stats, conns) = tokio::join!(stats, conns);
+                let conns = join_all(
+                    masters
+                        .iter()
+                        .map(|(_, a)| self.admin.consumer_connection(a, &wire)),
+                )
+                .await;
                 let mut errs = vec![];
-                let mut per_topic: BTreeMap<String, TopicLag> = BTreeMap::new();
-                let mut tps = 0.0;
-                let mut any_stats = false;
-                for (r, (n, _)) in stats.into_iter().zip(masters) {
-                    match r {
-                        Ok(Some(s)) => {
-                            tps += s.consume_tps;
-                            for (q, o) in s.queues {
-                                any_stats = true;
-                                let lag = per_topic.entry(self.unwire(&q.topic)).or_default();
-                                lag.backlog += (o.broker_offset - o.consumer_offset.max(0)).max(0) as u64;
-                                lag.broker_offset += o.broker_offset.max(0) as u64;
-                            }
-                        }
-                        Ok(None) => {}
-                        Err(e) => errs.push(format!("broker {n}: {e}")),
-                    }
-                }
-                // Consume stats list a retry topic only once the group committed an offset on
-                // it, yet clients read a retry topic from its first message: what it holds then
-                // is backlog, and leaving it out would show a drained group that is not.
+                let wires: Vec<String> = g.topics.iter().map(|t| self.wire(t)).collect();
                 let retry = format!("%RETRY%{}", g.name);
-                if any_stats && errs.is_empty() && !per_topic.contains_key(&retry) {
-                    let wire_retry = format!("%RETRY%{wire}");
-                    let held = join_all(masters.iter().map(|(_, a)| self.admin.topic_offsets(a, &wire_retry))).await;
-                    for (r, (n, _)) in held.into_iter().zip(masters) {
-                        match r {
-                            Ok(Some(queues)) => {
-                                let count: i64 = queues.iter().map(|(_, q)| (q.end - q.start).max(0)).sum();
-                                if count > 0 {
-                                    let lag = per_topic.entry(retry.clone()).or_default();
-                                    lag.backlog += count as u64;
-                                    lag.broker_offset += queues.iter().map(|(_, q)| q.end.max(0) as u64).sum::<u64>();
-                                }
-                            }
-                            Ok(None) => {}
-                            Err(e) => errs.push(format!("broker {n}: retry topic: {e}")),
-                        }
-                    }
-                }
-                let backlog = if let Some(e) = errs.first() {
-                    Known::unknown(format!("consume stats: {e}"))
-                } else if !any_stats {
-                    // rocketmq-admin-cli prints 0 here; an operator would then move consumers too early.
-                    Known::unknown("no consume offsets on any broker: the group has not consumed on this cluster")
-                } else {
-                    Known::Known(Backlog { total: per_topic.values().map(|l| l.backlog).sum(), per_topic })
-                };
+                let retry_wire = format!("%RETRY%{wire}");
+                let mut consumed: Vec<backlog::Consumed> = g
+                    .topics
+                    .iter()
+                    .zip(&wires)
+                    .map(|(shown, wire)| backlog::Consumed {
+                        shown,
+                        wire,
+                        retry: false,
+                    })
+                    .collect();
+                consumed.push(backlog::Consumed {
+                    shown: &retry,
+                    wire: &retry_wire,
+                    retry: true,
+                });
+                let backlog = backlog::group_backlog(&wire, &consumed, routes, reads);
+                let consume_tps = self.consume_rate(&g.name, &backlog);
                 let mut clients: BTreeMap<String, Client> = BTreeMap::new();
                 let mut topics = BTreeSet::new();
                 let mut answered = false;
@@ -295,29 +258,40 @@ impl Cluster for RemotingCluster {
                     }
                 }
                 let (consumers, subscriptions) = if answered {
-                    (Known::Known(clients.into_values().collect()), Known::Known(topics))
+                    (
+                        Known::Known(clients.into_values().collect()),
+                        Known::Known(topics),
+                    )
                 } else {
                     let e = conn_err.unwrap_or_else(|| "no broker answered".into());
                     (Known::unknown(e.clone()), Known::unknown(e))
                 };
-                let state = GroupState { exists, backlog, consumers, subscriptions, config, consume_tps: Some(tps) };
+                let state = GroupState {
+                    exists,
+                    backlog,
+                    consumers,
+                    subscriptions,
+                    config,
+                    consume_tps,
+                };
                 (g.name.clone(), state, errs)
             }
         });
         let producers_fut = self.producers(scope, &masters, &tables);
-        let (topics, groups, (producers, perrs)) =
-            tokio::join!(join_all(topic_futs), join_all(group_futs), producers_fut);
+        let (groups, (producers, perrs)) = tokio::join!(join_all(group_futs), producers_fut);
         let mut snap = Snapshot::unreachable(self.side, &self.label, "remoting", started, "");
         snap.unreachable = None;
-        for (name, state, err) in topics {
-            if let Some(e) = err {
-                errors.push(ItemError {
-                    item: format!("topic {name} offsets"),
-                    error: e,
-                });
-            }
-            snap.topics.insert(name, state);
-        }
+        snap.topics.extend(topic_states);
+        snap.routes = routes
+            .iter()
+            .map(|(wire, route)| {
+                let brokers = match route {
+                    Known::Known(r) => Known::Known(r.keys().cloned().collect()),
+                    Known::Unknown(why) => Known::unknown(why.clone()),
+                };
+                (self.unwire(wire), brokers)
+            })
+            .collect();
         for (name, state, errs) in groups {
             errors.extend(errs.into_iter().map(|e| ItemError {
                 item: format!("group {name}"),
@@ -368,7 +342,137 @@ impl Cluster for RemotingCluster {
     }
 }
 
+/// One topic's route as the NameServers answered it, merged: a broker any of them lists is in
+/// it (they can disagree for minutes after a broker stops), with a master if any knows one.
+fn merge_routes(
+    namesrv: &[String],
+    answers: Vec<Result<Option<Vec<body::BrokerData>>, error::RemotingError>>,
+) -> Known<backlog::Route> {
+    let mut route = backlog::Route::new();
+    let mut answered = false;
+    let mut failed = vec![];
+    for (ns, a) in namesrv.iter().zip(answers) {
+        match a {
+            Ok(brokers) => {
+                answered = true;
+                for b in brokers.into_iter().flatten() {
+                    let master = route.entry(b.name.clone()).or_insert(None);
+                    if master.is_none() {
+                        *master = b.master().map(str::to_string);
+                    }
+                }
+            }
+            Err(e) => failed.push(format!("NameServer {ns}: {e}")),
+        }
+    }
+    if answered {
+        Known::Known(route)
+    } else {
+        Known::unknown(failed.join("; "))
+    }
+}
+
 impl RemotingCluster {
+    /// The route of every topic the plan's backlog is made of: the plan's topics from every
+    /// NameServer, the groups' retry topics from the masters' topic tables (read anyway).
+    async fn routes(
+        &self,
+        scope: &Scope,
+        tables: &[BrokerTables],
+    ) -> BTreeMap<String, Known<backlog::Route>> {
+        let plan_topics = scope.topics.iter().map(|t| {
+            let wire = self.wire(t);
+            async move {
+                let answers =
+                    join_all(self.namesrv.iter().map(|ns| self.admin.route(ns, &wire))).await;
+                (wire, merge_routes(&self.namesrv, answers))
+            }
+        });
+        let mut routes: BTreeMap<_, _> = join_all(plan_topics).await.into_iter().collect();
+        for g in &scope.groups {
+            let retry = format!("%RETRY%{}", self.wire(&g.name));
+            let mut route = backlog::Route::new();
+            let mut unreadable = None;
+            for t in tables {
+                match &t.topics {
+                    Ok(m) if m.contains_key(&retry) => {
+                        route.insert(t.name.clone(), Some(t.addr.clone()));
+                    }
+                    Ok(_) => {}
+                    Err(e) => unreadable = Some(format!("broker {}: {e}", t.name)),
+                }
+            }
+            let route = match unreadable {
+                Some(e) => Known::unknown(e),
+                None => Known::Known(route),
+            };
+            routes.insert(retry, route);
+        }
+        routes
+    }
+
+    /// What every broker in the routes holds: its committed offsets (one request for all
+    /// groups) and the queues of each routed topic it serves.
+    async fn broker_reads(
+        &self,
+        routes: &BTreeMap<String, Known<backlog::Route>>,
+    ) -> (BTreeMap<String, backlog::BrokerReads>, Vec<ItemError>) {
+        let mut served: BTreeMap<(&String, &String), Vec<&String>> = BTreeMap::new();
+        for (topic, route) in routes {
+            for (broker, master) in route.known().into_iter().flatten() {
+                if let Some(addr) = master {
+                    served.entry((broker, addr)).or_default().push(topic);
+                }
+            }
+        }
+        let reads = served
+            .into_iter()
+            .map(|((broker, addr), topics)| async move {
+                let queues = join_all(topics.iter().map(|t| async move {
+                    let q = self.admin.topic_offsets(addr, t).await;
+                    ((*t).clone(), q.map_err(|e| e.to_string()))
+                }));
+                let (committed, queues) = tokio::join!(self.admin.consumer_offsets(addr), queues);
+                let reads = backlog::BrokerReads {
+                    committed: Some(committed.map_err(|e| e.to_string())),
+                    queues: queues.into_iter().collect(),
+                };
+                (broker.clone(), reads)
+            });
+        let reads: BTreeMap<_, _> = join_all(reads).await.into_iter().collect();
+        let mut errors = vec![];
+        for (broker, r) in &reads {
+            if let Some(Err(e)) = &r.committed {
+                errors.push(ItemError {
+                    item: format!("broker {broker} committed offsets"),
+                    error: e.clone(),
+                });
+            }
+            for (topic, q) in &r.queues {
+                if let Err(e) = q {
+                    errors.push(ItemError {
+                        item: format!("broker {broker} offsets of {}", self.unwire(topic)),
+                        error: e.clone(),
+                    });
+                }
+            }
+        }
+        (reads, errors)
+    }
+
+    /// Messages consumed per second since the previous poll, from how far the group got.
+    fn consume_rate(&self, group: &str, backlog: &Known<Backlog>) -> Option<f64> {
+        let b = backlog.known()?;
+        let consumed: u64 = (b.per_topic.values())
+            .map(|l| l.broker_offset.saturating_sub(l.backlog))
+            .sum();
+        let now = clock::now();
+        let mut last = self.consumed.lock().unwrap_or_else(|p| p.into_inner());
+        let before = last.insert(group.to_string(), (now, consumed))?;
+        let secs = now.saturating_sub(before.0) as f64 / 1000.0;
+        (secs > 0.0 && consumed >= before.1).then(|| (consumed - before.1) as f64 / secs)
+    }
+
     /// Producers of the plan's producer groups: from GET_ALL_PRODUCER_INFO where every master
     /// supports it, else asked per named group.
     async fn producers(
