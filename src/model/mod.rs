@@ -3,10 +3,12 @@
 
 mod check;
 mod evidence;
+mod pending;
 mod snapshot;
 mod verdict;
 
 pub use check::*;
 pub use evidence::*;
+pub use pending::*;
 pub use snapshot::*;
 pub use verdict::*;

@@ -1,7 +1,7 @@
 //! A snapshot: one poll of one cluster, restricted to the plan's scope. Every item says whether
 //! it is known; what failed says why. "Unknown" is never read as zero.
 
-use super::{SnapshotState, Status};
+use super::{Pending, SnapshotState, Status};
 use crate::clock::Millis;
 use crate::plan::Side;
 use serde::{Deserialize, Serialize};
@@ -56,9 +56,19 @@ pub struct Snapshot {
     /// The brokers serving each topic of the plan (and each group's retry topic) now.
     #[serde(default)]
     pub routes: BTreeMap<String, Known<BTreeSet<String>>>,
+    /// Messages on their way to the cluster's topics that no backlog shows yet (scheduled,
+    /// timer, transactional half), per broker. Read failures stay here as unknown and do not
+    /// make the snapshot partial: only the checks that need this data are undecided.
+    #[serde(default = "pending_not_read")]
+    pub pending: Known<Pending>,
     /// The vendor's smooth-migration task, when the plan names one (TDMQ target only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration: Option<Box<MigrationTask>>,
+}
+
+/// A snapshot recorded before pending messages were read says nothing about them.
+fn pending_not_read() -> Known<Pending> {
+    Known::unknown("this snapshot was taken without reading pending messages")
 }
 
 /// A vendor smooth-migration task (TDMQ trocket) as the target reports it: the stage and the
@@ -213,6 +223,7 @@ impl Snapshot {
             },
             errors: vec![],
             routes: BTreeMap::new(),
+            pending: Known::unknown("the cluster is unreachable"),
             migration: None,
         }
     }

@@ -116,7 +116,21 @@ impl Snap {
             via: ProducerSource::AllProducerInfo,
             groups: BTreeMap::from([("P_ORDER".to_string(), Known::Known(vec![]))]),
         };
-        snap
+        snap.pending("broker-a", Known::Known(BrokerPending::nothing()))
+    }
+
+    /// What a broker holds that no backlog shows (a fresh `Snap` has `broker-a` holding none).
+    pub fn pending(mut self, broker: &str, held: Known<BrokerPending>) -> Snap {
+        let mut pending = self.0.pending.known().cloned().unwrap_or_default();
+        pending.brokers.insert(broker.into(), held);
+        self.0.pending = Known::Known(pending);
+        self
+    }
+
+    /// Pending messages that could not be read at all.
+    pub fn unknown_pending(mut self, why: &str) -> Snap {
+        self.0.pending = Known::unknown(why);
+        self
     }
 
     pub fn topic(mut self, name: &str, max_offset: u64) -> Snap {

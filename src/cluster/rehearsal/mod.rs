@@ -13,8 +13,8 @@ use super::Cluster;
 use crate::clock::{self, Millis};
 use crate::metadata::MetadataItem;
 use crate::model::{
-    Backlog, Client, GroupConfig, GroupState, Known, MessageModel, ProducerSource, Producers,
-    Snapshot, TopicConfig, TopicLag, TopicState,
+    Backlog, BrokerPending, Client, GroupConfig, GroupState, Known, MessageModel, Pending,
+    ProducerSource, Producers, Snapshot, TopicConfig, TopicLag, TopicState,
 };
 use crate::plan::{ClusterSpec, Plan, Scope, Side};
 use crate::wizard::{Created, Timeline};
@@ -247,6 +247,14 @@ impl RehearsalCluster {
             via: ProducerSource::AllProducerInfo,
             groups,
         };
+        // The rehearsal sends no delayed, timer or transactional message: its one broker holds
+        // none, which a real cluster has to show.
+        snap.pending = Known::Known(Pending {
+            brokers: BTreeMap::from([(
+                format!("{}-broker-a", self.label),
+                Known::Known(BrokerPending::nothing()),
+            )]),
+        });
         snap
     }
 

@@ -255,6 +255,7 @@ pub fn assemble(
     // An empty snapshot of a reachable cluster, filled below.
     let mut snap = Snapshot::unreachable(side, label, KIND, started, String::new());
     snap.unreachable = None;
+    snap.pending = Known::unknown("the TDMQ API does not show scheduled or half messages");
     for t in &scope.topics {
         let state = match &topics {
             Err(e) => TopicState {
