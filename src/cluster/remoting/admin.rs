@@ -398,6 +398,94 @@ impl Admin {
         .await
     }
 
+    /// GET_ALL_DELAY_OFFSET: the schedule service's next offset to deliver, per delay level.
+    pub async fn delay_offsets(&self, broker: &str) -> Result<BTreeMap<u32, i64>, RemotingError> {
+        self.typed(
+            broker,
+            code::GET_ALL_DELAY_OFFSET,
+            BTreeMap::new(),
+            "read the delay offsets",
+            body::delay_offsets,
+        )
+        .await
+    }
+
+    /// GET_BROKER_RUNTIME_INFO: the broker's figures by name.
+    pub async fn runtime_info(
+        &self,
+        broker: &str,
+    ) -> Result<BTreeMap<String, String>, RemotingError> {
+        self.typed(
+            broker,
+            code::GET_BROKER_RUNTIME_INFO,
+            BTreeMap::new(),
+            "read the runtime info",
+            body::runtime_info,
+        )
+        .await
+    }
+
+    /// GET_BROKER_CONFIG: the broker's properties; `None` when the broker does not serve them.
+    pub async fn broker_config(
+        &self,
+        broker: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, RemotingError> {
+        let answer = self
+            .call(broker, code::GET_BROKER_CONFIG, BTreeMap::new(), vec![])
+            .await?;
+        if answer.code == status::REQUEST_CODE_NOT_SUPPORTED {
+            return Ok(None);
+        }
+        ok(broker, &answer, "read the broker config")?;
+        Ok(Some(body::properties(&answer.body)))
+    }
+
+    /// QUERY_CONSUMER_OFFSET: the offset a group committed on one queue; `None` when it has none.
+    pub async fn consumer_offset(
+        &self,
+        broker: &str,
+        group: &str,
+        topic: &str,
+        queue_id: i64,
+    ) -> Result<Option<i64>, RemotingError> {
+        let queue = queue_id.to_string();
+        let fields = ext(&[
+            ("consumerGroup", group),
+            ("topic", topic),
+            ("queueId", &queue),
+            // 5.x would otherwise answer 0 for a group without an offset on an unread queue.
+            ("setZeroIfNotFound", "false"),
+        ]);
+        let what = format!("read the offset of {group} on {topic} queue {queue_id}");
+        let answer = self
+            .call(broker, code::QUERY_CONSUMER_OFFSET, fields, vec![])
+            .await?;
+        if answer.code == status::QUERY_NOT_FOUND {
+            return Ok(None);
+        }
+        header_offset(broker, &answer, &what).map(Some)
+    }
+
+    /// GET_MIN_OFFSET and GET_MAX_OFFSET of one queue: they read the store, so they answer for a
+    /// queue whose topic the broker has no config for.
+    pub async fn queue_offsets(
+        &self,
+        broker: &str,
+        topic: &str,
+        queue_id: i64,
+    ) -> Result<std::ops::Range<i64>, RemotingError> {
+        let queue = queue_id.to_string();
+        let fields = ext(&[("topic", topic), ("queueId", &queue)]);
+        let (min, max) = tokio::join!(
+            self.call(broker, code::GET_MIN_OFFSET, fields.clone(), vec![]),
+            self.call(broker, code::GET_MAX_OFFSET, fields, vec![])
+        );
+        let what = |end| format!("read the {end} offset of {topic} queue {queue_id}");
+        let min = header_offset(broker, &min?, &what("min"))?;
+        let max = header_offset(broker, &max?, &what("max"))?;
+        Ok(min.max(0)..max.max(0))
+    }
+
     pub async fn create_topic(
         &self,
         broker: &str,
@@ -476,6 +564,22 @@ fn read_body<T>(
     };
     let v = body::parse(&answer.body, what).map_err(body_error)?;
     read(&v).map_err(body_error)
+}
+
+/// The `offset` field of a successful answer's header (offset queries answer no body).
+fn header_offset(addr: &str, answer: &Command, what: &str) -> Result<i64, RemotingError> {
+    ok(addr, answer, what)?;
+    answer
+        .ext
+        .get("offset")
+        .and_then(|o| o.trim().parse().ok())
+        .ok_or_else(|| RemotingError::Body {
+            addr: addr.to_string(),
+            error: format!(
+                "{what}: no numeric `offset` in the answer ({:?})",
+                answer.ext.get("offset")
+            ),
+        })
 }
 
 fn ok(addr: &str, answer: &Command, what: &str) -> Result<(), RemotingError> {

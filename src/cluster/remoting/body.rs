@@ -376,6 +376,87 @@ pub fn subscription_groups(v: &Value) -> BodyResult<BTreeMap<String, GroupConfig
     Ok(out)
 }
 
+/// A whole number written as a JSON number or a string; fractions are not offsets.
+fn whole(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// An object field that must be there: a body without it is not the answer asked for.
+fn required_object<'a>(
+    v: &'a Value,
+    names: &[&str],
+    what: &str,
+) -> BodyResult<&'a serde_json::Map<String, Value>> {
+    match field(v, names) {
+        Some(Value::Object(m)) => Ok(m),
+        Some(_) => Err(format!("{what}: `{}` is not an object", names[0])),
+        None => Err(format!("{what}: no `{}` in the answer", names[0])),
+    }
+}
+
+/// GET_ALL_DELAY_OFFSET (the broker's `delayOffset.json`): the schedule service's next offset to
+/// deliver, per delay level. Levels are map keys: bare numbers from fastjson (`{1:123}`), quoted
+/// from other servers. A level the service never moved has no entry.
+pub fn delay_offsets(v: &Value) -> BodyResult<BTreeMap<u32, i64>> {
+    let mut out = BTreeMap::new();
+    for (level, offset) in required_object(v, &["offsetTable", "offset_table"], "delay offsets")? {
+        let n: u32 = level
+            .trim()
+            .parse()
+            .ok()
+            .filter(|l| *l > 0)
+            .ok_or_else(|| format!("delay offsets: level {level:?} is not a positive number"))?;
+        let offset = whole(offset).filter(|o| *o >= 0).ok_or_else(|| {
+            format!("delay offsets: the offset of level {n} is not a whole number >= 0 ({offset})")
+        })?;
+        out.insert(n, offset);
+    }
+    Ok(out)
+}
+
+/// GET_BROKER_RUNTIME_INFO: the broker's figures by name (`{"table":{"k":"v"}}`), as text.
+pub fn runtime_info(v: &Value) -> BodyResult<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (k, val) in required_object(v, &["table"], "runtime info")? {
+        let text = match val {
+            Value::String(s) => s.clone(),
+            Value::Number(_) | Value::Bool(_) => val.to_string(),
+            _ => continue,
+        };
+        out.insert(k.clone(), text);
+    }
+    Ok(out)
+}
+
+/// GET_BROKER_CONFIG answers text, not JSON: the broker's properties one a line, `key=value`
+/// from Java (MixAll.properties2String) and `key:value` from rocketmq-rust. Read as
+/// java.util.Properties reads a line: the key ends at the first `=`, `:` or blank, and one
+/// separator with blanks around it follows. Blank lines and `#`/`!` comments are skipped.
+pub fn properties(body: &[u8]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in String::from_utf8_lossy(body).lines() {
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+            continue;
+        }
+        let end = line
+            .find(|c: char| c == '=' || c == ':' || c.is_whitespace())
+            .unwrap_or(line.len());
+        let (key, rest) = line.split_at(end);
+        let rest = rest.trim_start();
+        let rest = rest
+            .strip_prefix('=')
+            .or_else(|| rest.strip_prefix(':'))
+            .unwrap_or(rest);
+        out.insert(key.to_string(), rest.trim().to_string());
+    }
+    out
+}
+
 /// GET_ALL_TOPIC_LIST_FROM_NAMESERVER.
 pub fn topic_list(v: &Value) -> Vec<String> {
     match field(v, &["topicList", "topic_list"]) {

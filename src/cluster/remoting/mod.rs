@@ -10,6 +10,7 @@ pub mod command;
 pub mod connection;
 pub mod error;
 pub mod fastjson;
+pub mod pending;
 
 use super::Cluster;
 use crate::clock;
@@ -278,7 +279,8 @@ impl Cluster for RemotingCluster {
             }
         });
         let producers_fut = self.producers(scope, &masters, &tables);
-        let (groups, (producers, perrs)) = tokio::join!(join_all(group_futs), producers_fut);
+        let (groups, (producers, perrs), pending) =
+            tokio::join!(join_all(group_futs), producers_fut, self.pending(&masters));
         let mut snap = Snapshot::unreachable(self.side, &self.label, "remoting", started, "");
         snap.unreachable = None;
         snap.topics.extend(topic_states);
@@ -302,6 +304,7 @@ impl Cluster for RemotingCluster {
         errors.extend(perrs);
         snap.producers = producers;
         snap.errors = errors;
+        snap.pending = pending;
         snap.taken_at = clock::now();
         snap
     }
@@ -373,6 +376,20 @@ fn merge_routes(
 }
 
 impl RemotingCluster {
+    /// What every master holds that no backlog shows yet. A broker that cannot be read is
+    /// unknown here and nowhere else: the snapshot is not partial for it, since only the checks
+    /// that need pending messages are undecided (they treat unknown as closed on their own),
+    /// while backlog and clients stay usable.
+    async fn pending(&self, masters: &[(String, String)]) -> Known<Pending> {
+        let brokers = join_all(masters.iter().map(|(name, addr)| async move {
+            (name.clone(), pending::read(&self.admin, name, addr).await)
+        }))
+        .await;
+        Known::Known(Pending {
+            brokers: brokers.into_iter().collect(),
+        })
+    }
+
     /// The route of every topic the plan's backlog is made of: the plan's topics from every
     /// NameServer, the groups' retry topics from the masters' topic tables (read anyway).
     async fn routes(
