@@ -1,15 +1,18 @@
 //! A stand-in application for the integration tests and the drill: a producer or a push consumer
 //! built on the independent `rocketmq-client-rust` client, pointed at one cluster. It prints one
-//! line per message (`SENT id topic`, `RECV id topic reconsume_times`) and stops cleanly when its
-//! standard input closes, so a test can move it between clusters the way an operator would:
-//! stop it, start it again with the other NameServer address.
+//! line per message (`SENT id topic`, `RECV id topic reconsume_times`, and `CHECK id` when the
+//! broker checks a transaction) and stops cleanly when its standard input closes, so a test can
+//! move it between clusters the way an operator would: stop it, start it again with the other
+//! NameServer address. The producer can send delayed, timer or transactional messages.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use rocketmq_client_rust::{
     ClientRuntime, ClientRuntimeConfig, ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus,
-    DefaultMQProducer, DefaultMQPushConsumer, MQPushConsumer, MessageListenerConcurrently,
+    DefaultMQProducer, DefaultMQPushConsumer, LocalTransactionState, MQPushConsumer,
+    MessageListenerConcurrently, TransactionListener, TransactionMQProducer,
 };
 use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
+use rocketmq_model::common::message::MessageTrait;
 use rocketmq_model::common::message::message_ext::MessageExt;
 use rocketmq_model::common::message::message_single::Message;
 use rocketmq_runtime::{RuntimeConfig, RuntimeOwner};
@@ -42,6 +45,21 @@ enum Role {
         /// Prefix of the message ids this instance writes in the bodies.
         #[arg(long)]
         prefix: String,
+        /// Send every message with this delay level (1 = 1 s, 2 = 5 s, ... by default): the
+        /// broker holds it in `SCHEDULE_TOPIC_XXXX` until due.
+        #[arg(long)]
+        delay_level: Option<i32>,
+        /// Send every message as a timer message due this many seconds later (5.x): the broker
+        /// holds it in its timer wheel until due.
+        #[arg(long, conflicts_with = "delay_level")]
+        delay_secs: Option<u64>,
+        /// Send transactional messages (a half message, then this local transaction outcome):
+        /// `unknown` leaves the half message for the broker's check.
+        #[arg(long, value_enum)]
+        transaction: Option<TxState>,
+        /// The answer to the broker's transaction check.
+        #[arg(long, value_enum, default_value_t = TxState::Commit, requires = "transaction")]
+        check: TxState,
     },
     Consume {
         #[arg(long)]
@@ -52,6 +70,87 @@ enum Role {
         #[arg(long, default_value_t = 0)]
         fail_every: u64,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TxState {
+    Commit,
+    Rollback,
+    Unknown,
+}
+
+impl TxState {
+    fn local(self) -> LocalTransactionState {
+        match self {
+            TxState::Commit => LocalTransactionState::CommitMessage,
+            TxState::Rollback => LocalTransactionState::RollbackMessage,
+            TxState::Unknown => LocalTransactionState::Unknown,
+        }
+    }
+}
+
+/// Answers the local transaction and the broker's check as told; prints `CHECK id` per check.
+struct Transactions {
+    local: TxState,
+    check: TxState,
+}
+
+impl TransactionListener for Transactions {
+    fn execute_local_transaction(
+        &self,
+        _: &dyn MessageTrait,
+        _: Option<&(dyn std::any::Any + Send + Sync)>,
+    ) -> LocalTransactionState {
+        self.local.local()
+    }
+
+    fn check_local_transaction(&self, msg: &MessageExt) -> LocalTransactionState {
+        let id = msg
+            .body()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "CHECK {id}");
+        let _ = out.flush();
+        self.check.local()
+    }
+}
+
+/// A plain or a transactional producer.
+enum Sender {
+    Plain(DefaultMQProducer),
+    Transactional(TransactionMQProducer),
+}
+
+impl Sender {
+    async fn start(&mut self) -> rocketmq_client_rust::ClientResult<()> {
+        match self {
+            Sender::Plain(p) => p.start().await,
+            Sender::Transactional(p) => p.start().await,
+        }
+    }
+
+    async fn send(&mut self, msg: Message) -> Result<(), String> {
+        match self {
+            Sender::Plain(p) => p
+                .send_with_timeout(msg, 3000)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Sender::Transactional(p) => p
+                .send_message_in_transaction::<(), _>(msg, None)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn shutdown(&mut self) {
+        match self {
+            Sender::Plain(p) => p.shutdown().await,
+            Sender::Transactional(p) => p.shutdown().await,
+        }
+    }
 }
 
 struct Listener {
@@ -133,11 +232,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 count,
                 rate,
                 prefix,
+                delay_level,
+                delay_secs,
+                transaction,
+                check,
             } => {
-                let mut p = DefaultMQProducer::builder(client.clone())
-                    .producer_group(group)
-                    .name_server_addr(args.namesrv)
-                    .build();
+                let mut p = match transaction {
+                    None => Sender::Plain(
+                        DefaultMQProducer::builder(client.clone())
+                            .producer_group(group)
+                            .name_server_addr(args.namesrv)
+                            .build(),
+                    ),
+                    Some(local) => Sender::Transactional(
+                        TransactionMQProducer::builder(client.clone())
+                            .producer_group(group)
+                            .name_server_addr(args.namesrv)
+                            .topics(topics.clone())
+                            .transaction_listener(Transactions { local, check })
+                            .build(),
+                    ),
+                };
                 p.start().await?;
                 println!("READY");
                 let pause = Duration::from_secs_f64(1.0 / rate.max(0.1));
@@ -147,13 +262,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 while count == 0 || n < count {
                     let topic = &topics[(n as usize) % topics.len()];
                     let id = format!("{prefix}-{n}");
-                    let msg = Message::builder()
+                    let mut msg = Message::builder()
                         .topic(topic.as_str())
-                        .body_slice(id.as_bytes())
-                        .build_unchecked();
+                        .body_slice(id.as_bytes());
+                    if let Some(level) = delay_level {
+                        msg = msg.delay_level(level);
+                    }
+                    if let Some(secs) = delay_secs {
+                        msg = msg.delay_secs(secs);
+                    }
+                    let msg = msg.build_unchecked();
                     tokio::select! {
                         _ = &mut stop => break,
-                        r = p.send_with_timeout(msg, 3000) => match r {
+                        r = p.send(msg) => match r {
                             Ok(_) => println!("SENT {id} {topic}"),
                             Err(e) => println!("FAIL {id} {topic} {e}"),
                         },

@@ -125,7 +125,10 @@ fn all_parsers(bytes: &[u8]) {
         let _ = body::topic_configs(&v);
         let _ = body::subscription_groups(&v);
         let _ = body::topic_list(&v);
+        let _ = body::delay_offsets(&v);
+        let _ = body::runtime_info(&v);
     }
+    let _ = body::properties(bytes);
 }
 
 fn arb_command() -> impl Strategy<Value = command::Command> {

@@ -86,6 +86,25 @@ impl MqCluster {
 
     /// With ACL accounts, the broker requires signed requests.
     pub fn start_with(name: &str, accounts: &[Account]) -> MqCluster {
+        Self::start_configured(name, accounts, &[])
+    }
+
+    /// As a production cluster runs: topics and groups exist only where operators created them.
+    pub fn start_production(name: &str, settings: &[(&str, &str)]) -> MqCluster {
+        let mut all = vec![
+            ("autoCreateTopicEnable", "false"),
+            ("autoCreateSubscriptionGroup", "false"),
+        ];
+        all.extend_from_slice(settings);
+        Self::start_configured(name, &[], &all)
+    }
+
+    /// `settings` are broker properties that replace the harness's or add to them.
+    pub fn start_configured(
+        name: &str,
+        accounts: &[Account],
+        settings: &[(&str, &str)],
+    ) -> MqCluster {
         let dir = tempfile::Builder::new()
             .prefix(&format!("mq-{name}-"))
             .tempdir()
@@ -117,6 +136,20 @@ impl MqCluster {
             broker_port + 1,
             store = dir.path().join("store").display()
         );
+        for (key, value) in settings {
+            let line = format!("{key}={value}\n");
+            let prefix = format!("{key}=");
+            match props
+                .find(&prefix)
+                .filter(|i| *i == 0 || props[..*i].ends_with('\n'))
+            {
+                Some(i) => {
+                    let end = props[i..].find('\n').map_or(props.len(), |e| i + e + 1);
+                    props.replace_range(i..end, &line);
+                }
+                None => props.push_str(&line),
+            }
+        }
         if !accounts.is_empty() {
             let acl_dir = dir.path().join("acl");
             std::fs::create_dir_all(&acl_dir).unwrap();
