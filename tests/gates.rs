@@ -4,7 +4,8 @@ mod support;
 
 use rocketmq_migrate::journal::Entry;
 use rocketmq_migrate::model::{
-    CheckKind, Fact, Prerequisite, SnapshotState, Status, Verdict, WarningKind,
+    BrokerPending, CheckKind, Fact, Known, LevelPending, Prerequisite, SnapshotState, Status,
+    Verdict, WarningKind,
 };
 use rocketmq_migrate::plan::Side;
 use rocketmq_migrate::stage::Stage;
@@ -920,7 +921,18 @@ fn a_broker_that_leaves_the_route_keeps_its_messages_in_the_truth() {
         side: Side::Source,
         broker: "broker-b".into(),
     };
-    assert_eq!(failing(&o), [(kind.clone(), Status::Unknown)]);
+    // Gone from the route, and what it still had on its way with it.
+    let its_pending = CheckKind::NothingPending {
+        side: Side::Source,
+        broker: "broker-b".into(),
+    };
+    assert_eq!(
+        failing(&o),
+        [
+            (kind.clone(), Status::Unknown),
+            (its_pending, Status::Unknown)
+        ]
+    );
     let c = check(refusal(&o), &kind);
     assert_eq!(c.evidence[0].fact, Fact::Yes(false));
     assert_eq!(
@@ -1002,4 +1014,112 @@ fn a_broker_that_comes_back_serves_again() {
         .filter(|e| matches!(e, Entry::BrokerLeft { .. }))
         .count();
     assert_eq!(left, 1, "left once, back once");
+}
+
+fn pending(scheduled: &[(u32, u64, u64)], timer: u64, half: u64) -> Known<BrokerPending> {
+    Known::Known(BrokerPending {
+        scheduled: scheduled
+            .iter()
+            .map(|&(level, delay_ms, pending)| LevelPending {
+                level,
+                delay_ms: Some(delay_ms),
+                pending,
+                max_offset: pending,
+                progress: 0,
+            })
+            .collect(),
+        timer: Known::Known(timer),
+        half: Known::Known(half),
+    })
+}
+
+#[test]
+fn messages_still_on_their_way_to_the_source_keep_the_last_consumers() {
+    let mut h = draining();
+    let mut now = T0 + 10 * S;
+    let on_their_way = |now| {
+        drained_source(now)
+            .pending("broker-a", pending(&[(3, 10_000, 2), (5, 60_000, 1)], 1, 0))
+            .build()
+    };
+    for _ in 0..4 {
+        h.observe(on_their_way(now), now);
+        h.observe(target_with_consumers(now).build(), now);
+        now += 20 * S;
+    }
+    now -= 20 * S;
+    let o = h.advance("orders", now);
+    let kind = CheckKind::NothingPending {
+        side: Side::Source,
+        broker: "broker-a".into(),
+    };
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
+    let c = check(refusal(&o), &kind);
+    assert_eq!(
+        fact(c),
+        (
+            &Fact::Pending {
+                scheduled: 3,
+                due_within_ms: Some(60_000),
+                timer: 1,
+                half: 0
+            },
+            Side::Source,
+            "source",
+            0
+        )
+    );
+    assert_eq!(
+        c.evidence[0].fact.words(),
+        "3 scheduled (due within 1m00s at most), 1 timer"
+    );
+    // A broker whose pending messages could not be read: unknown, never "none".
+    h.observe(
+        drained_source(now)
+            .pending(
+                "broker-a",
+                Known::unknown("broker-a did not answer GET_ALL_DELAY_OFFSET"),
+            )
+            .build(),
+        now,
+    );
+    assert!(failing(&h.advance("orders", now)).contains(&(kind.clone(), Status::Unknown)));
+    // A cluster whose pending messages were not read at all.
+    h.observe(drained_source(now).unknown_pending("not read").build(), now);
+    let read = CheckKind::PendingRead { side: Side::Source };
+    assert!(failing(&h.advance("orders", now)).contains(&(read, Status::Unknown)));
+    // Once they landed and were consumed: the last consumers may go.
+    h.observe(drained_source(now).build(), now);
+    assert!(moved(&h.advance("orders", now)));
+}
+
+#[test]
+fn transactional_messages_keep_a_producer_on_the_source_until_they_resolve() {
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(
+        target_with_consumers(T0).producers("P_ORDER", 1).build(),
+        T0,
+    );
+    assert!(moved(&h.advance("orders", T0)));
+    h.observe(
+        source_start(T0)
+            .producers("P_ORDER", 0)
+            .pending("broker-a", pending(&[], 0, 2))
+            .build(),
+        T0,
+    );
+    let o = h.advance("orders", T0);
+    let kind = CheckKind::HalfResolved {
+        side: Side::Source,
+        broker: "broker-a".into(),
+    };
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
+    assert!(
+        check(refusal(&o), &kind)
+            .summary
+            .contains("keep a producer")
+    );
+    h.observe(source_start(T0).producers("P_ORDER", 0).build(), T0);
+    assert!(moved(&h.advance("orders", T0)));
 }

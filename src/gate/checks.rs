@@ -662,3 +662,103 @@ pub fn broker_in_route(snap: &Snapshot, broker: &str, record: &BrokerRecord, now
     ev.push(evidence(snap, now, broker, Metric::HeldWhenLastSeen, held));
     check(kind, Status::Unknown, summary, ev)
 }
+
+/// What a pending check asks of a broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awaited {
+    /// Nothing on its way: scheduled, timer or half.
+    Everything,
+    /// No unresolved transactional half message.
+    Half,
+}
+
+/// Whether the cluster's pending messages were read; `None` when they were (no line needed).
+pub fn pending_read(snap: &Snapshot, now: Millis) -> Option<Check> {
+    let why = snap.pending.reason()?;
+    let side = snap.side;
+    Some(unknown(
+        snap,
+        now,
+        CheckKind::PendingRead { side },
+        &format!("cluster '{}'", snap.cluster),
+        Metric::NotYetOnTopics,
+        format!(
+            "messages still on their way on {side} (scheduled, timer, transactional) are unknown"
+        ),
+        why.to_string(),
+    ))
+}
+
+/// A broker holds nothing still on its way to a topic (or, for `Awaited::Half`, no unresolved
+/// transactional half message). Nothing tells which topic a pending message is for without
+/// reading it, so every one may be the batch's.
+pub fn nothing_pending(snap: &Snapshot, broker: &str, awaited: Awaited, now: Millis) -> Check {
+    let side = snap.side;
+    let kind = match awaited {
+        Awaited::Everything => CheckKind::NothingPending {
+            side,
+            broker: broker.to_string(),
+        },
+        Awaited::Half => CheckKind::HalfResolved {
+            side,
+            broker: broker.to_string(),
+        },
+    };
+    let metric = Metric::NotYetOnTopics;
+    let held = snap.pending.known().and_then(|p| p.brokers.get(broker));
+    let (p, timer, half) = match held {
+        Some(Known::Known(p)) => match (&p.timer, &p.half, awaited) {
+            (Known::Known(t), Known::Known(h), _) => (p, *t, *h),
+            (_, Known::Known(h), Awaited::Half) => (p, 0, *h),
+            (Known::Unknown(why), _, Awaited::Everything) | (_, Known::Unknown(why), _) => {
+                let what = format!("messages on their way on broker {broker} ({side}) are unknown");
+                return unknown(snap, now, kind, broker, metric, what, why.clone());
+            }
+        },
+        other => {
+            let why = match other {
+                Some(Known::Unknown(why)) => why.clone(),
+                _ => format!("broker {broker} was not read"),
+            };
+            let what = format!("messages on their way on broker {broker} ({side}) are unknown");
+            return unknown(snap, now, kind, broker, metric, what, why);
+        }
+    };
+    let (scheduled, timer) = match awaited {
+        Awaited::Everything => (p.scheduled_total(), timer),
+        Awaited::Half => (0, 0),
+    };
+    // Scheduled messages are due at the latest after the longest delay of their levels.
+    let due_within_ms = (p.scheduled.iter())
+        .filter(|l| l.pending > 0 && awaited == Awaited::Everything)
+        .map(|l| l.delay_ms)
+        .try_fold(0, |max, d| d.map(|d| max.max(d)));
+    let fact = Fact::Pending {
+        scheduled,
+        due_within_ms,
+        timer,
+        half,
+    };
+    let ev = vec![evidence(snap, now, broker, metric, fact)];
+    if scheduled + timer + half == 0 {
+        let summary = match awaited {
+            Awaited::Everything => {
+                format!("broker {broker} on {side} holds no message still on its way to a topic")
+            }
+            Awaited::Half => {
+                format!("broker {broker} on {side} holds no unresolved transactional message")
+            }
+        };
+        return check(kind, Status::Pass, summary, ev);
+    }
+    let summary = match awaited {
+        Awaited::Everything => format!(
+            "broker {broker} on {side} still holds {} not yet on their topics: they may be the batch's; wait until they land and are consumed",
+            ev[0].fact.words()
+        ),
+        Awaited::Half => format!(
+            "broker {broker} on {side} holds {half} unresolved transactional message(s): keep a producer of their group connected to the source until they resolve"
+        ),
+    };
+    check(kind, Status::Blocked, summary, ev)
+}

@@ -11,11 +11,14 @@ use crate::clock::{self, Millis};
 use crate::model::{Check, Prerequisite, Settle, Snapshot, Verdict, Warning};
 use crate::plan::{Batch, Plan, Side};
 use crate::stage::Stage;
-use crate::wizard::Brokers;
-use checks::{broker_in_route, fresh, settled, step_done, task_topic};
+use crate::wizard::{BrokerState, Brokers};
+pub use checks::Awaited;
+use checks::{
+    broker_in_route, fresh, nothing_pending, pending_read, settled, step_done, task_topic,
+};
 pub use rules::{Move, Rule, TaskStep, rule};
 pub use settle::{QuietWatch, Watches};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the gates see: the latest snapshot of each cluster and the settle watches.
 #[derive(Debug, Clone, Copy)]
@@ -112,6 +115,37 @@ impl<'a> Gate<'a> {
             .filter(|((s, _), r)| *s == side && r.topics.iter().any(|t| topics.contains(t)));
         for ((_, broker), record) in remembered {
             self.check(side, |s, now| broker_in_route(s, broker, record, now));
+        }
+    }
+
+    /// No broker of `side` that may hold the batch's messages has any still on its way to a
+    /// topic (or, for `Awaited::Half`, unresolved transactional ones): every broker read, every
+    /// broker serving the batch now, and every broker remembered serving it.
+    pub fn nothing_on_its_way(&mut self, side: Side, batch: &Batch, awaited: Awaited) {
+        let Some(snap) = self.fresh(side) else {
+            return;
+        };
+        if let Some(unread) = pending_read(snap, self.now) {
+            self.checks.push(unread);
+            return;
+        }
+        let topics = batch.topics_and_retry_topics();
+        let mut brokers: BTreeSet<String> = (snap.pending.known())
+            .map(|p| p.brokers.keys().cloned().collect())
+            .unwrap_or_default();
+        brokers.extend(snap.brokers_serving(&topics).unwrap_or_default());
+        brokers.extend(
+            (self.reached.brokers.iter())
+                .filter(|((s, _), r)| {
+                    *s == side
+                        && r.state != BrokerState::Retired
+                        && r.topics.iter().any(|t| topics.contains(t))
+                })
+                .map(|((_, b), _)| b.clone()),
+        );
+        for b in brokers {
+            let c = nothing_pending(snap, &b, awaited, self.now);
+            self.checks.push(c);
         }
     }
 

@@ -2,12 +2,12 @@
 //! clusters it reads, its checks, whether it can be undone and what the operator does once it is
 //! recorded. One exhaustive match: a new move or stage does not compile without its rule.
 
-use super::Gate;
 use super::checks::{
     backlog_at_most, batch_done, consumers_subscribed, group_exists, no_consumers, no_producers,
     producers_online, topic_exists,
 };
 use super::warnings;
+use super::{Awaited, Gate};
 use crate::model::{Prerequisite, ProducerSource};
 use crate::plan::{Batch, Side};
 use crate::stage::Stage;
@@ -219,6 +219,9 @@ pub fn rule(m: Move) -> Rule {
                         g.check(Side::Target, |s, now| producers_online(s, p, now));
                     }
                 }
+                // Transactional messages are checked back with a producer of their group on
+                // the source: the last one leaves only once they resolved.
+                g.nothing_on_its_way(Side::Source, b, Awaited::Half);
                 no_producers_on_source(g, b);
             },
             undoable: true,
@@ -236,6 +239,7 @@ pub fn rule(m: Move) -> Rule {
             reads: BOTH,
             checks: |g, b| {
                 drained(g, b, Side::Source);
+                g.nothing_on_its_way(Side::Source, b, Awaited::Everything);
                 no_producers_on_source(g, b);
                 consumers_on(g, b, Side::Target);
             },
@@ -255,6 +259,7 @@ pub fn rule(m: Move) -> Rule {
             checks: |g, b| {
                 no_consumers_on_source(g, b);
                 drained(g, b, Side::Source);
+                g.nothing_on_its_way(Side::Source, b, Awaited::Everything);
                 no_producers_on_source(g, b);
             },
             undoable: false,
@@ -328,6 +333,7 @@ pub fn rule(m: Move) -> Rule {
                 g.push(batch_done(&b.name, g.reached.stage(&b.name)));
                 no_consumers_on_source(g, b);
                 drained(g, b, Side::Source);
+                g.nothing_on_its_way(Side::Source, b, Awaited::Everything);
                 no_producers_on_source(g, b);
             },
             undoable: true,

@@ -83,6 +83,22 @@ pub enum CheckKind {
         side: Side,
         broker: String,
     },
+    /// A broker holds no message still on its way to a topic (scheduled, timer, transactional
+    /// half): any of them may be the batch's.
+    NothingPending {
+        side: Side,
+        broker: String,
+    },
+    /// A broker holds no unresolved transactional half message: the broker checks back with a
+    /// producer of its group, which must still be connected there.
+    HalfResolved {
+        side: Side,
+        broker: String,
+    },
+    /// The cluster's pending messages could be read at all.
+    PendingRead {
+        side: Side,
+    },
     /// The vendor's migration task holds the topic at the batch's stage (and its health check
     /// passed, before it is moved on).
     TaskStage {
@@ -109,6 +125,9 @@ impl CheckKind {
             BacklogAtMost { side, group } => format!("{side}-backlog:{group}"),
             Settled { side, batch } => format!("{side}-settled:{batch}"),
             BrokerInRoute { side, broker } => format!("{side}-broker:{broker}"),
+            NothingPending { side, broker } => format!("{side}-pending:{broker}"),
+            HalfResolved { side, broker } => format!("{side}-half:{broker}"),
+            PendingRead { side } => format!("{side}-pending"),
             TaskStage { topic } => format!("task-stage:{topic}"),
         }
     }
@@ -126,7 +145,10 @@ impl CheckKind {
             | NoProducers { side, .. }
             | BacklogAtMost { side, .. }
             | Settled { side, .. }
-            | BrokerInRoute { side, .. } => Some(*side),
+            | BrokerInRoute { side, .. }
+            | NothingPending { side, .. }
+            | HalfResolved { side, .. }
+            | PendingRead { side } => Some(*side),
             TaskStage { .. } => Some(Side::Target),
             StepDone { .. } | BatchDone { .. } => None,
         }

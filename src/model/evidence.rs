@@ -23,12 +23,13 @@ pub enum Metric {
     QuietFor,
     InRoute,
     HeldWhenLastSeen,
+    NotYetOnTopics,
     /// A metric recorded by a version of the wizard that this one does not know.
     Recorded(String),
 }
 
 impl Metric {
-    const KNOWN: [Metric; 13] = [
+    const KNOWN: [Metric; 14] = [
         Metric::SnapshotAge,
         Metric::ConsumersOnline,
         Metric::Subscriptions,
@@ -42,6 +43,7 @@ impl Metric {
         Metric::QuietFor,
         Metric::InRoute,
         Metric::HeldWhenLastSeen,
+        Metric::NotYetOnTopics,
     ];
 
     /// The words shown and kept in the journal and JSON (`metric`).
@@ -60,6 +62,7 @@ impl Metric {
             Metric::QuietFor => "quiet for",
             Metric::InRoute => "in the route",
             Metric::HeldWhenLastSeen => "held when last seen",
+            Metric::NotYetOnTopics => "messages not yet on their topics",
             Metric::Recorded(w) => w,
         }
     }
@@ -133,6 +136,14 @@ pub enum Fact {
     Topics(BTreeSet<String>),
     /// Messages per topic (not yet consumed, or waiting).
     Messages(BTreeMap<String, u64>),
+    /// Messages a broker holds that are not on their topics yet: scheduled (due within the
+    /// longest delay of their levels, at most), timer, and unresolved transactional halves.
+    Pending {
+        scheduled: u64,
+        due_within_ms: Option<Millis>,
+        timer: u64,
+        half: u64,
+    },
     /// Not known, and why: never a number.
     Unknown(String),
     /// A value recorded by an earlier version, kept as it was written.
@@ -171,6 +182,31 @@ impl Fact {
                 .map(|(t, n)| format!("{n} for {t}"))
                 .collect::<Vec<_>>()
                 .join(", "),
+            Fact::Pending {
+                scheduled,
+                due_within_ms,
+                timer,
+                half,
+            } => {
+                let mut parts = vec![];
+                if *scheduled > 0 {
+                    let due = due_within_ms.map_or(String::new(), |d| {
+                        format!(" (due within {} at most)", clock::age(d))
+                    });
+                    parts.push(format!("{scheduled} scheduled{due}"));
+                }
+                if *timer > 0 {
+                    parts.push(format!("{timer} timer"));
+                }
+                if *half > 0 {
+                    parts.push(format!("{half} transactional half"));
+                }
+                if parts.is_empty() {
+                    "none".into()
+                } else {
+                    parts.join(", ")
+                }
+            }
             Fact::Unknown(why) => format!("unknown ({why})"),
             Fact::Recorded { value, note } => match (value, note) {
                 (Some(v), Some(n)) => format!("{v} ({n})"),
@@ -211,6 +247,12 @@ impl Fact {
                 Some(t.iter().cloned().collect::<Vec<_>>().join(",")),
             ),
             Fact::Messages(m) => (n(m.values().sum()), Some(Fact::Messages(m.clone()).words())),
+            Fact::Pending {
+                scheduled,
+                timer,
+                half,
+                ..
+            } => (n(scheduled + timer + half), Some(self.words())),
             Fact::Unknown(why) => (None, Some(why.clone())),
             Fact::Recorded { value, note } => (*value, note.clone()),
         }
