@@ -277,7 +277,11 @@ fn remaining_consumers_are_refused_while_the_source_has_a_backlog() {
     assert_eq!(
         fact(check(refusal(&o), &kind)),
         (
-            &Fact::Backlog { total: 7, retry: 0 },
+            &Fact::Backlog {
+                total: 7,
+                retry: 0,
+                brokers: Default::default()
+            },
             Side::Source,
             "source",
             0
@@ -301,7 +305,11 @@ fn remaining_consumers_are_refused_when_only_the_retry_topic_holds_messages() {
     assert!(failing(&o).contains(&(kind.clone(), Status::Blocked)));
     assert_eq!(
         fact(check(refusal(&o), &kind)).0,
-        &Fact::Backlog { total: 3, retry: 3 }
+        &Fact::Backlog {
+            total: 3,
+            retry: 3,
+            brokers: Default::default()
+        }
     );
 }
 

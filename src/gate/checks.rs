@@ -511,6 +511,7 @@ pub fn backlog_at_most(snap: &Snapshot, group: &str, max: u64, now: Millis) -> C
                 Fact::Backlog {
                     total: b.total,
                     retry,
+                    brokers: b.per_broker(),
                 },
             )];
             if b.total <= max {

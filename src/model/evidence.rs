@@ -116,10 +116,12 @@ pub enum Fact {
     Yes(bool),
     /// A migration stage code as the cluster reported it.
     Stage(String),
-    /// A backlog and the part of it in the retry topic.
+    /// A backlog, the part of it in the retry topic, and where it is (per broker, when known).
     Backlog {
         total: u64,
         retry: u64,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        brokers: BTreeMap<String, u64>,
     },
     /// Max offsets per topic.
     Offsets(BTreeMap<String, u64>),
@@ -161,7 +163,22 @@ impl Fact {
             Fact::Yes(true) => "yes".into(),
             Fact::Yes(false) => "no".into(),
             Fact::Stage(code) => code.clone(),
-            Fact::Backlog { total, retry } => format!("{total} ({retry} in the retry topic)"),
+            Fact::Backlog {
+                total,
+                retry,
+                brokers,
+            } => {
+                let on: Vec<String> = (brokers.iter())
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(b, n)| format!("{n} on {b}"))
+                    .collect();
+                let on = if on.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", on.join(", "))
+                };
+                format!("{total} ({retry} in the retry topic{on})")
+            }
             Fact::Offsets(o) if o.is_empty() => "none known".into(),
             Fact::Offsets(o) => o
                 .iter()
@@ -227,7 +244,7 @@ impl Fact {
                 crate::stage::Stage::parse(code).map(|s| s as i64),
                 Some(code.clone()),
             ),
-            Fact::Backlog { total, retry } => (n(*total), Some(format!("retry topic {retry}"))),
+            Fact::Backlog { total, retry, .. } => (n(*total), Some(format!("retry topic {retry}"))),
             Fact::Offsets(o) => (
                 n(o.values().sum()),
                 Some(
@@ -366,7 +383,19 @@ mod tests {
 
     #[test]
     fn the_written_form_keeps_schema_1_and_reads_back_typed() {
-        let e = ev(Metric::Backlog, Fact::Backlog { total: 7, retry: 2 });
+        let brokers = [("broker-b".to_string(), 7)].into();
+        let e = ev(
+            Metric::Backlog,
+            Fact::Backlog {
+                total: 7,
+                retry: 2,
+                brokers,
+            },
+        );
+        assert_eq!(
+            e.to_string(),
+            "T_PAY backlog: 7 (2 in the retry topic; 7 on broker-b) on target 'new', 2s old"
+        );
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["metric"], "backlog");
         assert_eq!(json["value"], 7);

@@ -130,6 +130,17 @@ pub struct TopicLag {
 }
 
 impl Backlog {
+    /// The backlog on each broker, over every topic (where the cluster says which holds it).
+    pub fn per_broker(&self) -> BTreeMap<String, u64> {
+        let mut out: BTreeMap<String, u64> = BTreeMap::new();
+        for lag in self.per_topic.values() {
+            for (b, n) in &lag.per_broker {
+                *out.entry(b.clone()).or_default() += n;
+            }
+        }
+        out
+    }
+
     pub fn retry(&self) -> u64 {
         self.per_topic
             .iter()

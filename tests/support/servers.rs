@@ -77,6 +77,33 @@ pub struct MqCluster {
     broker_port: u16,
     ns: Option<Child>,
     broker: Option<Child>,
+    /// More brokers of the cluster, started with `add_broker`.
+    pub extra: Vec<Broker>,
+}
+
+/// A further broker of a cluster: its own name, port and store, the first broker's settings.
+pub struct Broker {
+    pub name: String,
+    pub addr: String,
+    port: u16,
+    props: PathBuf,
+    child: Option<Child>,
+}
+
+/// Sets `key` in a properties text, replacing a line that sets it.
+fn set_property(props: &mut String, key: &str, value: &str) {
+    let line = format!("{key}={value}\n");
+    let prefix = format!("{key}=");
+    match props
+        .find(&prefix)
+        .filter(|i| *i == 0 || props[..*i].ends_with('\n'))
+    {
+        Some(i) => {
+            let end = props[i..].find('\n').map_or(props.len(), |e| i + e + 1);
+            props.replace_range(i..end, &line);
+        }
+        None => props.push_str(&line),
+    }
 }
 
 impl MqCluster {
@@ -137,18 +164,7 @@ impl MqCluster {
             store = dir.path().join("store").display()
         );
         for (key, value) in settings {
-            let line = format!("{key}={value}\n");
-            let prefix = format!("{key}=");
-            match props
-                .find(&prefix)
-                .filter(|i| *i == 0 || props[..*i].ends_with('\n'))
-            {
-                Some(i) => {
-                    let end = props[i..].find('\n').map_or(props.len(), |e| i + e + 1);
-                    props.replace_range(i..end, &line);
-                }
-                None => props.push_str(&line),
-            }
+            set_property(&mut props, key, value);
         }
         if !accounts.is_empty() {
             let acl_dir = dir.path().join("acl");
@@ -176,6 +192,7 @@ impl MqCluster {
             broker_port,
             ns: Some(ns),
             broker: None,
+            extra: vec![],
         };
         c.start_broker();
         c
@@ -202,6 +219,72 @@ impl MqCluster {
         std::thread::sleep(Duration::from_millis(1500));
     }
 
+    /// Starts another broker of the cluster (`{name}-broker-{suffix}`) and returns its index
+    /// in `extra`.
+    pub fn add_broker(&mut self, suffix: &str) -> usize {
+        let mut props = std::fs::read_to_string(self.dir.path().join("broker.properties")).unwrap();
+        let port = loop {
+            let p = free_ports();
+            if p.abs_diff(self.broker_port) > 5 {
+                break p;
+            }
+        };
+        let name = format!("{}-broker-{suffix}", self.name);
+        let store = self.dir.path().join(format!("store-{suffix}"));
+        let store = store.display().to_string();
+        set_property(&mut props, "brokerName", &name);
+        set_property(&mut props, "listenPort", &port.to_string());
+        set_property(&mut props, "haListenPort", &(port + 1).to_string());
+        set_property(&mut props, "storePathRootDir", &store);
+        set_property(
+            &mut props,
+            "storePathCommitLog",
+            &format!("{store}/commitlog"),
+        );
+        let path = self.dir.path().join(format!("broker-{suffix}.properties"));
+        std::fs::write(&path, props).unwrap();
+        self.extra.push(Broker {
+            name,
+            addr: format!("127.0.0.1:{port}"),
+            port,
+            props: path,
+            child: None,
+        });
+        let i = self.extra.len() - 1;
+        self.start_extra(i);
+        i
+    }
+
+    pub fn start_extra(&mut self, i: usize) {
+        let b = &mut self.extra[i];
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(b.props.with_extension("log"))
+            .unwrap();
+        let home = b.props.parent().unwrap().to_path_buf();
+        let child = Command::new(binary("rocketmq-broker-rust"))
+            .arg("-c")
+            .arg(&b.props)
+            .env("ROCKETMQ_HOME", &home)
+            .current_dir(&home)
+            .stdout(log)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        b.child = Some(child);
+        wait_port(b.port, Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(1500));
+    }
+
+    /// kill -9 of an added broker.
+    pub fn kill_extra(&mut self, i: usize) {
+        if let Some(mut c) = self.extra[i].child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
     /// kill -9 of the broker.
     pub fn kill_broker(&mut self) {
         if let Some(mut b) = self.broker.take() {
@@ -213,35 +296,43 @@ impl MqCluster {
     /// Creates topics (4 queues, read-write) and clustering groups on the broker, as the
     /// cluster's operators did before the migration.
     pub fn create(&self, topics: &[&str], groups: &[&str]) {
-        use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
-        use rocketmq_migrate::model::{GroupConfig, TopicConfig};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let a = Admin::new(Settings::default(), None);
-        let topic = TopicConfig {
-            read_queues: 4,
-            write_queues: 4,
-            perm: 6,
-            order: false,
-        };
-        let group = GroupConfig {
-            broadcast: false,
-            orderly: false,
-            retry_queues: 1,
-            retry_max_times: 16,
-        };
-        rt.block_on(async {
-            for t in topics {
-                a.create_topic(&self.broker_addr, t, &topic).await.unwrap();
-            }
-            for g in groups {
-                a.create_group(&self.broker_addr, g, &group).await.unwrap();
-            }
-        });
+        create_on(&self.broker_addr, topics, groups, 6);
     }
+}
 
+/// Creates topics (4 queues, with permission `perm`: 6 read-write, 4 read-only) and clustering
+/// groups on one broker.
+pub fn create_on(broker: &str, topics: &[&str], groups: &[&str], perm: u32) {
+    use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
+    use rocketmq_migrate::model::{GroupConfig, TopicConfig};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let a = Admin::new(Settings::default(), None);
+    let topic = TopicConfig {
+        read_queues: 4,
+        write_queues: 4,
+        perm,
+        order: false,
+    };
+    let group = GroupConfig {
+        broadcast: false,
+        orderly: false,
+        retry_queues: 1,
+        retry_max_times: 16,
+    };
+    rt.block_on(async {
+        for t in topics {
+            a.create_topic(broker, t, &topic).await.unwrap();
+        }
+        for g in groups {
+            a.create_group(broker, g, &group).await.unwrap();
+        }
+    });
+}
+
+impl MqCluster {
     /// SIGSTOP: the broker keeps its connections open and answers nothing.
     pub fn freeze_broker(&self) {
         self.signal_broker("-STOP");
@@ -283,6 +374,9 @@ fn wait_port(port: u16, within: Duration) {
 impl Drop for MqCluster {
     fn drop(&mut self) {
         self.kill_broker();
+        for i in 0..self.extra.len() {
+            self.kill_extra(i);
+        }
         if let Some(mut n) = self.ns.take() {
             let _ = n.kill();
             let _ = n.wait();

@@ -1,0 +1,257 @@
+//! What a source of several brokers still holds, on real servers run as production runs them
+//! (`autoCreateTopicEnable=false`, `autoCreateSubscriptionGroup=false`): backlog only on the
+//! second broker, that broker's master gone and back, a broker added mid-drain holding messages
+//! the group never committed there, and a delayed message still on its way. Each time the batch
+//! stands at "draining" and `advance` asks the gate of "release remaining consumers".
+
+mod support;
+
+use rocketmq_migrate::journal::{Entry, Holder, Journal};
+use rocketmq_migrate::model::Verdict;
+use rocketmq_migrate::stage::Stage;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::servers::{App, MqCluster, create_on};
+use support::text;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
+
+/// Both clusters as production runs them, T_ORDER and G_BILLING created where the test says.
+fn production(name: &str) -> MqCluster {
+    MqCluster::start_production(name, &[])
+}
+
+/// A plan whose batch "orders" already stands at S_R_D_RW (draining), journaled as the wizard
+/// writes it: the next move is "release remaining consumers".
+struct Draining {
+    _dir: tempfile::TempDir,
+    plan: PathBuf,
+}
+
+impl Draining {
+    fn new(old: &MqCluster, new: &MqCluster) -> Draining {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = dir.path().join("migration.toml");
+        std::fs::write(
+            &plan,
+            format!(
+                "[source]\nkind = \"remoting\"\nname = \"old\"\nnamesrv = [\"{}\"]\n[target]\nkind = \"remoting\"\nname = \"new\"\nnamesrv = [\"{}\"]\n[gates]\nsettle_window = \"2s\"\nstale_after = \"10s\"\npoll_interval = \"500ms\"\n[[batch]]\nname = \"orders\"\ntopics = [\"T_ORDER\"]\nconsumer_groups = [\"G_BILLING\"]\nproducer_groups = [\"P_ORDER\"]\n",
+                old.namesrv, new.namesrv
+            ),
+        )
+        .unwrap();
+        let path = rocketmq_migrate::journal::journal_path(&plan);
+        let (mut j, _) = Journal::open(&path, &Holder::current("test")).unwrap();
+        let verdict = |step: &str| Verdict {
+            step: step.into(),
+            action: "set up by the test".into(),
+            evaluated_at: 0,
+            checks: vec![],
+            warnings: vec![],
+            settle: None,
+        };
+        for step in ["preflight", "metadata"] {
+            j.append(
+                rocketmq_migrate::clock::now(),
+                Entry::StepCompleted {
+                    step: step.into(),
+                    confirmation: "confirmed".into(),
+                    verdict: verdict(step),
+                },
+            )
+            .unwrap();
+        }
+        for (from, to) in [
+            (Stage::NotStarted, Stage::DoubleRead),
+            (Stage::DoubleRead, Stage::DoubleWrite),
+            (Stage::DoubleWrite, Stage::Draining),
+        ] {
+            j.append(
+                rocketmq_migrate::clock::now(),
+                Entry::StageChanged {
+                    batch: "orders".into(),
+                    from,
+                    to,
+                    action: "set up by the test".into(),
+                    confirmation: "confirmed".into(),
+                    verdict: verdict("batch:orders"),
+                },
+            )
+            .unwrap();
+        }
+        Draining { _dir: dir, plan }
+    }
+
+    /// `advance orders`: refused here (the target has no consumer), with the gate's reasons.
+    fn refusal(&self) -> String {
+        let o = Command::new(BIN)
+            .arg("-c")
+            .arg(&self.plan)
+            .args(["advance", "orders", "--yes", "--no-wait"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(3), "expected a refusal: {}", text(&o));
+        text(&o)
+    }
+
+    /// Asks until the refusal says `what`.
+    fn until(&self, what: &str, within: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let out = self.refusal();
+            if out.contains(what) {
+                return out;
+            }
+            assert!(start.elapsed() < within, "never said {what:?}:\n{out}");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+/// Sends `n` messages of T_ORDER (tags `prefix-i`) and waits until all were sent.
+fn send(old: &MqCluster, prefix: &str, n: u64) {
+    let p = App::producer(&old.namesrv, "P_ORDER", "T_ORDER", n, 100.0, prefix);
+    p.wait_for("DONE", Duration::from_secs(30));
+    assert_eq!(p.count("SENT"), n as usize);
+    p.stop();
+}
+
+/// A consumer of G_BILLING that receives `n` messages and stops gracefully (offsets committed).
+fn consume(old: &MqCluster, n: usize) {
+    let c = App::consumer(&old.namesrv, "G_BILLING", "T_ORDER");
+    c.wait_count("RECV", n, Duration::from_secs(40));
+    // Past the client's offset commit interval, then a clean stop commits the rest.
+    std::thread::sleep(Duration::from_secs(6));
+    c.stop();
+}
+
+#[test]
+fn backlog_on_the_second_broker_counts_and_a_broker_that_leaves_keeps_it() {
+    let mut old = production("old");
+    let b = old.add_broker("b");
+    let broker_b = old.extra[b].name.clone();
+    // broker-a serves T_ORDER read-only: every message goes to broker-b.
+    create_on(&old.broker_addr, &["T_ORDER"], &["G_BILLING"], 4);
+    create_on(&old.extra[b].addr, &["T_ORDER"], &["G_BILLING"], 6);
+    let new = production("new");
+    new.create(&["T_ORDER"], &["G_BILLING"]);
+
+    send(&old, "a", 5);
+    consume(&old, 5);
+    send(&old, "b", 10);
+    let d = Draining::new(&old, &new);
+
+    // Ten messages wait on broker-b: the backlog says so, and where.
+    let out = d.until(
+        "G_BILLING still has a backlog of 10 on source",
+        Duration::from_secs(30),
+    );
+    assert!(
+        out.contains(&format!(
+            "G_BILLING backlog: 10 (0 in the retry topic; 10 on {broker_b}) on source 'old'"
+        )),
+        "{out}"
+    );
+
+    // broker-b dies: the NameServer drops it from the route, and its backlog with it. The gate
+    // stays closed, naming the broker and what it held.
+    old.kill_extra(b);
+    let out = d.until(
+        &format!("broker {broker_b} left the route on source holding 10 for T_ORDER"),
+        Duration::from_secs(60),
+    );
+    assert!(out.contains("[??]"), "unknown, not blocked or passed: {out}");
+    assert!(out.contains("retire-broker"), "says the way out: {out}");
+
+    // It comes back with its messages: counted again.
+    old.start_extra(b);
+    let out = d.until(
+        "G_BILLING still has a backlog of 10 on source",
+        Duration::from_secs(60),
+    );
+    assert!(!out.contains("left the route"), "{out}");
+    let report = Command::new(BIN)
+        .arg("-c")
+        .arg(&d.plan)
+        .arg("report")
+        .output()
+        .unwrap();
+    let report = text(&report);
+    assert!(
+        report.contains(&format!("broker `{broker_b}` left the route on source, holding 10 for T_ORDER")),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_broker_added_mid_drain_holding_messages_is_counted() {
+    let mut old = production("old");
+    old.create(&["T_ORDER"], &["G_BILLING"]);
+    let new = production("new");
+    new.create(&["T_ORDER"], &["G_BILLING"]);
+    send(&old, "a", 5);
+    consume(&old, 5);
+    let d = Draining::new(&old, &new);
+    let out = d.until(
+        "backlog of G_BILLING on source is 0",
+        Duration::from_secs(30),
+    );
+    assert!(!out.contains("still has a backlog"), "{out}");
+
+    // A broker joins and takes writes: G_BILLING never committed there, but it consumes T_ORDER
+    // elsewhere, so what the new queues hold is backlog, counted from their first message.
+    let b = old.add_broker("b");
+    let broker_b = old.extra[b].name.clone();
+    create_on(&old.extra[b].addr, &["T_ORDER"], &["G_BILLING"], 6);
+    send(&old, "b", 20);
+    let out = d.until(
+        "G_BILLING still has a backlog of 20 on source",
+        Duration::from_secs(40),
+    );
+    assert!(out.contains(&format!(" on {broker_b})")), "{out}");
+}
+
+#[test]
+fn a_delayed_message_on_its_way_keeps_the_last_consumers_on_the_source() {
+    let old = production("old");
+    old.create(&["T_ORDER"], &["G_BILLING"]);
+    let new = production("new");
+    new.create(&["T_ORDER"], &["G_BILLING"]);
+    send(&old, "a", 3);
+    consume(&old, 3);
+    let d = Draining::new(&old, &new);
+    // Level 4: delivered 30 s later. Until then no backlog shows it.
+    let p = App::start(
+        &old.namesrv,
+        &[
+            "produce",
+            "--group",
+            "P_ORDER",
+            "--topic",
+            "T_ORDER",
+            "--count",
+            "1",
+            "--rate",
+            "10",
+            "--prefix",
+            "late",
+            "--delay-level",
+            "4",
+        ],
+    );
+    p.wait_for("SENT late-0", Duration::from_secs(20));
+    p.stop();
+    let out = d.until("1 scheduled (due within 30s at most)", Duration::from_secs(20));
+    assert!(
+        out.contains(&format!("broker {}-broker-a on source still holds", old.name)),
+        "{out}"
+    );
+    assert!(out.contains("backlog of G_BILLING on source is 0"), "{out}");
+    // Once due it lands on T_ORDER: now it is backlog, and nothing is on its way.
+    let out = d.until(
+        "G_BILLING still has a backlog of 1 on source",
+        Duration::from_secs(60),
+    );
+    assert!(!out.contains("scheduled"), "{out}");
+}
