@@ -117,13 +117,43 @@ fn send(old: &MqCluster, prefix: &str, n: u64) {
     p.stop();
 }
 
-/// A consumer of G_BILLING that receives `n` messages and stops gracefully (offsets committed).
-fn consume(old: &MqCluster, n: usize) {
+/// What G_BILLING committed on T_ORDER, summed over the cluster's brokers.
+fn committed(old: &MqCluster) -> i64 {
+    use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let admin = Admin::new(Settings::default(), None);
+    let brokers =
+        std::iter::once(old.broker_addr.clone()).chain(old.extra.iter().map(|b| b.addr.clone()));
+    let key = ("T_ORDER".to_string(), "G_BILLING".to_string());
+    brokers
+        .map(|b| {
+            let offsets = rt.block_on(admin.consumer_offsets(&b)).unwrap_or_default();
+            offsets.get(&key).map_or(0, |q| q.values().sum())
+        })
+        .sum()
+}
+
+/// A consumer of G_BILLING that receives `n` messages and, once the brokers hold its committed
+/// offsets (clients commit with their next pull, or every few seconds), stops consuming but
+/// stays connected: a group whose consumers all left loses its offsets on the rocketmq-rust
+/// broker (a Java broker keeps them), and a clean stop of this client sometimes wrote back
+/// older offsets (12 or 14 of 15 messages read as backlog where 10 were).
+fn consume(old: &MqCluster, n: usize) -> App {
     let c = App::consumer(&old.namesrv, "G_BILLING", "T_ORDER");
     c.wait_count("RECV", n, Duration::from_secs(40));
-    // Past the client's offset commit interval, then a clean stop commits the rest.
-    std::thread::sleep(Duration::from_secs(6));
-    c.stop();
+    let start = Instant::now();
+    while committed(old) < n as i64 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "offsets never committed"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    c.freeze();
+    c
 }
 
 #[test]
@@ -138,7 +168,7 @@ fn backlog_on_the_second_broker_counts_and_a_broker_that_leaves_keeps_it() {
     new.create(&["T_ORDER"], &["G_BILLING"]);
 
     send(&old, "a", 5);
-    consume(&old, 5);
+    let _frozen = consume(&old, 5);
     send(&old, "b", 10);
     let d = Draining::new(&old, &new);
 
@@ -155,22 +185,47 @@ fn backlog_on_the_second_broker_counts_and_a_broker_that_leaves_keeps_it() {
     );
 
     // broker-b dies: the NameServer drops it from the route, and its backlog with it. The gate
-    // stays closed, naming the broker and what it held.
+    // stays closed, naming the broker. Each `advance` here is a process of its own that never
+    // saw broker-b holding its messages, so what it holds is unknown, not 0 (a running wizard
+    // names the number: see the gate tests).
     old.kill_extra(b);
     let out = d.until(
-        &format!("broker {broker_b} left the route on source holding 10 for T_ORDER"),
+        &format!("broker {broker_b} left the route on source; what it still holds is unknown"),
         Duration::from_secs(60),
     );
-    assert!(out.contains("[??]"), "unknown, not blocked or passed: {out}");
+    assert!(
+        out.contains("[??]"),
+        "unknown, not blocked or passed: {out}"
+    );
     assert!(out.contains("retire-broker"), "says the way out: {out}");
-
-    // It comes back with its messages: counted again.
-    old.start_extra(b);
-    let out = d.until(
-        "G_BILLING still has a backlog of 10 on source",
-        Duration::from_secs(60),
+    assert!(
+        !out.contains("still has a backlog"),
+        "its backlog went with it: {out}"
     );
-    assert!(!out.contains("left the route"), "{out}");
+
+    // It comes back with its messages: they count again. (A broker killed with -9 may come
+    // back without the offsets committed since its last flush: then the group's backlog there
+    // is unknown, never 0.)
+    old.start_extra(b);
+    let start = Instant::now();
+    let out = loop {
+        let out = d.refusal();
+        if !out.contains("left the route") && !out.contains("was not read") {
+            break out;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "never back:\n{out}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(
+        out.contains("G_BILLING still has a backlog of 10 on source")
+            || out.contains(&format!(
+                "G_BILLING has never consumed T_ORDER and broker {broker_b} holds"
+            )),
+        "{out}"
+    );
     let report = Command::new(BIN)
         .arg("-c")
         .arg(&d.plan)
@@ -179,8 +234,17 @@ fn backlog_on_the_second_broker_counts_and_a_broker_that_leaves_keeps_it() {
         .unwrap();
     let report = text(&report);
     assert!(
-        report.contains(&format!("broker `{broker_b}` left the route on source, holding 10 for T_ORDER")),
+        report.contains(&format!(
+            "broker `{broker_b}` left the route on source, holding unknown"
+        )),
         "{report}"
+    );
+    assert!(
+        report
+            .matches(&format!("broker `{broker_b}` serves "))
+            .count()
+            >= 2,
+        "seen, and seen again when back: {report}"
     );
 }
 
@@ -191,13 +255,10 @@ fn a_broker_added_mid_drain_holding_messages_is_counted() {
     let new = production("new");
     new.create(&["T_ORDER"], &["G_BILLING"]);
     send(&old, "a", 5);
-    consume(&old, 5);
+    let _frozen = consume(&old, 5);
     let d = Draining::new(&old, &new);
-    let out = d.until(
-        "backlog of G_BILLING on source is 0",
-        Duration::from_secs(30),
-    );
-    assert!(!out.contains("still has a backlog"), "{out}");
+    let out = d.until("no consumer online on target", Duration::from_secs(30));
+    assert!(!out.contains("backlog"), "drained on broker-a: {out}");
 
     // A broker joins and takes writes: G_BILLING never committed there, but it consumes T_ORDER
     // elsewhere, so what the new queues hold is backlog, counted from their first message.
@@ -219,7 +280,7 @@ fn a_delayed_message_on_its_way_keeps_the_last_consumers_on_the_source() {
     let new = production("new");
     new.create(&["T_ORDER"], &["G_BILLING"]);
     send(&old, "a", 3);
-    consume(&old, 3);
+    let _frozen = consume(&old, 3);
     let d = Draining::new(&old, &new);
     // Level 4: delivered 30 s later. Until then no backlog shows it.
     let p = App::start(
@@ -242,12 +303,18 @@ fn a_delayed_message_on_its_way_keeps_the_last_consumers_on_the_source() {
     );
     p.wait_for("SENT late-0", Duration::from_secs(20));
     p.stop();
-    let out = d.until("1 scheduled (due within 30s at most)", Duration::from_secs(20));
+    let out = d.until(
+        "1 scheduled (due within 30s at most)",
+        Duration::from_secs(20),
+    );
     assert!(
-        out.contains(&format!("broker {}-broker-a on source still holds", old.name)),
+        out.contains(&format!(
+            "broker {}-broker-a on source still holds",
+            old.name
+        )),
         "{out}"
     );
-    assert!(out.contains("backlog of G_BILLING on source is 0"), "{out}");
+    assert!(!out.contains("backlog"), "no backlog shows it: {out}");
     // Once due it lands on T_ORDER: now it is backlog, and nothing is on its way.
     let out = d.until(
         "G_BILLING still has a backlog of 1 on source",

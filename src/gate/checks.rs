@@ -649,15 +649,20 @@ pub fn broker_in_route(snap: &Snapshot, broker: &str, record: &BrokerRecord, now
         BrokerState::Left { holding, last_seen } => (holding.clone(), *last_seen),
     };
     let held = holding.clone().map_or(
-        Fact::Unknown("not measured before it left".into()),
+        Fact::Unknown("not seen by the run that found it gone".into()),
         Fact::Messages,
     );
-    let when = last_seen.map_or(String::new(), |t| {
-        format!(", last seen {} ago", clock::age(now.saturating_sub(t)))
-    });
+    let what = match (&held, last_seen) {
+        (Fact::Messages(_), Some(t)) => format!(
+            " holding {}, last seen {} ago",
+            held.words(),
+            clock::age(now.saturating_sub(t))
+        ),
+        (Fact::Messages(_), None) => format!(" holding {}", held.words()),
+        _ => "; what it still holds is unknown (the run that found it gone had not seen it)".into(),
+    };
     let summary = format!(
-        "broker {broker} left the route on {side} holding {}{when}: bring it back, or retire it with `rocketmq-migrate retire-broker {broker}` once its messages are accounted for",
-        held.words()
+        "broker {broker} left the route on {side}{what}: bring it back, or retire it with `rocketmq-migrate retire-broker {broker}` once its messages are accounted for"
     );
     let mut ev = in_route(false);
     ev.push(evidence(snap, now, broker, Metric::HeldWhenLastSeen, held));

@@ -505,6 +505,11 @@ impl App {
         );
     }
 
+    /// SIGSTOP: the app stays connected (a consumer stays registered) but does nothing.
+    pub fn freeze(&self) {
+        send_signal(self.child.id(), "-STOP");
+    }
+
     /// Closes stdin: the app shuts down cleanly (unregisters from the brokers).
     pub fn stop(mut self) -> Vec<String> {
         drop(self.child.stdin.take());
