@@ -142,7 +142,7 @@ fn setup(old: &MqCluster, new: &MqCluster) -> Drill {
         format!(
             "[source]\nname = \"old\"\nkind = \"remoting\"\nnamesrv = [\"{}\"]\n[target]\nname = \"new\"\nkind = \"remoting\"\nnamesrv = [\"{}\"]\n\
              [gates]\n# Longer than the first redelivery delay (10 s) plus the offset commit lag.\nsettle_window = \"25s\"\nstale_after = \"20s\"\npoll_interval = \"1s\"\n\
-             [[batch]]\nname = \"orders\"\ntopics = [\"T_ORDER\"]\nconsumer_groups = [\"G_BILLING\", \"G_NOTIFY\"]\nproducer_groups = [\"P_ORDER\"]\n\
+             [[batch]]\nname = \"orders\"\ntopics = [\"T_ORDER\"]\nconsumer_groups = [\"G_BILLING\", \"G_NOTIFY\"]\nproducer_groups = [\"P_ORDER\", \"P_ORDER_LATER\", \"P_ORDER_TX\"]\n\
              [[batch]]\nname = \"stock\"\ntopics = [\"T_STOCK\"]\nconsumer_groups = [\"G_STOCK\"]\nproducer_groups = [\"P_STOCK\"]\n",
             old.namesrv, new.namesrv
         ),
@@ -169,13 +169,39 @@ fn consumer(ns: &str, group: &str, topic: &str, fail_every: u32) -> App {
 }
 
 fn producer(ns: &str, group: &str, topic: &str, prefix: &str) -> App {
-    App::start(
-        ns,
-        &[
-            "produce", "--group", group, "--topic", topic, "--rate", "15", "--prefix", prefix,
-        ],
-    )
+    producer_with(ns, group, topic, prefix, &[])
 }
+
+/// A producer of 15 messages a second, sending them as `extra` says (delayed, transactional).
+fn producer_with(ns: &str, group: &str, topic: &str, prefix: &str, extra: &[&str]) -> App {
+    let mut args = vec![
+        "produce", "--group", group, "--topic", topic, "--rate", "15", "--prefix", prefix,
+    ];
+    args.extend_from_slice(extra);
+    App::start(ns, &args)
+}
+
+/// The producers of each batch: (batch, group, topic, how it sends). Besides its plain
+/// producer, the orders batch has one whose messages wait 5 s in the schedule (delay level 2)
+/// and one that sends transactional messages (committed after the local transaction). Nothing
+/// tells a pending message's batch without reading it, so the transactional producer sits in
+/// the first batch: halves still counted on the source hold every batch's drain.
+const PRODUCERS: [(&str, &str, &str, &[&str]); 4] = [
+    ("orders", "P_ORDER", "T_ORDER", &[]),
+    (
+        "orders",
+        "P_ORDER_LATER",
+        "T_ORDER",
+        &["--delay-level", "2"],
+    ),
+    (
+        "orders",
+        "P_ORDER_TX",
+        "T_ORDER",
+        &["--transaction", "commit"],
+    ),
+    ("stock", "P_STOCK", "T_STOCK", &[]),
+];
 
 #[test]
 fn a_whole_migration_of_two_batches_loses_no_message() {
@@ -205,29 +231,16 @@ fn a_whole_migration_of_two_batches_loses_no_message() {
         );
     }
     let mut producers: BTreeMap<&str, Instance> = BTreeMap::new();
-    producers.insert(
-        "orders",
-        Instance {
-            app: producer(&old.namesrv, "P_ORDER", "T_ORDER", "order-old"),
-            on_new: false,
-        },
-    );
-    producers.insert(
-        "stock",
-        Instance {
-            app: producer(&old.namesrv, "P_STOCK", "T_STOCK", "stock-old"),
-            on_new: false,
-        },
-    );
+    for (_, group, topic, how) in PRODUCERS {
+        let app = producer_with(&old.namesrv, group, topic, &format!("{group}-old"), how);
+        producers.insert(group, Instance { app, on_new: false });
+    }
 
     d.advance("preflight", &[], Duration::from_secs(30));
     assert_eq!(d.run(&["sync-metadata"]).status.code(), Some(0));
     d.advance("metadata", &[], Duration::from_secs(30));
 
-    for (batch, topic, producer_group) in [
-        ("orders", "T_ORDER", "P_ORDER"),
-        ("stock", "T_STOCK", "P_STOCK"),
-    ] {
+    for (batch, topic) in [("orders", "T_ORDER"), ("stock", "T_STOCK")] {
         let batch_groups: Vec<(&str, u32)> = groups
             .iter()
             .filter(|g| g.3 == batch)
@@ -248,18 +261,16 @@ fn a_whole_migration_of_two_batches_loses_no_message() {
         // 2. Release producers, once the wizard sees the consumers on the new cluster.
         d.kill_and_resume(&t, batch);
         d.advance(batch, &[], Duration::from_secs(60));
-        let p = producers.remove(batch).unwrap();
-        sent_lines.extend(p.app.stop());
-        producers.insert(
-            batch,
-            Instance {
-                app: producer(&new.namesrv, producer_group, topic, &format!("{batch}-new")),
-                on_new: true,
-            },
-        );
-        // 3. Drain source: no producer left there.
+        for (_, group, topic, how) in PRODUCERS.iter().filter(|p| p.0 == batch) {
+            let p = producers.remove(group).unwrap();
+            sent_lines.extend(p.app.stop());
+            let app = producer_with(&new.namesrv, group, topic, &format!("{group}-new"), how);
+            producers.insert(group, Instance { app, on_new: true });
+        }
+        // 3. Drain source: no producer left there, and no transactional half message waiting
+        // for the broker's next check round to be seen resolved.
         d.kill_and_resume(&t, batch);
-        d.advance(batch, &[], Duration::from_secs(60));
+        d.advance(batch, &[], Duration::from_secs(120));
         // 4. Release the remaining consumers once the source backlog held at zero. A headless
         // `advance` killed while it waits out the settle window moves nothing.
         d.kill_and_resume(&t, batch);
@@ -297,7 +308,8 @@ fn a_whole_migration_of_two_batches_loses_no_message() {
     }
     d.advance("finish", &[], Duration::from_secs(60));
 
-    // Stop producing, let the new cluster's consumers finish, then account for every message.
+    // Stop producing, let the new cluster's consumers finish (delayed ones included), then
+    // account for every message.
     for (_, p) in std::mem::take(&mut producers) {
         sent_lines.extend(p.app.stop());
     }
@@ -318,6 +330,13 @@ fn a_whole_migration_of_two_batches_loses_no_message() {
     }
     let total: usize = sent.values().map(BTreeSet::len).sum();
     assert!(total > 200, "the producers kept producing: {total}");
+    for (_, group, topic, _) in PRODUCERS {
+        let n = sent[topic]
+            .iter()
+            .filter(|id| id.starts_with(&format!("{group}-")))
+            .count();
+        assert!(n > 20, "{group} sent {n} messages to {topic}");
+    }
     let mut summary = vec![];
     for (g, topic, _, _) in groups {
         let lines = received.get(g).cloned().unwrap_or_default();
