@@ -11,7 +11,7 @@ mod proxy;
 #[path = "../tests/support/servers.rs"]
 mod servers;
 
-use common::{GROUPS, TOPICS, group, peak_rss_kb, populate, topic};
+use common::{GROUPS, TOPICS, group, peak_rss_kb, populate, populate_on, topic};
 use rocketmq_migrate::cluster::Cluster;
 use rocketmq_migrate::cluster::remoting::RemotingCluster;
 use rocketmq_migrate::cluster::remoting::admin::Settings;
@@ -116,6 +116,23 @@ fn admin_cli() -> Option<std::path::PathBuf> {
     p.exists().then_some(p)
 }
 
+/// `rocketmq-admin-cli consumer consumerProgress` on the cluster: wall ms and what it printed.
+fn consumer_progress(cli: &std::path::Path, namesrv: &str) -> (f64, String) {
+    let t = Instant::now();
+    let o = Command::new(cli)
+        .args(["consumer", "consumerProgress", "-n", namesrv])
+        .output()
+        .unwrap();
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines = out
+        .lines()
+        .filter(|l| l.starts_with("BENCH_GROUP_"))
+        .count();
+    let outcome = format!("exit {:?}, {lines} groups listed", o.status.code());
+    (ms, outcome)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") {
@@ -146,7 +163,7 @@ fn main() {
         "{}={},{}={}",
         c.broker_addr, proxy.addr, ns_proxy.addr, ns_proxy.addr
     );
-    let rows: Vec<(&str, Measured)> = vec![
+    let mut rows: Vec<(&str, Measured)> = vec![
         (
             "concurrent (256 in flight)",
             run_child(&[c.namesrv.clone(), "256".into()]),
@@ -160,6 +177,15 @@ fn main() {
             run_child(&[c.namesrv.clone(), "1".into()]),
         ),
     ];
+    let admin_cli_row = admin_cli().map(|cli| consumer_progress(&cli, &c.namesrv));
+    // The same topics and groups on a second broker: every queue and offset is read twice.
+    let mut c = c;
+    let b = c.add_broker("b");
+    populate_on(&c.extra[b].addr, |i| i % TOPICS);
+    rows.push((
+        "concurrent, two brokers (each with every topic and group)",
+        run_child(&[c.namesrv.clone(), "256".into()]),
+    ));
     let base = rows[0].1.1;
     println!(
         "\n| variant | first snapshot ms | median ms (warm) | peak RSS MB | errors | vs concurrent |"
@@ -172,21 +198,9 @@ fn main() {
             median / base
         );
     }
-    if let Some(cli) = admin_cli() {
-        let t = Instant::now();
-        let o = Command::new(&cli)
-            .args(["consumer", "consumerProgress", "-n", &c.namesrv])
-            .output()
-            .unwrap();
-        let ms = t.elapsed().as_secs_f64() * 1000.0;
-        let out = String::from_utf8_lossy(&o.stdout);
-        let lines = out
-            .lines()
-            .filter(|l| l.starts_with("BENCH_GROUP_"))
-            .count();
+    if let Some((ms, outcome)) = admin_cli_row {
         println!(
-            "| rocketmq-admin-cli consumer consumerProgress | {ms:.1} | - | - | exit {:?}, {lines} groups listed | {:.1}x |",
-            o.status.code(),
+            "| rocketmq-admin-cli consumer consumerProgress (one broker) | {ms:.1} | - | - | {outcome} | {:.1}x |",
             ms / base
         );
     } else {

@@ -51,6 +51,11 @@ pub fn group_config() -> GroupConfig {
 /// Creates `TOPICS` topics and `GROUPS` groups, each group with its retry topic and a committed
 /// offset on the 4 queues of topic `topic_of(i)`, as a group that has consumed.
 pub fn populate(c: &super::servers::MqCluster, topic_of: fn(usize) -> usize) {
+    populate_on(&c.broker_addr, topic_of);
+}
+
+/// `populate` on one broker of a cluster.
+pub fn populate_on(b: &str, topic_of: fn(usize) -> usize) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -64,7 +69,6 @@ pub fn populate(c: &super::servers::MqCluster, topic_of: fn(usize) -> usize) {
         },
         None,
     );
-    let b = &c.broker_addr;
     let admin = &admin;
     rt.block_on(async {
         let cfg = topic_config(4);
