@@ -1,6 +1,9 @@
 //! The headless commands, end to end, on the fast rehearsal clusters: real processes, real
 //! journal files, kill -9 included.
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use rocketmq_migrate::journal;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -466,4 +469,28 @@ fn secrets_never_reach_output_journal_report_or_log() {
         "{}",
         text(&o)
     );
+}
+
+#[test]
+fn a_slow_confirmation_is_decided_on_fresh_data() {
+    let r = Rehearsal::new();
+    r.ok(&["advance", "preflight", "--yes"]);
+    r.ok(&["sync-metadata"]);
+    r.ok(&["advance", "metadata", "--yes"]);
+    // In a terminal `advance` asks; the operator answers after longer than the staleness limit
+    // (4 s here). Deciding on the data it had before the prompt would refuse it as stale: it
+    // polls again and decides on what it sees then.
+    let t = tmux::Tmux::new();
+    t.start(
+        "slow",
+        &format!("{BIN} -c {} advance orders", r.plan.display()),
+    );
+    t.wait_for("slow", "Proceed? [y/N]", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_secs(6));
+    t.key("slow", "y");
+    t.key("slow", "Enter");
+    let screen = t.wait_for("slow", "EXITED", Duration::from_secs(20));
+    assert!(screen.contains("release first consumers done"), "{screen}");
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    assert!(!screen.contains("stale"), "{screen}");
 }
