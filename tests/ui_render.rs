@@ -268,3 +268,33 @@ fn status_styles_carry_meaning_and_no_color_keeps_the_words() {
     find(&t, "[STALE 45s]");
     find(&t, "target data is stale");
 }
+
+#[test]
+fn a_key_breaks_each_groups_backlog_down_per_topic_and_broker() {
+    let (mut h, now) = at_stage(Stage::Draining);
+    h.observe(
+        drained_source(now)
+            .group(
+                group("G_A")
+                    .consumers(1)
+                    .subscribed(&["T_ORDER", "T_PAY"])
+                    .held("T_ORDER", "broker-b", 7)
+                    .held("T_PAY", "broker-a", 3),
+            )
+            .build(),
+        now,
+    );
+    let mut app = app_from(&h, now);
+    let t = draw(&mut app, 160, 48, now);
+    let screen = t.backend().to_string();
+    assert!(!screen.contains("T_ORDER @ broker-b"), "collapsed at first");
+    key(&mut app, KeyCode::Char('e'), now);
+    let t = draw(&mut app, 160, 48, now);
+    let (x, y) = find(&t, "T_ORDER @ broker-b");
+    let line: String = (x..t.backend().buffer().area.width)
+        .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+        .collect();
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).collect();
+    assert_eq!(numbers.first(), Some(&"7"), "{line}");
+    find(&t, "T_PAY @ broker-a");
+}

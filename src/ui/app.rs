@@ -104,6 +104,8 @@ pub struct Ui {
     pub sort: SortKey,
     pub filter: String,
     pub details: bool,
+    /// The backlog panel shows each group's backlog per topic and broker.
+    pub expanded: bool,
     pub show_log: bool,
     pub dialog: Option<Dialog>,
     pub log: VecDeque<(Millis, String)>,
@@ -138,6 +140,7 @@ impl App {
                 sort: SortKey::Name,
                 filter: String::new(),
                 details: false,
+                expanded: false,
                 show_log: false,
                 dialog: None,
                 log: VecDeque::new(),
@@ -294,6 +297,7 @@ impl App {
                 })
             }
             Action::Details => self.ui.details = !self.ui.details,
+            Action::Expand => self.ui.expanded = !self.ui.expanded,
             Action::Log => self.ui.show_log = !self.ui.show_log,
             Action::Help => self.ui.dialog = Some(Dialog::Help),
             Action::Quit => {

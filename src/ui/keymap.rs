@@ -19,6 +19,7 @@ pub enum Action {
     Sort,
     Filter,
     Details,
+    Expand,
     Log,
     Help,
     Quit,
@@ -140,6 +141,14 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Details,
         label: "clients",
         help: "Show or hide client ids, addresses and versions in the connections panel.",
+        footer: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('e')],
+        shown: "e",
+        action: Action::Expand,
+        label: "breakdown",
+        help: "Show or hide each group's backlog per topic and broker in the backlog panel.",
         footer: false,
     },
     Binding {

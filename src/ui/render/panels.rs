@@ -10,6 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use std::collections::BTreeSet;
 
 fn block(title: String, focused: bool, t: Theme) -> Block<'static> {
     let title = if focused {
@@ -173,13 +174,63 @@ fn visible<T>(items: &[T], scroll: usize, height: usize) -> (&[T], usize) {
     (&items[start..(start + height).min(items.len())], start)
 }
 
+/// A line of the backlog panel: a group, or (expanded) the part of its backlog on one topic
+/// and broker.
+struct BacklogLine<'a> {
+    batch: &'a str,
+    group: &'a str,
+    part: Option<(String, String)>,
+}
+
+/// The group's backlog on `topic` on `broker`, from one cluster: "-" where it holds none.
+fn part_cell(app: &App, side: Side, group: &str, topic: &str, broker: &str) -> String {
+    let Some(st) = snap(app, side).and_then(|s| s.groups.get(group)) else {
+        return "?".into();
+    };
+    match &st.backlog {
+        Known::Known(b) => (b.per_topic.get(topic))
+            .and_then(|l| l.per_broker.get(broker))
+            .map_or("-".into(), u64::to_string),
+        Known::Unknown(_) => "?".into(),
+    }
+}
+
+/// Where a group's backlog is, on either cluster: (topic, broker) pairs.
+fn parts(app: &App, group: &str) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for side in [Side::Source, Side::Target] {
+        let b = snap(app, side)
+            .and_then(|s| s.groups.get(group))
+            .and_then(|g| g.backlog.known());
+        for (topic, lag) in b.into_iter().flat_map(|b| &b.per_topic) {
+            out.extend(lag.per_broker.keys().map(|br| (topic.clone(), br.clone())));
+        }
+    }
+    out
+}
+
 fn backlog_panel(f: &mut Frame, app: &App, area: Rect, rows: &[(String, String)], t: Theme) {
     let wide = area.width >= 100;
     let height = area.height.saturating_sub(3) as usize;
     let focused = app.ui.focus == Focus::Backlog;
     let scroll = if focused { app.ui.scroll } else { 0 };
-    let total = rows.len();
-    let (shown, start) = visible(rows, scroll, height);
+    let mut lines = vec![];
+    for (batch, group) in rows {
+        lines.push(BacklogLine {
+            batch,
+            group,
+            part: None,
+        });
+        if app.ui.expanded {
+            lines.extend(parts(app, group).into_iter().map(|p| BacklogLine {
+                batch,
+                group,
+                part: Some(p),
+            }));
+        }
+    }
+    let total = lines.len();
+    let (shown, start) = visible(&lines, scroll, height);
     let cell = |side: Side, g: &str| -> (String, String) {
         let Some(s) = snap(app, side) else {
             return ("?".into(), "-".into());
@@ -201,7 +252,23 @@ fn backlog_panel(f: &mut Frame, app: &App, area: Rect, rows: &[(String, String)]
     };
     let body: Vec<Row> = shown
         .iter()
-        .map(|(batch, g)| {
+        .map(|line| {
+            let g = line.group;
+            if let Some((topic, broker)) = &line.part {
+                let mut cells = vec![Cell::from(format!("  {topic} @ {broker}"))];
+                if wide {
+                    cells.push(Cell::from(""));
+                }
+                cells.extend([
+                    Cell::from(part_cell(app, Side::Source, g, topic, broker)),
+                    Cell::from(""),
+                ]);
+                if wide {
+                    cells.push(Cell::from(""));
+                }
+                cells.push(Cell::from(part_cell(app, Side::Target, g, topic, broker)));
+                return Row::new(cells).style(t.dim());
+            }
             let (sb, stps) = cell(Side::Source, g);
             let (tb, ttps) = cell(Side::Target, g);
             let eta = app
@@ -209,9 +276,9 @@ fn backlog_panel(f: &mut Frame, app: &App, area: Rect, rows: &[(String, String)]
                 .history
                 .eta_ms(g, Side::Source)
                 .map_or("-".into(), clock::age);
-            let mut cells = vec![Cell::from(g.clone())];
+            let mut cells = vec![Cell::from(g.to_string())];
             if wide {
-                cells.push(Cell::from(batch.clone()));
+                cells.push(Cell::from(line.batch.to_string()));
             }
             cells.extend([Cell::from(sb), Cell::from(stps)]);
             if wide {
