@@ -460,17 +460,25 @@ fn the_settle_window_is_journaled_and_judged_by_any_later_command() {
     assert_eq!(quiet_for(&back.advance("orders", now)).0, 0);
 }
 
+/// Four polls 20 s apart of `source` and a target with consumers: a settle window held.
+fn hold(
+    h: &mut Harness,
+    mut now: u64,
+    source: impl Fn(u64) -> rocketmq_migrate::model::Snapshot,
+) -> u64 {
+    for _ in 0..4 {
+        h.observe(source(now), now);
+        h.observe(target_with_consumers(now).build(), now);
+        now += 20 * S;
+    }
+    now - 20 * S
+}
+
 /// orders at S_NA_D_RW: the source drained and quiet for the window, the remaining consumers
 /// released; and the clock.
 fn target_only() -> (Harness, u64) {
     let mut h = draining();
-    let mut now = T0 + 10 * S;
-    for _ in 0..4 {
-        h.observe(drained_source(now).build(), now);
-        h.observe(target_with_consumers(now).build(), now);
-        now += 20 * S;
-    }
-    now -= 20 * S;
+    let now = hold(&mut h, T0 + 10 * S, |now| drained_source(now).build());
     assert!(moved(&h.advance("orders", now)));
     assert_eq!(h.w.progress.stage("orders"), Stage::TargetOnly);
     (h, now)
@@ -918,12 +926,7 @@ fn a_broker_that_leaves_the_route_keeps_its_messages_in_the_truth() {
             .route("T_PAY", &["broker-a"])
             .build()
     };
-    for _ in 0..4 {
-        h.observe(without_b(now), now);
-        h.observe(target_with_consumers(now).build(), now);
-        now += 20 * S;
-    }
-    now -= 20 * S;
+    let now = hold(&mut h, now, without_b);
     let o = h.advance("orders", now);
     let kind = CheckKind::BrokerInRoute {
         side: Side::Source,
@@ -1044,18 +1047,12 @@ fn pending(scheduled: &[(u32, u64, u64)], timer: u64, half: u64) -> Known<Broker
 #[test]
 fn messages_still_on_their_way_to_the_source_keep_the_last_consumers() {
     let mut h = draining();
-    let mut now = T0 + 10 * S;
     let on_their_way = |now| {
         drained_source(now)
             .pending("broker-a", pending(&[(3, 10_000, 2), (5, 60_000, 1)], 1, 0))
             .build()
     };
-    for _ in 0..4 {
-        h.observe(on_their_way(now), now);
-        h.observe(target_with_consumers(now).build(), now);
-        now += 20 * S;
-    }
-    now -= 20 * S;
+    let now = hold(&mut h, T0 + 10 * S, on_their_way);
     let o = h.advance("orders", now);
     let kind = CheckKind::NothingPending {
         side: Side::Source,

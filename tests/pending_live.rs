@@ -18,7 +18,7 @@ use rocketmq_migrate::model::{BrokerPending, Known, LevelPending, Snapshot};
 use rocketmq_migrate::plan::{Plan, Scope};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::servers::{Account, App, MqCluster};
+use support::servers::{ADMIN_AND_READER, App, MqCluster};
 
 /// A production-like source cluster with one topic and one consumer group, read as the wizard
 /// reads its source.
@@ -331,21 +331,7 @@ fn a_broker_that_does_not_answer_is_unknown_naming_it_and_the_request() {
 
 #[test]
 fn an_account_without_the_rights_reads_pending_as_unknown_naming_the_permission() {
-    let mq = MqCluster::start_with(
-        "acl",
-        &[
-            Account {
-                access_key: "migrate-admin",
-                secret_key: "s3cret-admin-key",
-                admin: true,
-            },
-            Account {
-                access_key: "reader",
-                secret_key: "reader-key-123",
-                admin: false,
-            },
-        ],
-    );
+    let mq = MqCluster::start_with("acl", &ADMIN_AND_READER);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

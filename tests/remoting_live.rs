@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::servers::{Account, App, MqCluster};
+use support::servers::{ADMIN_AND_READER, App, MqCluster};
 use support::text;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
@@ -335,21 +335,7 @@ fn sync_metadata_creates_exactly_what_the_target_lacks() {
 
 #[test]
 fn acl_signatures_are_accepted_and_a_wrong_key_is_refused() {
-    let secured = MqCluster::start_with(
-        "acl",
-        &[
-            Account {
-                access_key: "migrate-admin",
-                secret_key: "s3cret-admin-key",
-                admin: true,
-            },
-            Account {
-                access_key: "reader",
-                secret_key: "reader-key-123",
-                admin: false,
-            },
-        ],
-    );
+    let secured = MqCluster::start_with("acl", &ADMIN_AND_READER);
     let other = MqCluster::start("other");
     let batch = "[[batch]]\nname = \"b\"\ntopics = [\"T_SEC\"]\nconsumer_groups = [\"G_SEC\"]\n";
     let target = format!("kind = \"remoting\"\nnamesrv = [\"{}\"]", other.namesrv);

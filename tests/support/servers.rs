@@ -69,6 +69,20 @@ pub struct Account {
     pub admin: bool,
 }
 
+/// An ACL broker's accounts in the tests: an admin, and a reader without admin rights.
+pub const ADMIN_AND_READER: [Account; 2] = [
+    Account {
+        access_key: "migrate-admin",
+        secret_key: "s3cret-admin-key",
+        admin: true,
+    },
+    Account {
+        access_key: "reader",
+        secret_key: "reader-key-123",
+        admin: false,
+    },
+];
+
 pub struct MqCluster {
     pub name: String,
     pub namesrv: String,

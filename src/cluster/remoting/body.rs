@@ -58,9 +58,8 @@ fn object<'a>(
     what: &str,
 ) -> BodyResult<&'a serde_json::Map<String, Value>> {
     match field(v, names) {
-        Some(Value::Object(m)) => Ok(m),
         None => Ok(EMPTY.get_or_init(serde_json::Map::new)),
-        Some(_) => Err(format!("{what}: `{}` is not an object", names[0])),
+        Some(_) => required_object(v, names, what),
     }
 }
 
