@@ -95,15 +95,38 @@ impl RemotingCluster {
         }
     }
 
-    async fn discover(&self) -> Result<Vec<(String, String)>, String> {
-        let brokers = self
-            .admin
-            .cluster_info(&self.namesrv)
-            .await
-            .map_err(|e| format!("NameServer {}: {e}", self.namesrv.join(", ")))?;
-        let masters: Vec<(String, String)> = brokers
-            .values()
-            .filter_map(|b| b.master().map(|a| (b.name.clone(), a.to_string())))
+    /// The cluster's brokers as every NameServer knows them, merged (they can disagree for
+    /// minutes after a broker stops): the masters, and the names no NameServer knows a master
+    /// (id 0) for.
+    async fn discover(&self) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+        let answers = join_all(
+            (self.namesrv.iter()).map(|ns| self.admin.cluster_info(std::slice::from_ref(ns))),
+        )
+        .await;
+        let mut brokers: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut failed = vec![];
+        for (ns, a) in self.namesrv.iter().zip(answers) {
+            match a {
+                Ok(table) => {
+                    for b in table.values() {
+                        let master = brokers.entry(b.name.clone()).or_insert(None);
+                        if master.is_none() {
+                            *master = b.master().map(str::to_string);
+                        }
+                    }
+                }
+                Err(e) => failed.push(format!("NameServer {ns}: {e}")),
+            }
+        }
+        if failed.len() == self.namesrv.len() {
+            return Err(failed.join("; "));
+        }
+        let masters: Vec<(String, String)> = (brokers.iter())
+            .filter_map(|(n, m)| m.as_ref().map(|a| (n.clone(), a.clone())))
+            .collect();
+        let masterless = (brokers.iter())
+            .filter(|(_, m)| m.is_none())
+            .map(|(n, _)| n.clone())
             .collect();
         if masters.is_empty() {
             return Err(format!(
@@ -112,7 +135,7 @@ impl RemotingCluster {
             ));
         }
         *self.masters.lock().unwrap_or_else(|p| p.into_inner()) = masters.clone();
-        Ok(masters)
+        Ok((masters, masterless))
     }
 
     async fn tables(&self, name: &str, addr: &str) -> BrokerTables {
@@ -159,7 +182,7 @@ impl Cluster for RemotingCluster {
 
     async fn snapshot(&self, scope: &Scope) -> Snapshot {
         let started = clock::now();
-        let masters = match self.discover().await {
+        let (masters, masterless) = match self.discover().await {
             Ok(m) => m,
             Err(e) => return Snapshot::unreachable(self.side, &self.label, "remoting", started, e),
         };
@@ -184,7 +207,7 @@ impl Cluster for RemotingCluster {
 
         // Which brokers serve the plan's topics and retry topics, and what each of them holds:
         // the backlog is counted from there, queue by queue.
-        let routes = self.routes(scope, &tables).await;
+        let routes = self.routes(scope, &tables, &masterless).await;
         let (reads, read_errors) = self.broker_reads(&routes).await;
         errors.extend(read_errors);
 
@@ -316,7 +339,7 @@ impl Cluster for RemotingCluster {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         if masters.is_empty() {
-            masters = self.discover().await?;
+            masters = self.discover().await?.0;
         }
         for (name, addr) in &masters {
             let r = match item {
@@ -343,6 +366,21 @@ impl Cluster for RemotingCluster {
         }
         Ok(())
     }
+}
+
+/// A topic's route from the masters' topic tables: the masters that hold it.
+fn route_from_tables(topic: &str, tables: &[BrokerTables]) -> Known<backlog::Route> {
+    let mut route = backlog::Route::new();
+    for t in tables {
+        match &t.topics {
+            Ok(m) if m.contains_key(topic) => {
+                route.insert(t.name.clone(), Some(t.addr.clone()));
+            }
+            Ok(_) => {}
+            Err(e) => return Known::unknown(format!("broker {}: {e}", t.name)),
+        }
+    }
+    Known::Known(route)
 }
 
 /// One topic's route as the NameServers answered it, merged: a broker any of them lists is in
@@ -390,39 +428,37 @@ impl RemotingCluster {
         })
     }
 
-    /// The route of every topic the plan's backlog is made of: the plan's topics from every
-    /// NameServer, the groups' retry topics from the masters' topic tables (read anyway).
+    /// The route of every topic the plan's backlog is made of. A broker registers every topic
+    /// of its table with the NameServers, so the masters' tables (read anyway) give the routes;
+    /// only a broker without a master, whose table cannot be read, sends the plan's topics to
+    /// every NameServer's route (merged) to learn whether it serves them.
     async fn routes(
         &self,
         scope: &Scope,
         tables: &[BrokerTables],
+        masterless: &[String],
     ) -> BTreeMap<String, Known<backlog::Route>> {
-        let plan_topics = scope.topics.iter().map(|t| {
-            let wire = self.wire(t);
-            async move {
-                let answers =
-                    join_all(self.namesrv.iter().map(|ns| self.admin.route(ns, &wire))).await;
-                (wire, merge_routes(&self.namesrv, answers))
+        let mut routes = BTreeMap::new();
+        if masterless.is_empty() {
+            for t in &scope.topics {
+                let wire = self.wire(t);
+                let route = route_from_tables(&wire, tables);
+                routes.insert(wire, route);
             }
-        });
-        let mut routes: BTreeMap<_, _> = join_all(plan_topics).await.into_iter().collect();
+        } else {
+            let asked = scope.topics.iter().map(|t| {
+                let wire = self.wire(t);
+                async move {
+                    let answers =
+                        join_all(self.namesrv.iter().map(|ns| self.admin.route(ns, &wire))).await;
+                    (wire, merge_routes(&self.namesrv, answers))
+                }
+            });
+            routes.extend(join_all(asked).await);
+        }
         for g in &scope.groups {
             let retry = format!("%RETRY%{}", self.wire(&g.name));
-            let mut route = backlog::Route::new();
-            let mut unreadable = None;
-            for t in tables {
-                match &t.topics {
-                    Ok(m) if m.contains_key(&retry) => {
-                        route.insert(t.name.clone(), Some(t.addr.clone()));
-                    }
-                    Ok(_) => {}
-                    Err(e) => unreadable = Some(format!("broker {}: {e}", t.name)),
-                }
-            }
-            let route = match unreadable {
-                Some(e) => Known::unknown(e),
-                None => Known::Known(route),
-            };
+            let route = route_from_tables(&retry, tables);
             routes.insert(retry, route);
         }
         routes
