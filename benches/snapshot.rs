@@ -76,7 +76,10 @@ fn measure(namesrv: &str, in_flight: usize, via: &[(String, String)]) {
             .filter_map(|g| g.backlog.reason())
             .take(3)
             .collect();
-        assert!(unknown.is_empty(), "every group's backlog is known: {unknown:?}");
+        assert!(
+            unknown.is_empty(),
+            "every group's backlog is known: {unknown:?}"
+        );
     }
     let first = walls[0];
     let mut warm = walls[1..].to_vec();
