@@ -489,7 +489,8 @@ fn refused(o: &Output) -> String {
     text(o)
 }
 
-/// The refusal's evidence that starts with `head` ("G_STOCK backlog: 25 (0 in the retry topic)"): it
+/// The refusal's evidence that starts with `head` ("G_STOCK backlog: 25 (0 in the retry topic; 25
+/// on old-broker-a)"): it
 /// names the subject, the number and the cluster ("on source 'old'"), and ends with the number's
 /// age ("1.2s old").
 fn assert_evidence(out: &str, head: &str) {
@@ -578,7 +579,7 @@ fn remaining_consumers_are_refused_while_a_straggler_writes_to_the_source() {
     );
     assert_evidence(
         &out,
-        "G_STOCK backlog: 25 (0 in the retry topic) on source 'old'",
+        "G_STOCK backlog: 25 (0 in the retry topic; 25 on old-broker-a) on source 'old'",
     );
 }
 
@@ -621,7 +622,9 @@ fn remaining_consumers_are_refused_while_only_the_retry_topic_holds_messages() {
     assert!(out.contains(&held), "{out}");
     assert_evidence(
         &out,
-        &format!("G_STOCK backlog: {failed} ({failed} in the retry topic) on source 'old'"),
+        &format!(
+            "G_STOCK backlog: {failed} ({failed} in the retry topic; {failed} on old-broker-a) on source 'old'"
+        ),
     );
 }
 
