@@ -11,7 +11,7 @@ use crate::clock::{self, Millis};
 use crate::model::{Check, Prerequisite, Settle, Snapshot, Verdict, Warning};
 use crate::plan::{Batch, Plan, Side};
 use crate::stage::Stage;
-use crate::wizard::{BrokerState, Brokers};
+use crate::wizard::{BrokerRecord, BrokerState, Brokers};
 pub use checks::Awaited;
 use checks::{
     broker_in_route, fresh, nothing_pending, pending_read, settled, step_done, task_topic,
@@ -58,6 +58,19 @@ impl Reached<'_> {
             Prerequisite::Metadata => self.metadata,
         }
     }
+}
+
+/// The brokers the journal remembers serving any of the batch's topics or retry topics on `side`.
+fn remembered<'b>(
+    brokers: &'b Brokers,
+    side: Side,
+    batch: &Batch,
+) -> impl Iterator<Item = (&'b String, &'b BrokerRecord)> {
+    let topics = batch.topics_and_retry_topics();
+    brokers
+        .iter()
+        .filter(move |((s, _), r)| *s == side && r.topics.iter().any(|t| topics.contains(t)))
+        .map(|((_, b), r)| (b, r))
 }
 
 /// What a move is evaluated for: one batch, or (wizard-wide steps) every batch of the plan.
@@ -107,13 +120,8 @@ impl<'a> Gate<'a> {
 
     /// Every broker remembered serving the batch's topics on `side` still serves them.
     pub fn brokers_remembered(&mut self, side: Side, batch: &Batch) {
-        let topics = batch.topics_and_retry_topics();
-        let remembered = self
-            .reached
-            .brokers
-            .iter()
-            .filter(|((s, _), r)| *s == side && r.topics.iter().any(|t| topics.contains(t)));
-        for ((_, broker), record) in remembered {
+        let brokers = self.reached.brokers;
+        for (broker, record) in remembered(brokers, side, batch) {
             self.check(side, |s, now| broker_in_route(s, broker, record, now));
         }
     }
@@ -135,13 +143,9 @@ impl<'a> Gate<'a> {
             .unwrap_or_default();
         brokers.extend(snap.brokers_serving(&topics).unwrap_or_default());
         brokers.extend(
-            (self.reached.brokers.iter())
-                .filter(|((s, _), r)| {
-                    *s == side
-                        && r.state != BrokerState::Retired
-                        && r.topics.iter().any(|t| topics.contains(t))
-                })
-                .map(|((_, b), _)| b.clone()),
+            remembered(self.reached.brokers, side, batch)
+                .filter(|(_, r)| r.state != BrokerState::Retired)
+                .map(|(b, _)| b.clone()),
         );
         for b in brokers {
             let c = nothing_pending(snap, &b, awaited, self.now);
@@ -162,12 +166,16 @@ impl<'a> Gate<'a> {
                 needed,
                 self.now,
             ));
-            self.settle = Some(Settle {
+            let window = Settle {
                 side,
                 since: watch.map(|w| w.since),
                 held_ms: watch.map_or(0, QuietWatch::held_ms),
                 needed_ms: needed,
-            });
+            };
+            // Finish reads one window per batch: the screen shows the one with most to go.
+            if (self.settle).is_none_or(|shown| window.remaining_ms() > shown.remaining_ms()) {
+                self.settle = Some(window);
+            }
         }
     }
 }

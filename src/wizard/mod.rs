@@ -237,24 +237,20 @@ impl Wizard {
         }
     }
 
-    /// Takes in a snapshot, moves the settle watches, and records verdicts that changed.
-    /// The clusters whose settle window a move of this batch waits for now: the rules say
-    /// (the gates of its next and previous move, and finish once the batch is done).
-    fn windows_waited_on(&self, batch: &Batch, now: Millis) -> Vec<Side> {
+    /// The clusters whose settle window a move of this batch waits for now: the rules say (the
+    /// gates of its next and previous move; once it is done, finish, whose side is given).
+    fn windows_waited_on(&self, batch: &Batch, finish: Option<Side>, now: Millis) -> Vec<Side> {
         let stage = self.progress.stage(&batch.name);
         let step = Step::Batch(batch.name.clone());
-        let mut moves: Vec<(Step, Move)> = [Move::forward(stage), Move::back(stage)]
+        let mut sides: Vec<Side> = [Move::forward(stage), Move::back(stage)]
             .into_iter()
             .flatten()
-            .map(|m| (step.clone(), m))
+            .filter_map(|m| self.verdict(&step, m, now)?.settle.map(|s| s.side))
             .collect();
-        if stage == Stage::Done && self.progress.finished.is_none() {
-            moves.push((Step::Finish, Move::Finish));
+        if stage == Stage::Done {
+            sides.extend(finish);
         }
-        moves
-            .into_iter()
-            .filter_map(|(step, m)| self.verdict(&step, m, now)?.settle.map(|s| s.side))
-            .collect()
+        sides
     }
 
     /// Takes in a snapshot, moves the settle watches, and records verdicts that changed.
@@ -264,8 +260,12 @@ impl Wizard {
             Side::Source => self.source = Some(snap),
             Side::Target => self.target = Some(snap),
         }
+        // Finish reads every batch: evaluated once, not once per batch.
+        let finish = self
+            .forward_verdict(&Step::Finish, now)
+            .and_then(|(_, v)| v.settle.map(|s| s.side));
         let waited_on: Vec<bool> = (self.plan.batches.iter())
-            .map(|b| self.windows_waited_on(b, now).contains(&side))
+            .map(|b| self.windows_waited_on(b, finish, now).contains(&side))
             .collect();
         let snap = match side {
             Side::Source => self.source.as_ref(),

@@ -370,18 +370,6 @@ impl Admin {
         .await
     }
 
-    /// Sum of max offsets over the topic's queues on this broker; `None` if it lacks the topic.
-    pub async fn topic_max_offset(
-        &self,
-        broker: &str,
-        topic: &str,
-    ) -> Result<Option<u64>, RemotingError> {
-        Ok(self
-            .topic_offsets(broker, topic)
-            .await?
-            .map(|queues| queues.iter().map(|(_, r)| r.end.max(0) as u64).sum()))
-    }
-
     /// The offsets each of the topic's queues holds on this broker; `None` if it lacks the topic.
     pub async fn topic_offsets(
         &self,

@@ -103,18 +103,11 @@ impl RemotingCluster {
             (self.namesrv.iter()).map(|ns| self.admin.cluster_info(std::slice::from_ref(ns))),
         )
         .await;
-        let mut brokers: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut brokers = backlog::Route::new();
         let mut failed = vec![];
         for (ns, a) in self.namesrv.iter().zip(answers) {
             match a {
-                Ok(table) => {
-                    for b in table.values() {
-                        let master = brokers.entry(b.name.clone()).or_insert(None);
-                        if master.is_none() {
-                            *master = b.master().map(str::to_string);
-                        }
-                    }
-                }
+                Ok(table) => table.values().for_each(|b| merge_broker(&mut brokers, b)),
                 Err(e) => failed.push(format!("NameServer {ns}: {e}")),
             }
         }
@@ -383,6 +376,14 @@ fn route_from_tables(topic: &str, tables: &[BrokerTables]) -> Known<backlog::Rou
     Known::Known(route)
 }
 
+/// Adds a broker as one NameServer knows it: its master, if this or another one knows it.
+fn merge_broker(brokers: &mut backlog::Route, b: &body::BrokerData) {
+    let master = brokers.entry(b.name.clone()).or_insert(None);
+    if master.is_none() {
+        *master = b.master().map(str::to_string);
+    }
+}
+
 /// One topic's route as the NameServers answered it, merged: a broker any of them lists is in
 /// it (they can disagree for minutes after a broker stops), with a master if any knows one.
 fn merge_routes(
@@ -396,12 +397,10 @@ fn merge_routes(
         match a {
             Ok(brokers) => {
                 answered = true;
-                for b in brokers.into_iter().flatten() {
-                    let master = route.entry(b.name.clone()).or_insert(None);
-                    if master.is_none() {
-                        *master = b.master().map(str::to_string);
-                    }
-                }
+                brokers
+                    .iter()
+                    .flatten()
+                    .for_each(|b| merge_broker(&mut route, b));
             }
             Err(e) => failed.push(format!("NameServer {ns}: {e}")),
         }
