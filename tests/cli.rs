@@ -379,6 +379,13 @@ fn bad_input_gets_clear_errors_and_exit_codes() {
         "{}",
         text(&o)
     );
+    let o = r.run(&["retire-broker", "nosuch-broker", "--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("no broker \"nosuch-broker\" is remembered on the source cluster"),
+        "{}",
+        text(&o)
+    );
     let o = r.run(&["advance", "preflight"]);
     assert_eq!(
         o.status.code(),

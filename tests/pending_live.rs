@@ -1,6 +1,7 @@
 //! What a source broker holds that no backlog shows yet, read from a real rocketmq-rust 1.0.0
 //! broker running with production settings (no topic or group is created on the fly), while a
-//! real client (examples/mq_app.rs) sends delayed, timer and transactional messages. Each count
+//! real client (examples/mq_app.rs) sends delayed, timer and transactional messages and asks for
+//! a failed message's redelivery. Each count
 //! is checked against what the clients did and saw: held while the message is not on its topic,
 //! zero once it is delivered, and the consumer sees it only then.
 //!
@@ -200,6 +201,47 @@ fn a_delayed_message_waits_at_its_level_until_due_then_reaches_the_consumer() {
     assert_eq!(held.scheduled_total(), 0);
     assert_eq!(topic_max(&snap, "T_LATER"), Known::Known(1));
     consumer.wait_for("RECV late-0", Duration::from_secs(30));
+    drop(producer.stop());
+    drop(consumer.stop());
+}
+
+#[test]
+fn a_failed_message_waits_in_the_schedule_before_its_retry() {
+    let s = Source::start("retry", "T_RETRY", "G_RETRY", &[]);
+    // Asks for redelivery of every first delivery: the broker puts the message back into the
+    // schedule at level 3 (10 s) for its first retry, where no backlog shows it.
+    let consumer = App::start(
+        &s.mq.namesrv,
+        &[
+            "consume",
+            "--group",
+            "G_RETRY",
+            "--topic",
+            "T_RETRY",
+            "--fail-every",
+            "1",
+        ],
+    );
+    let producer = App::producer(&s.mq.namesrv, "P_RETRY", "T_RETRY", 1, 10.0, "again");
+    consumer.wait_for("RETRY again-0", Duration::from_secs(30));
+    let failed = Instant::now();
+    let (_, held) = s.wait("the retry scheduled", Duration::from_secs(8), |b| {
+        b.scheduled_total() == 1
+    });
+    seen_before(failed, Duration::from_secs(10));
+    assert_eq!(level(&held, 3).pending, 1, "{:?}", held.scheduled);
+    assert_eq!(consumer.count("RECV again-0"), 0);
+
+    // Due: delivered again through %RETRY%G_RETRY, and nothing is held.
+    consumer.wait_for("RECV again-0 ", Duration::from_secs(40));
+    assert!(
+        failed.elapsed() >= Duration::from_secs(8),
+        "redelivered after {:?}, before it was due",
+        failed.elapsed()
+    );
+    s.wait("the retry delivered", Duration::from_secs(20), |b| {
+        b.scheduled_total() == 0
+    });
     drop(producer.stop());
     drop(consumer.stop());
 }

@@ -177,6 +177,7 @@ async fn drive(
                 println!("{msg}");
                 return Ok(0);
             }
+            Outcome::NoSuch(msg) => return Err(Exit::new(EXIT_BAD_INPUT, msg)),
             Outcome::Recorded(msg) => {
                 s.commit(decision.entries)?;
                 println!("{msg}");

@@ -389,7 +389,7 @@ impl App {
                     }),
                 };
             }
-            Outcome::Nothing(msg) | Outcome::Recorded(msg) => {
+            Outcome::Nothing(msg) | Outcome::NoSuch(msg) | Outcome::Recorded(msg) => {
                 self.ui.dialog = Some(Dialog::Message(msg))
             }
             Outcome::Observed => {}

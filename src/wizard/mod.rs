@@ -80,6 +80,9 @@ pub enum Outcome {
         verdict: Option<Verdict>,
     },
     Nothing(String),
+    /// The command names something the plan or the journal does not hold (the text says what
+    /// there is): nothing changes, and a script is told its input was wrong.
+    NoSuch(String),
     /// Done: the entries record it; the text says what it means.
     Recorded(String),
 }
@@ -404,7 +407,7 @@ impl Wizard {
             .map(|(_, b)| b.clone())
             .collect();
         let Some(record) = self.progress.brokers.get(&(side, broker.clone())) else {
-            return Decision::only(Outcome::Nothing(format!(
+            return Decision::only(Outcome::NoSuch(format!(
                 "no broker \"{broker}\" is remembered on the {side} cluster (remembered: {})",
                 if remembered.is_empty() {
                     "none".into()

@@ -90,6 +90,8 @@ pub struct MqCluster {
     pub dir: tempfile::TempDir,
     broker_port: u16,
     ns: Option<Child>,
+    /// More NameServers, started with `add_namesrv`.
+    more_ns: Vec<Child>,
     broker: Option<Child>,
     /// More brokers of the cluster, started with `add_broker`.
     pub extra: Vec<Broker>,
@@ -150,25 +152,10 @@ impl MqCluster {
             .prefix(&format!("mq-{name}-"))
             .tempdir()
             .unwrap();
-        let ns_port = free_ports();
-        let ns = Command::new(binary("rocketmq-namesrv-rust"))
-            .args([
-                "--listenPort",
-                &ns_port.to_string(),
-                "--bindAddress",
-                "127.0.0.1",
-                "--rocketmqHome",
-            ])
-            .arg(dir.path())
-            .stdout(std::fs::File::create(dir.path().join("namesrv.log")).unwrap())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let namesrv = format!("127.0.0.1:{ns_port}");
-        wait_port(ns_port, Duration::from_secs(30));
+        let (ns, namesrv) = start_namesrv(dir.path(), "namesrv");
         let broker_port = loop {
             let p = free_ports();
-            if p.abs_diff(ns_port) > 5 {
+            if p.abs_diff(namesrv_port(&namesrv)) > 5 {
                 break p;
             }
         };
@@ -205,6 +192,7 @@ impl MqCluster {
             dir,
             broker_port,
             ns: Some(ns),
+            more_ns: vec![],
             broker: None,
             extra: vec![],
         };
@@ -235,7 +223,14 @@ impl MqCluster {
 
     /// Starts another broker of the cluster (`{name}-broker-{suffix}`) and returns its index
     /// in `extra`.
+    /// Starts another broker of the cluster (`{name}-broker-{suffix}`) and returns its index
+    /// in `extra`.
     pub fn add_broker(&mut self, suffix: &str) -> usize {
+        self.add_broker_with(suffix, &[])
+    }
+
+    /// As `add_broker`, with `settings` replacing the first broker's properties.
+    pub fn add_broker_with(&mut self, suffix: &str, settings: &[(&str, &str)]) -> usize {
         let mut props = std::fs::read_to_string(self.dir.path().join("broker.properties")).unwrap();
         let port = loop {
             let p = free_ports();
@@ -255,6 +250,9 @@ impl MqCluster {
             "storePathCommitLog",
             &format!("{store}/commitlog"),
         );
+        for (key, value) in settings {
+            set_property(&mut props, key, value);
+        }
         let path = self.dir.path().join(format!("broker-{suffix}.properties"));
         std::fs::write(&path, props).unwrap();
         self.extra.push(Broker {
@@ -289,6 +287,27 @@ impl MqCluster {
         b.child = Some(child);
         wait_port(b.port, Duration::from_secs(60));
         std::thread::sleep(Duration::from_millis(1500));
+    }
+
+    /// Restarts an added broker (killed before) with `settings` changed, on the same store.
+    pub fn restart_extra_with(&mut self, i: usize, settings: &[(&str, &str)]) {
+        let mut props = std::fs::read_to_string(&self.extra[i].props).unwrap();
+        for (key, value) in settings {
+            set_property(&mut props, key, value);
+        }
+        std::fs::write(&self.extra[i].props, props).unwrap();
+        self.start_extra(i);
+    }
+
+    /// Starts a further NameServer (none of the brokers registers with it unless told) and
+    /// returns its address.
+    pub fn add_namesrv(&mut self) -> String {
+        let (child, addr) = start_namesrv(
+            self.dir.path(),
+            &format!("namesrv-{}", self.more_ns.len() + 2),
+        );
+        self.more_ns.push(child);
+        addr
     }
 
     /// kill -9 of an added broker.
@@ -374,6 +393,33 @@ impl MqCluster {
     }
 }
 
+/// A NameServer on a free loopback port, logging to `{log}.log` in `home`.
+fn start_namesrv(home: &std::path::Path, log: &str) -> (Child, String) {
+    let port = free_ports();
+    let child = Command::new(binary("rocketmq-namesrv-rust"))
+        .args([
+            "--listenPort",
+            &port.to_string(),
+            "--bindAddress",
+            "127.0.0.1",
+            "--rocketmqHome",
+        ])
+        .arg(home)
+        .stdout(std::fs::File::create(home.join(format!("{log}.log"))).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_port(port, Duration::from_secs(30));
+    (child, format!("127.0.0.1:{port}"))
+}
+
+fn namesrv_port(addr: &str) -> u16 {
+    addr.rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
+}
+
 fn wait_port(port: u16, within: Duration) {
     let start = Instant::now();
     while start.elapsed() < within {
@@ -391,7 +437,7 @@ impl Drop for MqCluster {
         for i in 0..self.extra.len() {
             self.kill_extra(i);
         }
-        if let Some(mut n) = self.ns.take() {
+        for mut n in self.ns.take().into_iter().chain(self.more_ns.drain(..)) {
             let _ = n.kill();
             let _ = n.wait();
         }
