@@ -1037,6 +1037,7 @@ fn pending(scheduled: &[(u32, u64, u64)], timer: u64, half: u64) -> Known<Broker
                 pending,
                 max_offset: pending,
                 progress: 0,
+                stored_by: None,
             })
             .collect(),
         timer: Known::Known(timer),
@@ -1049,9 +1050,13 @@ fn messages_still_on_their_way_to_the_source_keep_the_last_consumers() {
     let mut h = draining();
     let on_their_way = |now| {
         drained_source(now)
-            .pending("broker-a", pending(&[(3, 10_000, 2), (5, 60_000, 1)], 1, 0))
+            .pending(
+                "broker-a",
+                pending(&[(3, 10_000, 2), (5, 120_000, 1)], 1, 0),
+            )
             .build()
     };
+    // Seen from T0 + 10 s to T0 + 70 s: level 5 (2 min) is due within 60 s, level 3 already.
     let now = hold(&mut h, T0 + 10 * S, on_their_way);
     let o = h.advance("orders", now);
     let kind = CheckKind::NothingPending {
@@ -1077,6 +1082,21 @@ fn messages_still_on_their_way_to_the_source_keep_the_last_consumers() {
     assert_eq!(
         c.evidence[0].fact.words(),
         "3 scheduled (due within 1m00s at most), 1 timer"
+    );
+    // Another message stored at level 5: the last one is due a whole delay from now.
+    h.observe(
+        drained_source(now)
+            .pending(
+                "broker-a",
+                pending(&[(3, 10_000, 2), (5, 120_000, 2)], 1, 0),
+            )
+            .build(),
+        now,
+    );
+    let c = check(refusal(&h.advance("orders", now)), &kind).clone();
+    assert_eq!(
+        c.evidence[0].fact.words(),
+        "4 scheduled (due within 2m00s at most), 1 timer"
     );
     // A broker whose pending messages could not be read: unknown, never "none".
     h.observe(

@@ -162,7 +162,8 @@ fn scheduled_per_level_on_a_java_broker() {
             delay_ms: Some(1_000),
             pending: 0,
             max_offset: 120,
-            progress: 120
+            progress: 120,
+            stored_by: None
         }
     );
     // 57 of 60 delivered.
@@ -173,7 +174,8 @@ fn scheduled_per_level_on_a_java_broker() {
             delay_ms: Some(10_000),
             pending: 3,
             max_offset: 60,
-            progress: 57
+            progress: 57,
+            stored_by: None
         }
     );
     // Progress 9 below the min offset 10: what is below was deleted, 2 remain.
@@ -204,7 +206,8 @@ fn scheduled_on_the_captured_rust_broker() {
             delay_ms: Some(30_000),
             pending: 1,
             max_offset: 1,
-            progress: 0
+            progress: 0,
+            stored_by: None
         }
     );
     assert_eq!(level(&levels, 2).pending, 0, "delivered");
@@ -233,14 +236,16 @@ fn scheduled_levels_beyond_the_table_or_without_offsets() {
                 delay_ms: None,
                 pending: 0,
                 max_offset: 5,
-                progress: 5
+                progress: 5,
+                stored_by: None
             },
             LevelPending {
                 level: 2,
                 delay_ms: None,
                 pending: 3,
                 max_offset: 3,
-                progress: 0
+                progress: 0,
+                stored_by: None
             },
         ]
     );

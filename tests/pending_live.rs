@@ -161,7 +161,8 @@ fn a_delayed_message_waits_at_its_level_until_due_then_reaches_the_consumer() {
             delay_ms: Some(10_000),
             pending: 1,
             max_offset: 1,
-            progress: 0
+            progress: 0,
+            stored_by: None
         }
     );
     assert_eq!(

@@ -298,3 +298,50 @@ fn a_key_breaks_each_groups_backlog_down_per_topic_and_broker() {
     assert_eq!(numbers.first(), Some(&"7"), "{line}");
     find(&t, "T_PAY @ broker-a");
 }
+
+#[test]
+fn a_broker_that_left_is_retired_by_typing_its_name() {
+    let (mut h, mut now) = at_stage(Stage::Draining);
+    let mut app = app_from(&h, now);
+    key(&mut app, KeyCode::Char('R'), now);
+    let t = draw(&mut app, 160, 48, now);
+    find(&t, "no broker has left the route");
+    key(&mut app, KeyCode::Esc, now);
+
+    h.observe(
+        drained_source(now)
+            .route("T_ORDER", &["broker-a", "broker-b"])
+            .build(),
+        now,
+    );
+    now += 5 * S;
+    h.observe(
+        drained_source(now).route("T_ORDER", &["broker-a"]).build(),
+        now,
+    );
+    let mut app = app_from(&h, now);
+    key(&mut app, KeyCode::Char('R'), now);
+    let t = draw(&mut app, 160, 48, now);
+    find(&t, "Retire broker broker-b on the source cluster");
+    find(&t, "Type the broker name (broker-b).");
+    let mut journaled = vec![];
+    for c in "broker-b".chars() {
+        key(&mut app, KeyCode::Char(c), now);
+    }
+    for e in app.handle(
+        Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        now,
+    ) {
+        if let rocketmq_migrate::ui::app::Effect::Journal(entries) = e {
+            journaled.extend(entries);
+        }
+    }
+    assert!(
+        matches!(
+            journaled.as_slice(),
+            [rocketmq_migrate::journal::Entry::BrokerRetired { side: Side::Source, broker, .. }]
+                if broker == "broker-b"
+        ),
+        "{journaled:?}"
+    );
+}

@@ -662,7 +662,7 @@ pub fn broker_in_route(snap: &Snapshot, broker: &str, record: &BrokerRecord, now
         _ => "; what it still holds is unknown (the run that found it gone had not seen it)".into(),
     };
     let summary = format!(
-        "broker {broker} left the route on {side}{what}: bring it back, or retire it with `rocketmq-migrate retire-broker {broker}` once its messages are accounted for"
+        "broker {broker} left the route on {side}{what}: bring it back, or, once its messages are accounted for, retire it (R in the wizard, or `rocketmq-migrate retire-broker {broker}`)"
     );
     let mut ev = in_route(false);
     ev.push(evidence(snap, now, broker, Metric::HeldWhenLastSeen, held));
@@ -734,10 +734,11 @@ pub fn nothing_pending(snap: &Snapshot, broker: &str, awaited: Awaited, now: Mil
         Awaited::Everything => (p.scheduled_total(), timer),
         Awaited::Half => (0, 0),
     };
-    // Scheduled messages are due at the latest after the longest delay of their levels.
+    // The last scheduled message is due at the latest when the latest level's delay, counted
+    // from when its messages were stored by, runs out.
     let due_within_ms = (p.scheduled.iter())
         .filter(|l| l.pending > 0 && awaited == Awaited::Everything)
-        .map(|l| l.delay_ms)
+        .map(|l| l.due_in(now))
         .try_fold(0, |max, d| d.map(|d| max.max(d)));
     let fact = Fact::Pending {
         scheduled,

@@ -207,9 +207,15 @@ impl Fact {
             } => {
                 let mut parts = vec![];
                 if *scheduled > 0 {
-                    let due = due_within_ms.map_or(String::new(), |d| {
-                        format!(" (due within {} at most)", clock::age(d))
-                    });
+                    // Rounded up: an upper bound stays one.
+                    let due = match due_within_ms {
+                        None => String::new(),
+                        Some(0) => " (due now)".into(),
+                        Some(d) => format!(
+                            " (due within {} at most)",
+                            clock::age(d.div_ceil(1000) * 1000)
+                        ),
+                    };
                     parts.push(format!("{scheduled} scheduled{due}"));
                 }
                 if *timer > 0 {

@@ -5,6 +5,7 @@
 //! backlog appears. A drained backlog with any of these still waiting is not drained.
 
 use super::Known;
+use crate::clock::Millis;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -53,6 +54,41 @@ pub struct LevelPending {
     /// The schedule service's next offset to deliver (never below the queue's min offset: what
     /// is below was deleted and will not be delivered).
     pub progress: u64,
+    /// Every message at this level was stored by then: the start of the earliest poll that saw
+    /// the level's max offset as it is now (see `Pending::date`). `None` until dated.
+    #[serde(default)]
+    pub stored_by: Option<Millis>,
+}
+
+impl LevelPending {
+    /// How long until the last message at this level is due, at most: its delay counted from
+    /// when it was stored by (from `now` when not dated). `None` when the delay is not known.
+    pub fn due_in(&self, now: Millis) -> Option<Millis> {
+        let d = self.delay_ms?;
+        Some((self.stored_by.unwrap_or(now) + d).saturating_sub(now))
+    }
+}
+
+impl Pending {
+    /// Dates each level's messages: a level whose max offset is as an `earlier` reading saw it
+    /// holds no message stored since, so it keeps that reading's date; any other level was
+    /// stored by `polled_at` (the start of the poll that read it). A countdown to the last due
+    /// message follows, across polls.
+    pub fn date(&mut self, polled_at: Millis, earlier: Option<&Pending>) {
+        for (broker, held) in &mut self.brokers {
+            let Known::Known(held) = held else { continue };
+            let before = earlier
+                .and_then(|e| e.brokers.get(broker))
+                .and_then(Known::known);
+            for l in &mut held.scheduled {
+                let kept = before
+                    .and_then(|b| b.scheduled.iter().find(|e| e.level == l.level))
+                    .filter(|e| e.max_offset == l.max_offset)
+                    .and_then(|e| e.stored_by);
+                l.stored_by = Some(kept.unwrap_or(polled_at));
+            }
+        }
+    }
 }
 
 impl BrokerPending {
@@ -68,5 +104,57 @@ impl BrokerPending {
     /// Scheduled messages over every level.
     pub fn scheduled_total(&self) -> u64 {
         self.scheduled.iter().map(|l| l.pending).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(level: u32, delay_ms: u64, max_offset: u64, progress: u64) -> Pending {
+        Pending {
+            brokers: [(
+                "broker-a".to_string(),
+                Known::Known(BrokerPending {
+                    scheduled: vec![LevelPending {
+                        level,
+                        delay_ms: Some(delay_ms),
+                        pending: max_offset - progress,
+                        max_offset,
+                        progress,
+                        stored_by: None,
+                    }],
+                    ..BrokerPending::nothing()
+                }),
+            )]
+            .into(),
+        }
+    }
+
+    fn level(p: &Pending) -> LevelPending {
+        p.brokers["broker-a"].known().unwrap().scheduled[0]
+    }
+
+    #[test]
+    fn the_last_due_message_counts_down_until_another_is_stored() {
+        let mut first = one(4, 30_000, 1, 0);
+        first.date(1_000, None);
+        assert_eq!(level(&first).due_in(1_000), Some(30_000));
+        // The same max offset 12 s later: nothing stored since, 18 s to go.
+        let mut again = one(4, 30_000, 1, 0);
+        again.date(13_000, Some(&first));
+        assert_eq!(level(&again).due_in(13_000), Some(18_000));
+        assert_eq!(level(&again).due_in(40_000), Some(0), "overdue is due now");
+        // One more stored: a whole delay from the poll that saw it.
+        let mut more = one(4, 30_000, 2, 0);
+        more.date(20_000, Some(&again));
+        assert_eq!(level(&more).due_in(20_000), Some(30_000));
+        // Not dated, or no delay known.
+        assert_eq!(level(&one(4, 30_000, 1, 0)).due_in(5), Some(30_000));
+        let mut no_delay = one(4, 30_000, 1, 0);
+        if let Known::Known(b) = no_delay.brokers.get_mut("broker-a").unwrap() {
+            b.scheduled[0].delay_ms = None;
+        }
+        assert_eq!(level(&no_delay).due_in(5), None);
     }
 }

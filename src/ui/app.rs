@@ -8,9 +8,10 @@ use super::screen::Screen;
 use crate::clock::Millis;
 use crate::journal::{Entry, Record};
 use crate::model::{Snapshot, Verdict, Warning};
+use crate::plan::Side;
 use crate::session::Applies;
 use crate::stage::{Stage, Step};
-use crate::wizard::{Command, Confirmation, Outcome, Timeline, Wizard};
+use crate::wizard::{BrokerState, Command, Confirmation, Outcome, Timeline, Wizard};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 use std::collections::VecDeque;
 
@@ -53,7 +54,7 @@ pub enum Dialog {
     /// The gate is open: confirm (typing the batch name for irreversible steps).
     Confirm {
         step: Step,
-        forward: bool,
+        ask: Ask,
         action: String,
         verdict: Verdict,
         type_name: Option<String>,
@@ -78,6 +79,15 @@ pub enum Dialog {
         text: String,
     },
     Message(String),
+}
+
+/// What a confirmation asks the wizard again, confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ask {
+    Forward,
+    Back,
+    /// Retire a broker that left the route on a cluster.
+    Retire(Side, String),
 }
 
 impl Dialog {
@@ -308,12 +318,34 @@ impl App {
                 }
             }
             Action::SyncMetadata => return vec![Effect::SyncMetadata],
+            Action::RetireBroker => {
+                // The first broker that left, on either cluster: once retired, the next.
+                let left = (self.wizard.progress.brokers.iter())
+                    .find(|(_, r)| matches!(r.state, BrokerState::Left { .. }));
+                match left {
+                    Some(((side, broker), _)) => {
+                        let ask = Ask::Retire(*side, broker.clone());
+                        return self.attempt(Step::Finish, ask, Confirmation::None, vec![], now);
+                    }
+                    None => {
+                        self.ui.dialog = Some(Dialog::Message(
+                            "no broker has left the route: there is nothing to retire".into(),
+                        ))
+                    }
+                }
+            }
             Action::Advance => {
-                return self.attempt(self.selected_step(), true, Confirmation::None, vec![], now);
+                return self.attempt(
+                    self.selected_step(),
+                    Ask::Forward,
+                    Confirmation::None,
+                    vec![],
+                    now,
+                );
             }
             Action::Rollback => match self.selected_step() {
                 step @ Step::Batch(_) => {
-                    return self.attempt(step, false, Confirmation::None, vec![], now);
+                    return self.attempt(step, Ask::Back, Confirmation::None, vec![], now);
                 }
                 other => {
                     self.ui.dialog = Some(Dialog::Message(format!(
@@ -329,14 +361,19 @@ impl App {
     fn attempt(
         &mut self,
         step: Step,
-        forward: bool,
+        ask: Ask,
         confirmation: Confirmation,
         acks: Vec<String>,
         now: Millis,
     ) -> Vec<Effect> {
-        let command = match (&step, forward) {
-            (Step::Batch(b), false) => Command::Rollback {
+        let command = match (&step, &ask) {
+            (Step::Batch(b), Ask::Back) => Command::Rollback {
                 batch: b.clone(),
+                confirmation,
+            },
+            (_, Ask::Retire(side, broker)) => Command::RetireBroker {
+                side: *side,
+                broker: broker.clone(),
                 confirmation,
             },
             _ => Command::Advance {
@@ -359,7 +396,7 @@ impl App {
             } => {
                 self.ui.dialog = Some(Dialog::Confirm {
                     step,
-                    forward,
+                    ask,
                     action,
                     verdict,
                     type_name,
@@ -407,31 +444,31 @@ impl App {
             (
                 Dialog::Confirm {
                     step,
-                    forward,
+                    ask,
                     type_name: None,
                     ..
                 },
                 DialogAction::Confirm,
             ) => {
-                return self.attempt(step, forward, Confirmation::Yes, vec![], now);
+                return self.attempt(step, ask, Confirmation::Yes, vec![], now);
             }
             (
                 Dialog::Confirm {
                     step,
-                    forward,
+                    ask,
                     type_name: Some(name),
                     typed,
                     ..
                 },
                 DialogAction::Confirm,
             ) if typed.trim() == name => {
-                return self.attempt(step, forward, Confirmation::Typed(typed), vec![], now);
+                return self.attempt(step, ask, Confirmation::Typed(typed), vec![], now);
             }
             (
                 Dialog::Confirm {
                     mut typed,
                     step,
-                    forward,
+                    ask,
                     action,
                     verdict,
                     type_name,
@@ -441,7 +478,7 @@ impl App {
                 edit(&mut typed, k.code);
                 self.ui.dialog = Some(Dialog::Confirm {
                     step,
-                    forward,
+                    ask,
                     action,
                     verdict,
                     type_name,
@@ -466,7 +503,7 @@ impl App {
                         acked,
                     });
                 } else {
-                    return self.attempt(step, true, Confirmation::None, acked, now);
+                    return self.attempt(step, Ask::Forward, Confirmation::None, acked, now);
                 }
             }
             (Dialog::Quit, DialogAction::Quit) => return vec![Effect::Quit],

@@ -9,6 +9,7 @@ pub enum Action {
     Advance,
     Rollback,
     SyncMetadata,
+    RetireBroker,
     Up,
     Down,
     ScrollUp,
@@ -62,6 +63,14 @@ pub const BINDINGS: &[Binding] = &[
         label: "sync metadata",
         help: "Create on the target the plan's topics and groups it lacks (never changes what exists).",
         footer: true,
+    },
+    Binding {
+        keys: &[KeyCode::Char('R')],
+        shown: "R",
+        action: Action::RetireBroker,
+        label: "retire broker",
+        help: "Retire a broker that left the route, typing its name: gates stop waiting for it.",
+        footer: false,
     },
     Binding {
         keys: &[KeyCode::Up, KeyCode::Char('k')],

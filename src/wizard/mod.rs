@@ -138,6 +138,14 @@ impl Wizard {
         self.progress.apply(&self.plan, record)
     }
 
+    /// The last snapshot taken in of `side`.
+    fn snapshot(&self, side: Side) -> Option<&Snapshot> {
+        match side {
+            Side::Source => self.source.as_ref(),
+            Side::Target => self.target.as_ref(),
+        }
+    }
+
     fn seen(&self) -> Seen<'_> {
         Seen {
             source: self.source.as_ref(),
@@ -257,8 +265,13 @@ impl Wizard {
     }
 
     /// Takes in a snapshot, moves the settle watches, and records verdicts that changed.
-    fn observe(&mut self, snap: Snapshot, now: Millis) -> Decision {
+    fn observe(&mut self, mut snap: Snapshot, now: Millis) -> Decision {
         let side = snap.side;
+        let earlier = self.snapshot(side).and_then(|e| e.pending.known());
+        let started = snap.started_at;
+        if let Known::Known(p) = &mut snap.pending {
+            p.date(started, earlier);
+        }
         match side {
             Side::Source => self.source = Some(snap),
             Side::Target => self.target = Some(snap),
@@ -270,6 +283,7 @@ impl Wizard {
         let waited_on: Vec<bool> = (self.plan.batches.iter())
             .map(|b| self.windows_waited_on(b, finish, now).contains(&side))
             .collect();
+        // Field borrows, not `self.snapshot`: the watches change below.
         let snap = match side {
             Side::Source => self.source.as_ref(),
             Side::Target => self.target.as_ref(),

@@ -191,6 +191,7 @@ pub fn scheduled(
                 pending: (max - next) as u64,
                 max_offset: max as u64,
                 progress: next as u64,
+                stored_by: None,
             })
         })
         .collect()

@@ -1,7 +1,7 @@
 //! Popups: confirmations, refusals, acknowledgements, quit, filter, messages and help.
 
 use super::Theme;
-use crate::ui::app::{App, Dialog};
+use crate::ui::app::{App, Ask, Dialog};
 use crate::ui::keymap::{BINDINGS, hint};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -45,23 +45,31 @@ pub fn draw(f: &mut Frame, app: &App, t: Theme) {
     match d {
         Dialog::Confirm {
             step,
+            ask,
             action,
             verdict,
             type_name,
             typed,
-            ..
         } => {
             // The prompt comes first: on a small screen the checks are what gets cut.
-            let mut lines = vec![Line::from(Span::styled(
-                format!("The gate is open: {action} for {step}."),
-                t.ok(),
-            ))];
+            let (said, what) = match ask {
+                Ask::Retire(side, broker) => (
+                    format!(
+                        "Retire broker {broker} on the {side} cluster: the gates stop waiting for it. Only once its messages are accounted for."
+                    ),
+                    "broker",
+                ),
+                Ask::Forward | Ask::Back => {
+                    (format!("The gate is open: {action} for {step}."), "batch")
+                }
+            };
+            let mut lines = vec![Line::from(Span::styled(said, t.ok()))];
             if let Some(name) = type_name {
                 lines.push(Line::from(Span::styled(
                     "This step cannot be undone by the wizard.",
                     t.bad(),
                 )));
-                lines.push(Line::from(format!("Type the batch name ({name}).")));
+                lines.push(Line::from(format!("Type the {what} name ({name}).")));
                 lines.push(Line::from(vec![
                     Span::raw("> "),
                     Span::styled(format!("{typed}_"), t.title()),
