@@ -9,7 +9,7 @@ use rocketmq_migrate::plan::{Plan, Side};
 use rocketmq_migrate::ui::app::{App, Event};
 use rocketmq_migrate::ui::render;
 use rocketmq_migrate::wizard::Wizard;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -68,7 +68,10 @@ fn snapshot(plan: &Plan, side: Side, at: u64) -> Snapshot {
                         )]),
                     }),
                     consumers: Known::Known(clients),
-                    subscriptions: Known::Known(BTreeSet::from([b.topics[0].clone()])),
+                    subscriptions: Known::Known(Subscriptions::from([(
+                        b.topics[0].clone(),
+                        Expressions::Seen([Filter::all()].into()),
+                    )])),
                     config: None,
                     consume_tps: Some(12.0),
                 },

@@ -47,9 +47,9 @@ impl MetadataItem {
             } => format!(
                 "group {name} ({}{}, {} retry queue(s), {} max retries)",
                 if c.broadcast {
-                    "broadcasting"
+                    "broadcast allowed"
                 } else {
-                    "clustering"
+                    "broadcast not allowed"
                 },
                 if c.orderly { ", orderly" } else { "" },
                 c.retry_queues,
@@ -140,7 +140,7 @@ pub fn diff(plan: &Plan, source: &Snapshot, target: &Snapshot) -> MetadataDiff {
                         || a.retry_max_times != b.retry_max_times)
                 {
                     d.differing.push(format!(
-                        "group {}: source broadcast={} orderly={} retries={}, target broadcast={} orderly={} retries={}",
+                        "group {}: source broadcast allowed={} orderly={} retries={}, target broadcast allowed={} orderly={} retries={}",
                         g.name, a.broadcast, a.orderly, a.retry_max_times, b.broadcast, b.orderly, b.retry_max_times
                     ));
                 }

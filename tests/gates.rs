@@ -1148,3 +1148,256 @@ fn transactional_messages_keep_a_producer_on_the_source_until_they_resolve() {
     h.observe(source_start(T0).producers("P_ORDER", 0).build(), T0);
     assert!(moved(&h.advance("orders", T0)));
 }
+
+fn filter_kind(group: &str, topic: &str) -> CheckKind {
+    CheckKind::FiltersCover {
+        group: group.into(),
+        topic: topic.into(),
+    }
+}
+
+#[test]
+fn producers_are_refused_while_a_target_consumer_filters_more_narrowly() {
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    // G_B's target consumers take only TagA of T_PAY; its source ones take every tag.
+    h.observe(
+        target_with_consumers(T0)
+            .group(
+                group("G_B")
+                    .consumers(1)
+                    .subscribed(&["T_PAY"])
+                    .tags("T_PAY", &["TagA"]),
+            )
+            .build(),
+        T0,
+    );
+    let o = h.advance("orders", T0);
+    let kind = filter_kind("G_B", "T_PAY");
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
+    let c = check(refusal(&o), &kind);
+    let shown: Vec<(Side, String)> = (c.evidence.iter())
+        .map(|e| (e.side, e.fact.words()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (Side::Source, "tag *".to_string()),
+            (Side::Target, "tag TagA".to_string())
+        ]
+    );
+    assert!(
+        c.summary
+            .contains("subscribe the target consumers with tag *")
+    );
+    // A wider target expression, or the same one, lets producers go.
+    h.observe(
+        target_with_consumers(T0)
+            .group(
+                group("G_B")
+                    .consumers(1)
+                    .subscribed(&["T_PAY"])
+                    .tags("T_PAY", &["*"]),
+            )
+            .build(),
+        T0,
+    );
+    assert!(moved(&h.advance("orders", T0)));
+}
+
+#[test]
+fn a_tag_set_covers_only_what_it_includes() {
+    let mut h = double_read();
+    let narrow = |tags: &[&str]| {
+        group("G_B")
+            .consumers(1)
+            .subscribed(&["T_PAY"])
+            .tags("T_PAY", tags)
+    };
+    h.observe(source_start(T0).group(narrow(&["TagA"])).build(), T0);
+    h.observe(
+        target_with_consumers(T0)
+            .group(narrow(&["TagA || TagB"]))
+            .build(),
+        T0,
+    );
+    assert!(
+        moved(&h.advance("orders", T0)),
+        "a wider tag set receives all"
+    );
+    let mut h = double_read();
+    h.observe(
+        source_start(T0).group(narrow(&["TagA || TagB"])).build(),
+        T0,
+    );
+    h.observe(
+        target_with_consumers(T0).group(narrow(&["TagB"])).build(),
+        T0,
+    );
+    assert_eq!(
+        failing(&h.advance("orders", T0)),
+        [(filter_kind("G_B", "T_PAY"), Status::Blocked)]
+    );
+}
+
+#[test]
+fn clients_that_disagree_and_expressions_a_cluster_does_not_show_are_warnings() {
+    let mut h = double_read();
+    h.observe(
+        source_start(T0)
+            .group(
+                group("G_B")
+                    .consumers(2)
+                    .subscribed(&["T_PAY"])
+                    .tags("T_PAY", &["TagA", "*"]),
+            )
+            .build(),
+        T0,
+    );
+    h.observe(
+        target_with_consumers(T0)
+            .group(
+                group("G_A")
+                    .consumers(1)
+                    .subscribed(&["T_ORDER", "T_PAY"])
+                    .expression_not_shown("T_PAY"),
+            )
+            .build(),
+        T0,
+    );
+    let o = h.advance("orders", T0);
+    assert_eq!(refusal(&o).status(), Status::Pass, "warnings only");
+    assert_eq!(
+        unacknowledged(refusal(&o)),
+        [
+            WarningKind::FilterUnchecked {
+                group: "G_A".into(),
+                topic: "T_PAY".into()
+            },
+            WarningKind::ClientsDisagree {
+                side: Side::Source,
+                group: "G_B".into(),
+                topic: "T_PAY".into()
+            },
+        ]
+    );
+    let r = reasons(&o);
+    assert!(r.contains("check by hand"), "{r}");
+    assert!(r.contains("different expressions (tag *, tag TagA)"), "{r}");
+    // Ids round-trip, so `--ack` takes them.
+    for w in unacknowledged(refusal(&o)) {
+        assert_eq!(WarningKind::parse(&w.id()), Some(w));
+    }
+    assert!(moved(&h.advance_ack(
+        "orders",
+        &[
+            "filter-unchecked:G_A/T_PAY",
+            "clients-disagree:source/G_B/T_PAY"
+        ],
+        T0
+    )));
+}
+
+#[test]
+fn broadcasting_is_how_clients_consume_not_what_the_group_allows() {
+    // Every test group allows broadcasting? Here: consumeBroadcastEnable on, clients clustering.
+    let mut h = Harness::ready(T0);
+    let mut src = source_start(T0).build();
+    for g in src.groups.values_mut() {
+        if let Some(c) = g.config.as_mut() {
+            c.broadcast = true;
+        }
+    }
+    h.observe(src, T0);
+    assert!(
+        moved(&h.advance("orders", T0)),
+        "no warning for a clustering group"
+    );
+    // Clients that consume in broadcasting mode: a warning that says what it means.
+    let mut h = Harness::ready(T0);
+    h.observe(
+        source_start(T0)
+            .group(
+                group("G_B")
+                    .consumers(2)
+                    .subscribed(&["T_PAY"])
+                    .broadcasting(),
+            )
+            .build(),
+        T0,
+    );
+    let o = h.advance("orders", T0);
+    assert_eq!(
+        unacknowledged(refusal(&o)),
+        [WarningKind::BroadcastGroup {
+            group: "G_B".into()
+        }]
+    );
+    assert!(reasons(&o).contains("begins at the last offset"));
+}
+
+#[test]
+fn a_broadcasting_group_is_attested_instance_by_instance_before_its_last_consumers_move() {
+    let mut h = draining();
+    let broadcasting = |now| {
+        drained_source(now)
+            .group(
+                group("G_B")
+                    .consumers(2)
+                    .subscribed(&["T_PAY"])
+                    .broadcasting(),
+            )
+            .build()
+    };
+    // No backlog a broker can show: its offsets live in the clients. The window still holds on
+    // the topics' offsets. Its instances on the target consume in broadcasting mode too.
+    let mut now = T0 + 10 * S;
+    for _ in 0..4 {
+        h.observe(
+            target_with_consumers(now)
+                .group(
+                    group("G_B")
+                        .consumers(1)
+                        .subscribed(&["T_PAY"])
+                        .broadcasting(),
+                )
+                .build(),
+            now,
+        );
+        let mut s = broadcasting(now);
+        s.groups.get_mut("G_B").unwrap().backlog = Known::unknown("never consumed");
+        h.observe(s, now);
+        now += 20 * S;
+    }
+    now -= 20 * S;
+    let o = h.advance("orders", now);
+    let v = refusal(&o);
+    assert_eq!(v.status(), Status::Pass, "{:?}", failing(&o));
+    assert!(
+        !v.checks
+            .iter()
+            .any(|c| c.kind == backlog_on(Side::Source, "G_B")),
+        "no backlog check for a broadcasting group"
+    );
+    let want: Vec<WarningKind> = ["G_B-source-0", "G_B-source-1"]
+        .iter()
+        .map(|c| WarningKind::BroadcastDrained {
+            group: "G_B".into(),
+            client: c.to_string(),
+        })
+        .collect();
+    assert_eq!(unacknowledged(v), want);
+    // One attestation is not enough; both are, and the journal keeps them.
+    let one = h.advance_ack("orders", &["broadcast-drained:G_B/G_B-source-0"], now);
+    assert!(!moved(&one));
+    assert!(moved(&h.advance_ack(
+        "orders",
+        &["broadcast-drained:G_B/G_B-source-1"],
+        now
+    )));
+    let attested = h
+        .entries()
+        .filter(|e| matches!(e, Entry::Acknowledged { warning, .. } if warning.starts_with("broadcast-drained:G_B/")))
+        .count();
+    assert_eq!(attested, 2);
+}

@@ -80,9 +80,24 @@ fn consumer_connection_versions_and_subscriptions() {
     assert_eq!(c.clients.len(), 2);
     assert_eq!(c.clients[0].version.as_deref(), Some("V4_9_4"));
     assert_eq!(c.clients[1].version.as_deref(), Some("V4_3_0"));
+    use rocketmq_migrate::model::{Filter, FilterKind};
+    let expression = |kind, e: &str| Filter {
+        kind,
+        expression: e.into(),
+    };
     assert_eq!(
-        c.topics.iter().collect::<Vec<_>>(),
-        ["ORDER"],
+        c.subscriptions.into_iter().collect::<Vec<_>>(),
+        [
+            (
+                "AUDIT".to_string(),
+                expression(FilterKind::Sql92, "amount > 100")
+            ),
+            ("ORDER".to_string(), expression(FilterKind::Tag, "*")),
+            (
+                "PAY".to_string(),
+                expression(FilterKind::Tag, "TagA || TagB")
+            ),
+        ],
         "retry topic left out"
     );
     assert_eq!(

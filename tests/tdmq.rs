@@ -294,7 +294,18 @@ fn gates_read_the_tdmq_target() {
         st.add_group("G_B", 0, &["T_PAY"], 1);
     }
     h.observe(rt.block_on(tdmq.snapshot(&scope)), now);
-    let o = h.advance("orders", now);
+    // The 4.x API lists a group's topics, not its expressions: the operator compares them.
+    let r = reasons(&h.advance("orders", now));
+    assert!(
+        r.contains("the TDMQ 4.x API lists a group's topics, not its expressions"),
+        "{r}"
+    );
+    let acks = [
+        "filter-unchecked:G_A/T_ORDER",
+        "filter-unchecked:G_A/T_PAY",
+        "filter-unchecked:G_B/T_PAY",
+    ];
+    let o = h.advance_ack("orders", &acks, now);
     assert!(moved(&o), "{o:?}");
     let calls = &server.state.lock().unwrap().calls;
     let pages = calls

@@ -92,7 +92,7 @@ pub async fn run(plan: &Path, a: InitArgs<'_>) -> Result<u8, Exit> {
             let mut consumed = BTreeSet::new();
             for m in masters {
                 if let Ok(c) = admin.consumer_connection(m, g).await {
-                    consumed.extend(c.topics);
+                    consumed.extend(c.subscriptions.into_keys());
                 }
                 if let Ok(Some(s)) = admin.consume_stats(m, g).await {
                     consumed.extend(s.queues.into_iter().map(|(q, _)| q.topic));

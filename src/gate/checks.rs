@@ -3,13 +3,13 @@
 
 use crate::clock::{self, Millis};
 use crate::model::{
-    Check, CheckKind, Client, Evidence, Fact, Freshness, Known, Metric, Prerequisite, Snapshot,
-    Status,
+    Check, CheckKind, Client, Evidence, Expressions, Fact, Filter, Freshness, Known, Metric,
+    Prerequisite, Snapshot, Status, Warning, WarningKind, describe,
 };
 use crate::plan::{Gates, GroupPlan, Side};
 use crate::stage::Stage;
 use crate::wizard::{BrokerRecord, BrokerState};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::settle::QuietWatch;
 
@@ -290,7 +290,7 @@ pub fn consumers_subscribed(snap: &Snapshot, group: &GroupPlan, now: Millis) -> 
     let missing: Vec<&str> = group
         .topics
         .iter()
-        .filter(|t| !subs.contains(*t))
+        .filter(|t| !subs.contains_key(*t))
         .map(String::as_str)
         .collect();
     if missing.is_empty() {
@@ -305,13 +305,87 @@ pub fn consumers_subscribed(snap: &Snapshot, group: &GroupPlan, now: Millis) -> 
             now,
             g,
             Metric::SubscribedTopics,
-            Fact::Topics(subs.clone()),
+            Fact::Topics(subs.keys().cloned().collect()),
         ));
         let summary = format!(
             "consumers of {g} on {side} do not subscribe to {}",
             missing.join(", ")
         );
         check(kind, Status::Blocked, summary, ev)
+    }
+}
+
+/// The group's target consumers receive at least what its source consumers receive of
+/// `topic`: a narrower expression on the target makes its broker skip the other messages and
+/// advance the offset past them, a loss no backlog shows. Every expression seen on the target
+/// must cover every one seen on the source (clients that disagree each get their own share).
+/// A cluster that does not show expressions gives a warning to acknowledge instead: the
+/// operator compares them by hand. Nothing to compare (`None`) while either cluster has no
+/// consumer of the group subscribed to the topic, or cannot tell: `consumers_subscribed` holds
+/// the gate then.
+pub fn filters_cover(
+    source: &Snapshot,
+    target: &Snapshot,
+    group: &str,
+    topic: &str,
+    now: Millis,
+) -> Option<Result<Check, Warning>> {
+    let kind = CheckKind::FiltersCover {
+        group: group.to_string(),
+        topic: topic.to_string(),
+    };
+    let (src, dst) = (
+        expressions(source, group, topic)?,
+        expressions(target, group, topic)?,
+    );
+    for (snap, e) in [(source, src), (target, dst)] {
+        if let Expressions::NotShown(why) = e {
+            let side = snap.side;
+            return Some(Err(Warning {
+                kind: WarningKind::FilterUnchecked {
+                    group: group.to_string(),
+                    topic: topic.to_string(),
+                },
+                text: format!(
+                    "the {side} cluster does not show the expression {group} subscribes {topic} with ({why}): check by hand that the target's consumers receive at least what the source's do (same expression, or `*`)"
+                ),
+                acknowledged: false,
+            }));
+        }
+    }
+    let (Expressions::Seen(src), Expressions::Seen(dst)) = (src, dst) else {
+        return None;
+    };
+    let subject = format!("{group} on {topic}");
+    let ev = |snap: &Snapshot, f: &BTreeSet<Filter>| {
+        let fact = Fact::Expressions(f.clone());
+        evidence(snap, now, &subject, Metric::Subscriptions, fact)
+    };
+    let evidence = vec![ev(source, src), ev(target, dst)];
+    let covered = dst
+        .iter()
+        .all(|d| src.iter().all(|s| d.receives_at_least(s)));
+    if covered {
+        let summary = format!(
+            "{group}'s target consumers receive all its source consumers do of {topic} ({})",
+            describe(dst)
+        );
+        return Some(Ok(check(kind, Status::Pass, summary, evidence)));
+    }
+    let summary = format!(
+        "{group} subscribes {topic} with {} on the target but {} on the source: once producers write to the target its broker skips the other messages for {group} and moves its offset past them; subscribe the target consumers with {} (or `*`)",
+        describe(dst),
+        describe(src),
+        describe(src)
+    );
+    Some(Ok(check(kind, Status::Blocked, summary, evidence)))
+}
+
+/// How the group's consumers on the cluster subscribe `topic`, if they are known to.
+fn expressions<'a>(snap: &'a Snapshot, group: &str, topic: &str) -> Option<&'a Expressions> {
+    match snap.groups.get(group).map(|g| &g.subscriptions) {
+        Some(Known::Known(subs)) => subs.get(topic),
+        _ => None,
     }
 }
 

@@ -8,13 +8,14 @@ pub mod settle;
 pub mod warnings;
 
 use crate::clock::{self, Millis};
-use crate::model::{Check, Prerequisite, Settle, Snapshot, Verdict, Warning};
+use crate::model::{Check, GroupState, Prerequisite, Settle, Snapshot, Verdict, Warning};
 use crate::plan::{Batch, Plan, Side};
 use crate::stage::Stage;
 use crate::wizard::{BrokerRecord, BrokerState, Brokers};
 pub use checks::Awaited;
 use checks::{
-    broker_in_route, fresh, nothing_pending, pending_read, settled, step_done, task_topic,
+    backlog_at_most, broker_in_route, fresh, nothing_pending, pending_read, settled, step_done,
+    task_topic,
 };
 pub use rules::{Move, Rule, TaskStep, rule};
 pub use settle::{QuietWatch, Watches};
@@ -34,6 +35,25 @@ impl<'a> Seen<'a> {
             Side::Source => self.source,
             Side::Target => self.target,
         }
+    }
+
+    /// The batch's groups that consume in broadcasting mode, as their online consumers say on
+    /// either cluster (none says clustering): once the last ones left the source, those on the
+    /// target still tell.
+    pub fn broadcasting(&self, batch: &Batch) -> BTreeSet<String> {
+        batch
+            .group_names()
+            .filter(|g| {
+                let said: Vec<Option<bool>> = [self.source, self.target]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.groups.get(*g))
+                    .map(GroupState::consumes_broadcasting)
+                    .collect();
+                said.contains(&Some(true)) && !said.contains(&Some(false))
+            })
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -116,6 +136,23 @@ impl<'a> Gate<'a> {
 
     pub fn warn(&mut self, warnings: Vec<Warning>) {
         self.warnings.extend(warnings);
+    }
+
+    /// Every group of the batch drained on `side`: its backlog within the limit or, for a
+    /// group consuming in broadcasting mode (no broker sees its offsets), each instance
+    /// attested by the operator.
+    pub fn backlogs_drained(&mut self, side: Side, batch: &Batch) {
+        let max = self.plan.gates.max_backlog;
+        let broadcasting = self.seen.broadcasting(batch);
+        for group in batch.group_names() {
+            if broadcasting.contains(group) {
+                if let Some(s) = self.fresh(side) {
+                    self.warnings.extend(warnings::broadcast_drained(group, s));
+                }
+            } else {
+                self.check(side, |s, now| backlog_at_most(s, group, max, now));
+            }
+        }
     }
 
     /// Every broker remembered serving the batch's topics on `side` still serves them.

@@ -3,7 +3,7 @@
 //! recorded. One exhaustive match: a new move or stage does not compile without its rule.
 
 use super::checks::{
-    backlog_at_most, batch_done, consumers_subscribed, group_exists, no_consumers, no_producers,
+    batch_done, consumers_subscribed, filters_cover, group_exists, no_consumers, no_producers,
     producers_online, topic_exists,
 };
 use super::warnings;
@@ -177,7 +177,7 @@ pub fn rule(m: Move) -> Rule {
             task: TaskStep::Advances,
             instruction: |b| {
                 format!(
-                    "Redeploy SOME consumers of batch '{b}' (at least one instance of every group) with the new cluster's access point, AccessKey and SecretKey; keep the rest on the source."
+                    "Redeploy SOME consumers of batch '{b}' (at least one instance of every group) with the new cluster's access point, AccessKey and SecretKey; keep the rest on the source. Stop them gracefully (not kill -9, which loses uncommitted offsets)."
                 )
             },
         },
@@ -192,6 +192,15 @@ pub fn rule(m: Move) -> Rule {
                     g.check(Side::Source, |s, now| consumers_subscribed(s, group, now));
                 }
                 if let (Some(s), Some(d)) = (g.fresh(Side::Source), g.fresh(Side::Target)) {
+                    for group in &b.groups {
+                        for topic in &group.topics {
+                            match filters_cover(s, d, &group.name, topic, g.now) {
+                                Some(Ok(c)) => g.push(c),
+                                Some(Err(by_hand)) => g.warn(vec![by_hand]),
+                                None => {}
+                            }
+                        }
+                    }
                     g.warn(warnings::before_producers(b, s, d));
                 }
             },
@@ -246,7 +255,9 @@ pub fn rule(m: Move) -> Rule {
             undoable: false,
             task: TaskStep::Advances,
             instruction: |b| {
-                format!("Redeploy the REMAINING consumers of batch '{b}' onto the new cluster.")
+                format!(
+                    "Redeploy the REMAINING consumers of batch '{b}' onto the new cluster, stopping each gracefully (not kill -9, which loses uncommitted offsets)."
+                )
             },
         },
         Move::Done => Rule {
@@ -279,7 +290,9 @@ pub fn rule(m: Move) -> Rule {
             undoable: true,
             task: TaskStep::Rewinds,
             instruction: |b| {
-                format!("Move the first consumers of batch '{b}' back to the source cluster.")
+                format!(
+                    "Move the first consumers of batch '{b}' back to the source cluster, stopping each gracefully (not kill -9)."
+                )
             },
         },
         Move::RollBackProducers => Rule {
@@ -311,7 +324,9 @@ pub fn rule(m: Move) -> Rule {
             undoable: true,
             task: TaskStep::Rewinds,
             instruction: |b| {
-                format!("Move some consumers of batch '{b}' back to the source cluster.")
+                format!(
+                    "Move some consumers of batch '{b}' back to the source cluster, stopping each gracefully (not kill -9)."
+                )
             },
         },
         Move::ReopenBatch => Rule {
@@ -379,10 +394,7 @@ fn no_producers_on_source(g: &mut Gate<'_>, b: &Batch) {
 /// written there, for the settle window.
 fn drained(g: &mut Gate<'_>, b: &Batch, side: Side) {
     g.brokers_remembered(side, b);
-    let max = g.plan.gates.max_backlog;
-    for group in b.group_names() {
-        g.check(side, |s, now| backlog_at_most(s, group, max, now));
-    }
+    g.backlogs_drained(side, b);
     g.settled(side, b);
 }
 

@@ -7,7 +7,7 @@ use crate::clock::Millis;
 use crate::model::Snapshot;
 use crate::plan::{Batch, Gates, Side};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Since when a batch's topics on one cluster have been quiet: backlog at or under the threshold
 /// and no offset moved.
@@ -42,10 +42,13 @@ pub type Watches = BTreeMap<(String, Side), QuietWatch>;
 
 /// The offsets that prove quiet, if the snapshot shows the batch quiet right now: every group's
 /// backlog known and at or under `max_backlog`, every topic's max offset known, nothing partial.
+/// A group consuming in `broadcasting` mode has no backlog a broker can show (the operator
+/// attests each instance instead): only its topics' offsets count.
 pub fn quiet_offsets(
     batch: &Batch,
     snap: &Snapshot,
     max_backlog: u64,
+    broadcasting: &BTreeSet<String>,
 ) -> Option<BTreeMap<String, u64>> {
     if snap.unreachable.is_some() || snap.is_partial() {
         return None;
@@ -55,7 +58,7 @@ pub fn quiet_offsets(
         let max = *snap.topics.get(t)?.max_offset.known()?;
         offsets.insert(t.clone(), max);
     }
-    for g in batch.group_names() {
+    for g in batch.group_names().filter(|g| !broadcasting.contains(*g)) {
         let backlog = snap.groups.get(g)?.backlog.known()?;
         if backlog.total > max_backlog {
             return None;
@@ -79,13 +82,14 @@ pub fn observe(
     batch: &Batch,
     snap: &Snapshot,
     gates: &Gates,
+    broadcasting: &BTreeSet<String>,
 ) -> Option<QuietWatch> {
     if let Some(p) = prev
         && snap.started_at <= p.last_seen
     {
         return Some(p.clone());
     }
-    let offsets = quiet_offsets(batch, snap, gates.max_backlog)?;
+    let offsets = quiet_offsets(batch, snap, gates.max_backlog, broadcasting)?;
     match prev {
         Some(p) if p.baseline == offsets && snap.started_at >= p.since => Some(QuietWatch {
             since: p.since,

@@ -1,8 +1,9 @@
 //! Soft warnings: hazards that do not lose messages by themselves but that an operator must have
 //! read. Each needs an acknowledgement, which the journal records.
 
-use crate::model::{Known, MessageModel, Snapshot, Warning, WarningKind};
+use crate::model::{Expressions, Known, MessageModel, Snapshot, Warning, WarningKind, describe};
 use crate::plan::Batch;
+use std::collections::BTreeSet;
 
 fn warning(kind: WarningKind, text: String) -> Warning {
     Warning {
@@ -49,12 +50,12 @@ pub fn before_first_consumers(batch: &Batch, source: &Snapshot) -> Vec<Warning> 
             out.push(warning(WarningKind::OrderlyGroup { group: g.name.clone() }, format!("group {} consumes orderly: order is not guaranteed while it reads from both clusters", g.name)));
         }
         let clients = state.consumers.known().map(Vec::as_slice).unwrap_or(&[]);
-        let broadcast = cfg.is_some_and(|c| c.broadcast)
-            || clients
-                .iter()
-                .any(|c| c.message_model == Some(MessageModel::Broadcasting));
-        if broadcast {
-            out.push(warning(WarningKind::BroadcastGroup { group: g.name.clone() }, format!("group {} consumes in broadcasting mode: its offsets live in the clients, so the brokers cannot show its backlog; check each instance drained before moving the last ones", g.name)));
+        // How its clients consume, not `consumeBroadcastEnable` (allowed, and on by default).
+        if clients
+            .iter()
+            .any(|c| c.message_model == Some(MessageModel::Broadcasting))
+        {
+            out.push(warning(WarningKind::BroadcastGroup { group: g.name.clone() }, format!("group {} consumes in broadcasting mode: its offsets live in the clients, so no broker shows its backlog; before the last ones move you attest each instance drained. An instance starting on the target begins at the last offset: it does not receive what the target held before it started", g.name)));
         }
         let old: Vec<&str> = clients
             .iter()
@@ -68,14 +69,75 @@ pub fn before_first_consumers(batch: &Batch, source: &Snapshot) -> Vec<Warning> 
     out
 }
 
+/// A group consuming in broadcasting mode keeps its offsets in each client: no broker shows what
+/// an instance has left to consume, so the operator attests it, instance by instance (client
+/// ids from the live connections). With none online, one attestation covers every instance
+/// that consumed on the cluster.
+pub fn broadcast_drained(group: &str, snap: &Snapshot) -> Vec<Warning> {
+    let clients: Vec<String> = (snap.groups.get(group))
+        .and_then(|g| g.consumers.known())
+        .map(|c| c.iter().map(|c| c.client_id.clone()).collect())
+        .unwrap_or_default();
+    let side = snap.side;
+    if clients.is_empty() {
+        return vec![warning(
+            WarningKind::BroadcastDrained {
+                group: group.to_string(),
+                client: "*".into(),
+            },
+            format!(
+                "{group} consumes in broadcasting mode and no instance is online on {side}: attest that every instance that consumed there drained before it left (its offsets lived in the client)"
+            ),
+        )];
+    }
+    clients
+        .into_iter()
+        .map(|client| {
+            let text = format!("instance {client} of {group} consumes in broadcasting mode on {side}: no broker shows its backlog; attest that it consumed everything (its logs, its offset store) before it moves");
+            warning(
+                WarningKind::BroadcastDrained {
+                    group: group.to_string(),
+                    client,
+                },
+                text,
+            )
+        })
+        .collect()
+}
+
 /// Subscription differences between the clusters, read before producers move.
 pub fn before_producers(batch: &Batch, source: &Snapshot, target: &Snapshot) -> Vec<Warning> {
     let mut out = vec![];
     for g in &batch.groups {
         let subs = |s: &Snapshot| match s.groups.get(&g.name).map(|x| &x.subscriptions) {
-            Some(Known::Known(set)) => Some(set.clone()),
+            Some(Known::Known(subs)) => Some(subs.keys().cloned().collect::<BTreeSet<_>>()),
             _ => None,
         };
+        for snap in [source, target] {
+            let Some(Known::Known(subs)) = snap.groups.get(&g.name).map(|x| &x.subscriptions)
+            else {
+                continue;
+            };
+            for (topic, filters) in subs {
+                if let Expressions::Seen(f) = filters
+                    && f.len() > 1
+                {
+                    out.push(warning(
+                        WarningKind::ClientsDisagree {
+                            side: snap.side,
+                            group: g.name.clone(),
+                            topic: topic.clone(),
+                        },
+                        format!(
+                            "consumers of {} on {} subscribe {topic} with different expressions ({}): the broker keeps whichever heartbeat came last, so each instance may miss messages; make them subscribe alike",
+                            g.name,
+                            snap.side,
+                            describe(f)
+                        ),
+                    ));
+                }
+            }
+        }
         if let (Some(a), Some(b)) = (subs(source), subs(target))
             && !a.is_empty()
             && !b.is_empty()

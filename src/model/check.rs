@@ -99,6 +99,12 @@ pub enum CheckKind {
     PendingRead {
         side: Side,
     },
+    /// The group's target consumers receive at least what its source consumers receive of
+    /// the topic (their subscription expressions).
+    FiltersCover {
+        group: String,
+        topic: String,
+    },
     /// The vendor's migration task holds the topic at the batch's stage (and its health check
     /// passed, before it is moved on).
     TaskStage {
@@ -129,6 +135,7 @@ impl CheckKind {
             HalfResolved { side, broker } => format!("{side}-half:{broker}"),
             PendingRead { side } => format!("{side}-pending"),
             TaskStage { topic } => format!("task-stage:{topic}"),
+            FiltersCover { group, topic } => format!("target-filter:{group}/{topic}"),
         }
     }
 
@@ -149,7 +156,7 @@ impl CheckKind {
             | NothingPending { side, .. }
             | HalfResolved { side, .. }
             | PendingRead { side } => Some(*side),
-            TaskStage { .. } => Some(Side::Target),
+            TaskStage { .. } | FiltersCover { .. } => Some(Side::Target),
             StepDone { .. } | BatchDone { .. } => None,
         }
     }
@@ -207,11 +214,39 @@ impl fmt::Display for CheckKind {
 /// A hazard that does not lose messages by itself but that the operator must have read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum WarningKind {
-    OrderedTopic { topic: String },
-    OrderlyGroup { group: String },
-    BroadcastGroup { group: String },
-    OldClient { group: String },
-    SubscriptionDiff { group: String },
+    OrderedTopic {
+        topic: String,
+    },
+    OrderlyGroup {
+        group: String,
+    },
+    BroadcastGroup {
+        group: String,
+    },
+    OldClient {
+        group: String,
+    },
+    SubscriptionDiff {
+        group: String,
+    },
+    /// The operator attests that an instance of a broadcasting group (`*`: every instance, when
+    /// none is online) consumed everything.
+    BroadcastDrained {
+        group: String,
+        client: String,
+    },
+    /// A cluster does not show a group's subscription expression for a topic: the operator
+    /// compares them by hand.
+    FilterUnchecked {
+        group: String,
+        topic: String,
+    },
+    /// Consumers of one group on one cluster subscribe a topic with different expressions.
+    ClientsDisagree {
+        side: Side,
+        group: String,
+        topic: String,
+    },
 }
 
 impl WarningKind {
@@ -224,6 +259,11 @@ impl WarningKind {
             BroadcastGroup { group } => format!("broadcast-group:{group}"),
             OldClient { group } => format!("old-client:{group}"),
             SubscriptionDiff { group } => format!("subscription-diff:{group}"),
+            ClientsDisagree { side, group, topic } => {
+                format!("clients-disagree:{side}/{group}/{topic}")
+            }
+            BroadcastDrained { group, client } => format!("broadcast-drained:{group}/{client}"),
+            FilterUnchecked { group, topic } => format!("filter-unchecked:{group}/{topic}"),
         }
     }
 
@@ -237,6 +277,33 @@ impl WarningKind {
             "broadcast-group" => BroadcastGroup { group: name },
             "old-client" => OldClient { group: name },
             "subscription-diff" => SubscriptionDiff { group: name },
+            "broadcast-drained" => {
+                let (group, client) = name.split_once('/')?;
+                BroadcastDrained {
+                    group: group.to_string(),
+                    client: client.to_string(),
+                }
+            }
+            "filter-unchecked" => {
+                let (group, topic) = name.split_once('/')?;
+                FilterUnchecked {
+                    group: group.to_string(),
+                    topic: topic.to_string(),
+                }
+            }
+            "clients-disagree" => {
+                let mut parts = name.splitn(3, '/');
+                let side = match parts.next()? {
+                    "source" => Side::Source,
+                    "target" => Side::Target,
+                    _ => return None,
+                };
+                ClientsDisagree {
+                    side,
+                    group: parts.next()?.to_string(),
+                    topic: parts.next()?.to_string(),
+                }
+            }
             _ => return None,
         })
     }

@@ -1,6 +1,7 @@
 //! Evidence: one fact a check used, typed, with where it came from and how old it was. Rendered
 //! to words in one place ("exists: no", never "= 0").
 
+use super::Filter;
 use crate::clock::{self, Millis};
 use crate::plan::Side;
 use serde::{Deserialize, Serialize};
@@ -146,6 +147,8 @@ pub enum Fact {
         timer: u64,
         half: u64,
     },
+    /// The subscription expressions of a group for a topic (several when its clients disagree).
+    Expressions(BTreeSet<Filter>),
     /// Not known, and why: never a number.
     Unknown(String),
     /// A value recorded by an earlier version, kept as it was written.
@@ -230,6 +233,8 @@ impl Fact {
                     parts.join(", ")
                 }
             }
+            Fact::Expressions(f) if f.is_empty() => "none".into(),
+            Fact::Expressions(f) => super::describe(f),
             Fact::Unknown(why) => format!("unknown ({why})"),
             Fact::Recorded { value, note } => match (value, note) {
                 (Some(v), Some(n)) => format!("{v} ({n})"),
@@ -276,6 +281,7 @@ impl Fact {
                 half,
                 ..
             } => (n(scheduled + timer + half), Some(self.words())),
+            Fact::Expressions(f) => (n(f.len() as u64), Some(self.words())),
             Fact::Unknown(why) => (None, Some(why.clone())),
             Fact::Recorded { value, note } => (*value, note.clone()),
         }

@@ -3,12 +3,14 @@
 
 mod check;
 mod evidence;
+mod filter;
 mod pending;
 mod snapshot;
 mod verdict;
 
 pub use check::*;
 pub use evidence::*;
+pub use filter::*;
 pub use pending::*;
 pub use snapshot::*;
 pub use verdict::*;

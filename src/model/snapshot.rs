@@ -1,7 +1,7 @@
 //! A snapshot: one poll of one cluster, restricted to the plan's scope. Every item says whether
 //! it is known; what failed says why. "Unknown" is never read as zero.
 
-use super::{Pending, SnapshotState, Status};
+use super::{Pending, SnapshotState, Status, Subscriptions};
 use crate::clock::Millis;
 use crate::plan::Side;
 use serde::{Deserialize, Serialize};
@@ -104,11 +104,30 @@ pub struct GroupState {
     /// Backlog including the retry topic. Unknown when no broker holding the group could be found.
     pub backlog: Known<Backlog>,
     pub consumers: Known<Vec<Client>>,
-    /// Topics the group's online consumers subscribe to (retry topic left out).
-    pub subscriptions: Known<BTreeSet<String>>,
+    /// Topics the group's online consumers subscribe to (retry topic left out), each with the
+    /// expressions they subscribe with.
+    pub subscriptions: Known<Subscriptions>,
     pub config: Option<GroupConfig>,
     /// Messages consumed per second, where the cluster reports it.
     pub consume_tps: Option<f64>,
+}
+
+impl GroupState {
+    /// How the group's online consumers say they consume (their `messageModel`): `Some(true)`
+    /// when every one says broadcasting, `Some(false)` when any says clustering, `None` when
+    /// none is online or none says. The group's `consumeBroadcastEnable` setting only allows
+    /// broadcasting (and is on by default): it says nothing about how the group consumes.
+    pub fn consumes_broadcasting(&self) -> Option<bool> {
+        let clients = self.consumers.known()?;
+        let models: Vec<MessageModel> = clients.iter().filter_map(|c| c.message_model).collect();
+        if models.contains(&MessageModel::Clustering) {
+            Some(false)
+        } else if !models.is_empty() && models.len() == clients.len() {
+            Some(true)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,6 +178,7 @@ pub enum MessageModel {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupConfig {
+    /// `consumeBroadcastEnable`: broadcasting is allowed (the default), not that it is used.
     pub broadcast: bool,
     pub orderly: bool,
     pub retry_queues: u32,

@@ -292,7 +292,14 @@ impl Wizard {
         for (batch, waited_on) in self.plan.batches.iter().zip(waited_on) {
             let Some(snap) = snap else { break };
             let key = (batch.name.clone(), side);
-            let next = gate::settle::observe(self.watches.get(&key), batch, snap, &self.plan.gates);
+            let broadcasting = self.seen().broadcasting(batch);
+            let next = gate::settle::observe(
+                self.watches.get(&key),
+                batch,
+                snap,
+                &self.plan.gates,
+                &broadcasting,
+            );
             // The windows a move waits for are journaled as soon as they open, so that any
             // command, or the wizard after a restart, judges them from their start; the others
             // live in memory only (a topic that keeps moving must not flood the journal).

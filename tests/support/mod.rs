@@ -4,7 +4,7 @@
 use rocketmq_migrate::clock::Millis;
 use rocketmq_migrate::model::*;
 use rocketmq_migrate::plan::{Plan, Side};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Two batches: "orders" (T_ORDER, T_PAY; groups G_A on both topics, G_B on T_PAY; producer P_ORDER)
@@ -49,7 +49,8 @@ pub fn client(id: &str) -> Client {
 pub struct GroupSpec {
     name: String,
     consumers: usize,
-    subscribed: BTreeSet<String>,
+    subscribed: Subscriptions,
+    model: MessageModel,
     backlog: u64,
     retry: u64,
     held: Vec<(String, String, u64)>,
@@ -59,7 +60,8 @@ pub fn group(name: &str) -> GroupSpec {
     GroupSpec {
         name: name.into(),
         consumers: 0,
-        subscribed: BTreeSet::new(),
+        subscribed: Subscriptions::new(),
+        model: MessageModel::Clustering,
         backlog: 0,
         retry: 0,
         held: vec![],
@@ -73,9 +75,34 @@ impl GroupSpec {
         self
     }
 
-    /// Topics the online consumers subscribe to.
+    /// Topics the online consumers subscribe to, every tag (`*`).
     pub fn subscribed(mut self, topics: &[&str]) -> GroupSpec {
-        self.subscribed = topics.iter().map(|t| t.to_string()).collect();
+        self.subscribed = (topics.iter())
+            .map(|t| (t.to_string(), Expressions::Seen([Filter::all()].into())))
+            .collect();
+        self
+    }
+
+    /// The tag expressions the consumers subscribe `topic` with (several: they disagree).
+    pub fn tags(mut self, topic: &str, expressions: &[&str]) -> GroupSpec {
+        let seen = (expressions.iter())
+            .map(|e| Filter::parse(Some("TAG"), Some(e)))
+            .collect();
+        self.subscribed
+            .insert(topic.into(), Expressions::Seen(seen));
+        self
+    }
+
+    /// `topic` subscribed, its expression not shown by the cluster.
+    pub fn expression_not_shown(mut self, topic: &str) -> GroupSpec {
+        self.subscribed
+            .insert(topic.into(), Expressions::NotShown("not shown".into()));
+        self
+    }
+
+    /// The online consumers consume in broadcasting mode.
+    pub fn broadcasting(mut self) -> GroupSpec {
+        self.model = MessageModel::Broadcasting;
         self
     }
 
@@ -204,7 +231,10 @@ impl Snap {
                 backlog: Known::Known(Backlog { total, per_topic }),
                 consumers: Known::Known(
                     (0..spec.consumers)
-                        .map(|i| client(&format!("{name}-{side}-{i}")))
+                        .map(|i| Client {
+                            message_model: Some(spec.model),
+                            ..client(&format!("{name}-{side}-{i}"))
+                        })
                         .collect(),
                 ),
                 subscriptions: Known::Known(spec.subscribed),

@@ -13,13 +13,14 @@ use super::Cluster;
 use crate::clock::{self, Millis};
 use crate::metadata::MetadataItem;
 use crate::model::{
-    Backlog, BrokerPending, Client, GroupConfig, GroupState, Known, MessageModel, Pending,
-    ProducerSource, Producers, Snapshot, TopicConfig, TopicLag, TopicState,
+    Backlog, BrokerPending, Client, Expressions, Filter, GroupConfig, GroupState, Known,
+    MessageModel, Pending, ProducerSource, Producers, Snapshot, Subscriptions, TopicConfig,
+    TopicLag, TopicState,
 };
 use crate::plan::{ClusterSpec, Plan, Scope, Side};
 use crate::wizard::{Created, Timeline};
 use async_trait::async_trait;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub const BUILTIN_SCENARIO: &str = include_str!("../../../assets/rehearsal/scenario.toml");
@@ -135,7 +136,7 @@ impl RehearsalCluster {
                         exists: Known::Known(exists),
                         backlog: Known::unknown(&why),
                         consumers: Known::Known(vec![]),
-                        subscriptions: Known::Known(BTreeSet::new()),
+                        subscriptions: Known::Known(Subscriptions::new()),
                         config: None,
                         consume_tps: None,
                     },
@@ -189,9 +190,11 @@ impl RehearsalCluster {
                 })
                 .collect();
             let subscriptions = if consumers.is_empty() {
-                BTreeSet::new()
+                Subscriptions::new()
             } else {
-                sc.topics.iter().cloned().collect()
+                (sc.topics.iter())
+                    .map(|t| (t.clone(), Expressions::Seen([Filter::all()].into())))
+                    .collect()
             };
             snap.groups.insert(
                 g.name.clone(),

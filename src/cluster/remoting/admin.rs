@@ -293,7 +293,7 @@ impl Admin {
         {
             return Ok(ConsumerConnection {
                 clients: vec![],
-                topics: Default::default(),
+                subscriptions: Default::default(),
                 message_model: None,
             });
         }

@@ -2,9 +2,9 @@
 //! write: standard JSON, fastjson's raw keys, JSON-in-a-string keys, camelCase or snake_case.
 
 use super::fastjson;
-use crate::model::{Client, GroupConfig, MessageModel, TopicConfig};
+use crate::model::{Client, Filter, GroupConfig, MessageModel, TopicConfig};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub type BodyResult<T> = Result<T, String>;
 
@@ -268,8 +268,8 @@ pub fn version_name(v: i64) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsumerConnection {
     pub clients: Vec<Client>,
-    /// Subscribed topics, retry topics left out.
-    pub topics: BTreeSet<String>,
+    /// Subscribed topics with their expressions, retry topics left out.
+    pub subscriptions: BTreeMap<String, Filter>,
     pub message_model: Option<MessageModel>,
 }
 
@@ -284,18 +284,25 @@ pub fn consumer_connection(v: &Value) -> BodyResult<ConsumerConnection> {
         Some(Value::Array(a)) => a.iter().map(|c| client(c, model)).collect(),
         _ => vec![],
     };
-    let topics = object(
+    let subscriptions = object(
         v,
         &["subscriptionTable", "subscription_table"],
         "consumer connection",
     )?
-    .keys()
-    .filter(|t| !t.starts_with("%RETRY%"))
-    .cloned()
+    .iter()
+    .filter(|(t, _)| !t.starts_with("%RETRY%"))
+    .map(|(t, sub)| {
+        let kind = text(sub, &["expressionType", "expression_type"]);
+        let expression = text(sub, &["subString", "sub_string"]);
+        (
+            t.clone(),
+            Filter::parse(kind.as_deref(), expression.as_deref()),
+        )
+    })
     .collect();
     Ok(ConsumerConnection {
         clients,
-        topics,
+        subscriptions,
         message_model: model,
     })
 }

@@ -20,7 +20,7 @@ use crate::plan::{ClusterSpec, RemotingSpec, Scope, Secret, Side};
 use admin::{Admin, Settings};
 use async_trait::async_trait;
 use futures::future::join_all;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 pub struct RemotingCluster {
@@ -255,14 +255,18 @@ impl Cluster for RemotingCluster {
                 let backlog = backlog::group_backlog(&wire, &consumed, routes, reads);
                 let consume_tps = self.consume_rate(&g.name, &backlog);
                 let mut clients: BTreeMap<String, Client> = BTreeMap::new();
-                let mut topics = BTreeSet::new();
+                let mut subscriptions = Subscriptions::new();
                 let mut answered = false;
                 let mut conn_err = None;
                 for (r, (n, _)) in conns.into_iter().zip(masters) {
                     match r {
                         Ok(c) => {
                             answered = true;
-                            topics.extend(c.topics.iter().map(|t| self.unwire(t)));
+                            // Each broker keeps the expression its consumers last sent it:
+                            // brokers that disagree mean clients that do.
+                            for (t, f) in c.subscriptions {
+                                subscribe(&mut subscriptions, self.unwire(&t), f);
+                            }
                             for cl in c.clients {
                                 clients.entry(cl.client_id.clone()).or_insert(cl);
                             }
@@ -277,7 +281,7 @@ impl Cluster for RemotingCluster {
                 let (consumers, subscriptions) = if answered {
                     (
                         Known::Known(clients.into_values().collect()),
-                        Known::Known(topics),
+                        Known::Known(subscriptions),
                     )
                 } else {
                     let e = conn_err.unwrap_or_else(|| "no broker answered".into());

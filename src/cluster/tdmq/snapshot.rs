@@ -9,7 +9,7 @@ use crate::clock::Millis;
 use crate::model::*;
 use crate::plan::{Scope, Side};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Every answer of one poll of a cluster that was found, as the API gave it.
 pub struct Answers {
@@ -86,17 +86,19 @@ pub fn existing_topics(scope: &Scope, topics: &Result<Vec<Value>, ApiError>) -> 
 /// last failed answer: one missing topic leaves every group's subscriptions incomplete.
 pub fn subscriptions(
     answers: &[(String, Result<Vec<Value>, ApiError>)],
-) -> (BTreeMap<String, BTreeSet<String>>, Option<String>) {
-    let mut subscribed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+) -> (BTreeMap<String, Subscriptions>, Option<String>) {
+    let mut subscribed: BTreeMap<String, Subscriptions> = BTreeMap::new();
     let mut error = None;
     for (topic, r) in answers {
         match r {
             Ok(list) => {
                 for g in list {
-                    subscribed
-                        .entry(text(g, "Name"))
-                        .or_default()
-                        .insert(topic.clone());
+                    subscribed.entry(text(g, "Name")).or_default().insert(
+                        topic.clone(),
+                        Expressions::NotShown(
+                            "the TDMQ 4.x API lists a group's topics, not its expressions".into(),
+                        ),
+                    );
                 }
             }
             Err(e) => error = Some(e.to_string()),
@@ -163,7 +165,7 @@ pub fn listed_group(
     name: &str,
     v: &Value,
     consumers: Known<Vec<Client>>,
-    subscriptions: Known<BTreeSet<String>>,
+    subscriptions: Known<Subscriptions>,
 ) -> GroupState {
     // A negative count is as unusable as none.
     let backlog = match num(v, "TotalAccumulative") {
@@ -302,7 +304,7 @@ pub fn assemble(
                     exists: Known::Known(false),
                     backlog: Known::unknown("the group does not exist on this cluster"),
                     consumers: Known::Known(vec![]),
-                    subscriptions: Known::Known(BTreeSet::new()),
+                    subscriptions: Known::Known(Subscriptions::new()),
                     config: None,
                     consume_tps: None,
                 },
@@ -423,7 +425,7 @@ mod tests {
             exists: Known::Known(false),
             backlog: Known::unknown("the group does not exist on this cluster"),
             consumers: Known::Known(vec![]),
-            subscriptions: Known::Known(BTreeSet::new()),
+            subscriptions: Known::Known(Subscriptions::new()),
             config: None,
             consume_tps: None,
         }
@@ -531,7 +533,13 @@ mod tests {
                             version: Some("V4.9.7".into()),
                             message_model: Some(MessageModel::Clustering),
                         }]),
-                        subscriptions: Known::Known(BTreeSet::from(["test_topic".to_string()])),
+                        subscriptions: Known::Known(Subscriptions::from([(
+                            "test_topic".to_string(),
+                            Expressions::NotShown(
+                                "the TDMQ 4.x API lists a group's topics, not its expressions"
+                                    .into(),
+                            ),
+                        )])),
                         config: Some(GroupConfig {
                             broadcast: false,
                             orderly: false,
@@ -680,8 +688,10 @@ mod tests {
         ];
         let (by_group, error) = subscriptions(&answers);
         assert_eq!(
-            by_group,
-            BTreeMap::from([("G1".to_string(), BTreeSet::from(["B".to_string()]))])
+            (by_group.iter())
+                .map(|(g, subs)| (g.as_str(), subs.keys().cloned().collect::<Vec<_>>()))
+                .collect::<Vec<_>>(),
+            [("G1", vec!["B".to_string()])]
         );
         assert_eq!(
             error.as_deref(),
@@ -692,7 +702,7 @@ mod tests {
     #[test]
     fn a_group_without_a_backlog_has_an_unknown_backlog_not_zero() {
         let consumers = Known::Known(vec![]);
-        let subs = Known::Known(BTreeSet::new());
+        let subs = Known::Known(Subscriptions::new());
         let bare = listed_group(
             "G",
             &json!({ "Name": "G" }),
@@ -760,7 +770,7 @@ mod tests {
             "G",
             &group,
             Known::Known(vec![]),
-            Known::Known(BTreeSet::new()),
+            Known::Known(Subscriptions::new()),
         );
         assert_eq!(
             state.config,

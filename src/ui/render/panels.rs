@@ -89,14 +89,19 @@ pub fn rail(f: &mut Frame, app: &App, area: Rect, t: Theme) {
 
 pub fn right(f: &mut Frame, app: &App, area: Rect, t: Theme) {
     let small = area.height < 30;
+    let screen = &app.screen;
+    let waiting = format!("Waiting for: {}", screen.waiting);
+    // The instruction and what it waits for, whole: up to 4 lines of text on a small screen.
+    let inner = area.width.saturating_sub(2);
+    let text_lines = wrapped_lines(&screen.instruction, inner) + wrapped_lines(&waiting, inner);
+    let now_h = text_lines.clamp(2, if small { 4 } else { 6 }) + 2;
     let [now_box, backlog, conns, gate] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(now_h),
         Constraint::Percentage(if small { 34 } else { 38 }),
         Constraint::Percentage(if small { 24 } else { 27 }),
         Constraint::Min(6),
     ])
     .areas(area);
-    let screen = &app.screen;
     let lines = vec![
         Line::from(Span::styled(screen.instruction.clone(), t.title())),
         Line::from(vec![
@@ -114,6 +119,24 @@ pub fn right(f: &mut Frame, app: &App, area: Rect, t: Theme) {
     backlog_panel(f, app, backlog, &groups, t);
     connections_panel(f, app, conns, &groups, t);
     gate_panel(f, app, gate, screen.verdict.as_ref(), t);
+}
+
+/// How many lines `text` takes wrapped at word boundaries to `width` columns.
+fn wrapped_lines(text: &str, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let mut lines = 1u16;
+    let mut used = 0usize;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        let needed = if used == 0 { w } else { used + 1 + w };
+        if needed <= width {
+            used = needed;
+        } else {
+            lines += 1;
+            used = w.min(width);
+        }
+    }
+    lines
 }
 
 /// Groups of the plan, filtered and sorted as the operator asked.
