@@ -37,6 +37,7 @@ fn snapshot(plan: &Plan, side: Side, at: u64) -> Snapshot {
             b.topics[0].clone(),
             TopicState {
                 exists: Known::Known(true),
+                consumed_by: Known::Known(Default::default()),
                 max_offset: Known::Known(1_000_000 + bi as u64),
                 config: None,
             },

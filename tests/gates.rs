@@ -1401,3 +1401,137 @@ fn a_broadcasting_group_is_attested_instance_by_instance_before_its_last_consume
         .count();
     assert_eq!(attested, 2);
 }
+
+#[test]
+fn a_group_the_plan_forgot_is_refused_until_the_plan_takes_it_or_leaves_it_behind() {
+    let forgot = |h: &mut Harness, now| {
+        h.observe(
+            source_start(now)
+                .consumed_by("T_ORDER", &["G_A", "G_AUDIT"])
+                .consumed_by("T_PAY", &["G_A", "G_B", "G_S"])
+                .build(),
+            now,
+        );
+        h.observe(Snap::new(Side::Target, now).build(), now);
+    };
+    let mut h = Harness::new();
+    forgot(&mut h, T0);
+    let o = h.advance("preflight", T0);
+    let on = |topic: &str| CheckKind::OnlyPlannedConsumers {
+        side: Side::Source,
+        topic: topic.into(),
+    };
+    assert_eq!(
+        failing(&o),
+        [
+            (on("T_ORDER"), Status::Blocked),
+            (on("T_PAY"), Status::Blocked)
+        ]
+    );
+    let c = check(refusal(&o), &on("T_ORDER"));
+    assert!(
+        c.summary
+            .starts_with("G_AUDIT consumes T_ORDER on source but is not in batch 'orders'"),
+        "{}",
+        c.summary
+    );
+    assert!(
+        c.summary.contains("`left_behind`"),
+        "names the fix: {}",
+        c.summary
+    );
+    assert_eq!(
+        c.evidence[0].fact,
+        Fact::Groups(["G_A".to_string(), "G_AUDIT".to_string()].into())
+    );
+    // A group of another batch on this batch's topic is forgotten just the same.
+    assert!(
+        check(refusal(&o), &on("T_PAY"))
+            .summary
+            .starts_with("G_S consumes T_PAY")
+    );
+
+    // The plan leaves both behind, with reasons: preflight passes and says so.
+    let plan = plan_with(
+        "[batch.left_behind]\nG_AUDIT = \"reads the archive until the old cluster goes\"\nG_S = \"moves with stock, after orders\"\n",
+    );
+    let mut h = Harness::with(plan);
+    forgot(&mut h, T0);
+    assert!(moved(&h.advance("preflight", T0)));
+    let Some(Entry::StepCompleted { verdict, .. }) = h.entries().last() else {
+        panic!("preflight journaled")
+    };
+    let c = check(verdict, &on("T_ORDER"));
+    assert_eq!(c.status, Status::Pass);
+    assert!(
+        c.summary
+            .contains("G_AUDIT stays behind (reads the archive until the old cluster goes)"),
+        "journaled with its reason: {}",
+        c.summary
+    );
+}
+
+#[test]
+fn a_group_new_on_the_target_topic_keeps_producers_on_the_source() {
+    let mut h = double_read();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(
+        target_with_consumers(T0)
+            .consumed_by("T_ORDER", &["G_A", "G_NEW"])
+            .build(),
+        T0,
+    );
+    let kind = CheckKind::OnlyPlannedConsumers {
+        side: Side::Target,
+        topic: "T_ORDER".into(),
+    };
+    assert_eq!(failing(&h.advance("orders", T0)), [(kind, Status::Blocked)]);
+}
+
+#[test]
+fn a_misspelt_topic_or_group_fails_preflight_naming_the_plan() {
+    let mut h = Harness::new();
+    h.observe(source_start(T0).missing_topic("T_PAY").build(), T0);
+    h.observe(Snap::new(Side::Target, T0).build(), T0);
+    let o = h.advance("preflight", T0);
+    let kind = CheckKind::TopicExists {
+        side: Side::Source,
+        topic: "T_PAY".into(),
+    };
+    assert!(
+        failing(&o).contains(&(kind.clone(), Status::Blocked)),
+        "{:?}",
+        failing(&o)
+    );
+    assert!(
+        check(refusal(&o), &kind)
+            .summary
+            .contains("check its spelling in the plan")
+    );
+}
+
+#[test]
+fn the_last_consumers_stay_while_their_group_reads_a_topic_outside_the_batch() {
+    let mut h = draining();
+    let also_audit = |now| {
+        drained_source(now)
+            .group(
+                group("G_A")
+                    .consumers(1)
+                    .subscribed(&["T_ORDER", "T_PAY", "T_AUDIT"]),
+            )
+            .build()
+    };
+    let now = hold(&mut h, T0 + 10 * S, also_audit);
+    let o = h.advance("orders", now);
+    let kind = CheckKind::OnlyBatchTopics {
+        side: Side::Source,
+        group: "G_A".into(),
+    };
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
+    assert!(
+        check(refusal(&o), &kind)
+            .summary
+            .starts_with("G_A also consumes T_AUDIT on source, outside batch 'orders'")
+    );
+}

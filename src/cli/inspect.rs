@@ -4,7 +4,7 @@ use super::{EXIT_JOURNAL, EXIT_NOT_READY, Exit};
 use crate::clock;
 use crate::journal;
 use crate::metadata;
-use crate::model::SnapshotState;
+use crate::model::{SnapshotState, Status};
 use crate::session::{Mode, Session, load_plan};
 use crate::view::StatusView;
 use std::path::Path;
@@ -58,6 +58,17 @@ pub async fn check(plan: &Path) -> Result<u8, Exit> {
             );
         }
         ready &= d.is_clean();
+    }
+    // What preflight checks: the plan names what the source has, and nobody it forgot reads
+    // the batches' topics there.
+    if let Some(v) = s.wizard.preflight_verdict(now) {
+        for c in v.checks.iter().filter(|c| c.status != Status::Pass) {
+            println!("{} {}", c.status.symbol(), c.summary);
+        }
+        for w in &v.warnings {
+            println!("[!!] {}", w.text);
+        }
+        ready &= v.status() == Status::Pass;
     }
     println!("{}", if ready { "READY" } else { "NOT READY" });
     Ok(if ready { 0 } else { EXIT_NOT_READY })

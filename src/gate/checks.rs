@@ -6,7 +6,7 @@ use crate::model::{
     Check, CheckKind, Client, Evidence, Expressions, Fact, Filter, Freshness, Known, Metric,
     Prerequisite, Snapshot, Status, Warning, WarningKind, describe,
 };
-use crate::plan::{Gates, GroupPlan, Side};
+use crate::plan::{Batch, Gates, GroupPlan, Side};
 use crate::stage::Stage;
 use crate::wizard::{BrokerRecord, BrokerState};
 use std::collections::{BTreeMap, BTreeSet};
@@ -389,6 +389,141 @@ fn expressions<'a>(snap: &'a Snapshot, group: &str, topic: &str) -> Option<&'a E
     }
 }
 
+/// Nobody outside the batch consumes `topic` on the cluster, unless the plan leaves the group
+/// behind with a reason: a group that reads the topic on the source starves once producers write
+/// to the target, and joining the target later it may start at the last offset.
+pub fn only_planned_consumers(snap: &Snapshot, batch: &Batch, topic: &str, now: Millis) -> Check {
+    let side = snap.side;
+    let kind = CheckKind::OnlyPlannedConsumers {
+        side,
+        topic: topic.to_string(),
+    };
+    let consumed_by = match snap.topics.get(topic).map(|t| &t.consumed_by) {
+        Some(Known::Known(g)) => g,
+        other => {
+            return unknown(
+                snap,
+                now,
+                kind,
+                topic,
+                Metric::ConsumedBy,
+                format!("who else consumes {topic} on {side} is unknown"),
+                why_unknown(other, "not in the snapshot"),
+            );
+        }
+    };
+    let others: BTreeSet<String> = (consumed_by.iter())
+        .filter(|g| !batch.group_names().any(|b| b == g.as_str()))
+        .cloned()
+        .collect();
+    let ev = vec![evidence(
+        snap,
+        now,
+        topic,
+        Metric::ConsumedBy,
+        Fact::Groups(consumed_by.clone()),
+    )];
+    let (behind, unplanned): (Vec<&String>, Vec<&String>) = others
+        .iter()
+        .partition(|g| batch.left_behind.contains_key(*g));
+    if !unplanned.is_empty() {
+        let names: Vec<&str> = unplanned.iter().map(|g| g.as_str()).collect();
+        let summary = format!(
+            "{} consume{} {topic} on {side} but {} not in batch '{}': once producers write to the target {} starve; add {} to the batch's consumer_groups, or list {} under `left_behind` in the plan with the reason",
+            names.join(", "),
+            if names.len() == 1 { "s" } else { "" },
+            if names.len() == 1 { "is" } else { "are" },
+            batch.name,
+            if names.len() == 1 {
+                "it would"
+            } else {
+                "they would"
+            },
+            if names.len() == 1 { "it" } else { "them" },
+            if names.len() == 1 { "it" } else { "them" },
+        );
+        return check(kind, Status::Blocked, summary, ev);
+    }
+    let mut summary = format!("only batch '{}' consumes {topic} on {side}", batch.name);
+    if !behind.is_empty() {
+        let said: Vec<String> = (behind.iter())
+            .map(|g| format!("{g} stays behind ({})", batch.left_behind[*g]))
+            .collect();
+        summary = format!("{summary}; as the plan says, {}", said.join("; "));
+    }
+    check(kind, Status::Pass, summary, ev)
+}
+
+/// The group consumes on the cluster only topics of its batch: moving its last consumers would
+/// strand what arrives on any other. Its online consumers tell what they subscribe to; with none
+/// online, the operator checks by hand (a warning).
+pub fn only_batch_topics(
+    snap: &Snapshot,
+    batch: &Batch,
+    group: &str,
+    now: Millis,
+) -> Result<Check, Warning> {
+    let side = snap.side;
+    let kind = CheckKind::OnlyBatchTopics {
+        side,
+        group: group.to_string(),
+    };
+    let state = snap.groups.get(group);
+    let online = state.and_then(|g| g.consumers.known()).map(Vec::len);
+    let subs = match state.map(|g| &g.subscriptions) {
+        Some(Known::Known(s)) if online.is_some_and(|n| n > 0) => s,
+        Some(Known::Known(_)) => {
+            return Err(Warning {
+                kind: WarningKind::OtherTopicsUnchecked {
+                    side,
+                    group: group.to_string(),
+                },
+                text: format!(
+                    "no consumer of {group} is online on {side} to show what else it consumes there: check by hand that it reads no topic outside batch '{}'",
+                    batch.name
+                ),
+                acknowledged: false,
+            });
+        }
+        other => {
+            return Ok(unknown(
+                snap,
+                now,
+                kind,
+                group,
+                Metric::SubscribedTopics,
+                format!("what else {group} consumes on {side} is unknown"),
+                why_unknown(other, "not in the snapshot"),
+            ));
+        }
+    };
+    let outside: Vec<&str> = (subs.keys())
+        .filter(|t| !batch.topics.contains(t))
+        .map(String::as_str)
+        .collect();
+    let ev = vec![evidence(
+        snap,
+        now,
+        group,
+        Metric::SubscribedTopics,
+        Fact::Topics(subs.keys().cloned().collect()),
+    )];
+    if outside.is_empty() {
+        let summary = format!(
+            "{group} consumes only batch '{}' topics on {side}",
+            batch.name
+        );
+        return Ok(check(kind, Status::Pass, summary, ev));
+    }
+    let summary = format!(
+        "{group} also consumes {} on {side}, outside batch '{}': moving its last consumers strands what arrives there; move {} with this batch or an earlier one",
+        outside.join(", "),
+        batch.name,
+        outside.join(", ")
+    );
+    Ok(check(kind, Status::Blocked, summary, ev))
+}
+
 /// No consumer of the group left on the cluster.
 pub fn no_consumers(snap: &Snapshot, group: &str, now: Millis) -> Check {
     let kind = CheckKind::NoConsumers {
@@ -481,9 +616,14 @@ fn exists(
         Some(Known::Known(false)) => check(
             kind,
             Status::Blocked,
-            format!(
-                "{noun} {name} does not exist on {side}: create it with sync-metadata (s in the wizard)"
-            ),
+            match side {
+                Side::Target => format!(
+                    "{noun} {name} does not exist on {side}: create it with sync-metadata (s in the wizard)"
+                ),
+                Side::Source => format!(
+                    "{noun} {name} does not exist on {side}: the plan names something the source lacks; check its spelling in the plan"
+                ),
+            },
             vec![evidence(snap, now, name, metric, Fact::Yes(false))],
         ),
         other => unknown(

@@ -4,7 +4,7 @@
 
 use super::checks::{
     batch_done, consumers_subscribed, filters_cover, group_exists, no_consumers, no_producers,
-    producers_online, topic_exists,
+    only_batch_topics, only_planned_consumers, producers_online, topic_exists,
 };
 use super::warnings;
 use super::{Awaited, Gate};
@@ -128,8 +128,6 @@ impl Move {
     }
 }
 
-fn nothing(_: &mut Gate<'_>, _: &Batch) {}
-
 /// The table.
 pub fn rule(m: Move) -> Rule {
     use Prerequisite as P;
@@ -143,7 +141,16 @@ pub fn rule(m: Move) -> Rule {
             stages: None,
             prerequisites: &[],
             reads: BOTH,
-            checks: nothing,
+            checks: |g, b| {
+                // The plan names what the source has, and nobody it forgot reads the topics.
+                for t in &b.topics {
+                    g.check(Side::Source, |s, now| topic_exists(s, t, now));
+                    g.check(Side::Source, |s, now| only_planned_consumers(s, b, t, now));
+                }
+                for group in b.group_names() {
+                    g.check(Side::Source, |s, now| group_exists(s, group, now));
+                }
+            },
             undoable: true,
             task: TaskStep::Holds,
             instruction: |_| {
@@ -190,6 +197,11 @@ pub fn rule(m: Move) -> Rule {
                 for group in &b.groups {
                     g.check(Side::Target, |s, now| consumers_subscribed(s, group, now));
                     g.check(Side::Source, |s, now| consumers_subscribed(s, group, now));
+                }
+                for t in &b.topics {
+                    for side in [Side::Source, Side::Target] {
+                        g.check(side, |s, now| only_planned_consumers(s, b, t, now));
+                    }
                 }
                 if let (Some(s), Some(d)) = (g.fresh(Side::Source), g.fresh(Side::Target)) {
                     for group in &b.groups {
@@ -251,6 +263,14 @@ pub fn rule(m: Move) -> Rule {
                 g.nothing_on_its_way(Side::Source, b, Awaited::Everything);
                 no_producers_on_source(g, b);
                 consumers_on(g, b, Side::Target);
+                if let Some(s) = g.fresh(Side::Source) {
+                    for group in b.group_names() {
+                        match only_batch_topics(s, b, group, g.now) {
+                            Ok(c) => g.push(c),
+                            Err(by_hand) => g.warn(vec![by_hand]),
+                        }
+                    }
+                }
             },
             undoable: false,
             task: TaskStep::Advances,

@@ -99,6 +99,16 @@ pub enum CheckKind {
     PendingRead {
         side: Side,
     },
+    /// Only the batch's groups (and groups the plan leaves behind) consume the topic.
+    OnlyPlannedConsumers {
+        side: Side,
+        topic: String,
+    },
+    /// The group consumes no topic outside its batch.
+    OnlyBatchTopics {
+        side: Side,
+        group: String,
+    },
     /// The group's target consumers receive at least what its source consumers receive of
     /// the topic (their subscription expressions).
     FiltersCover {
@@ -136,6 +146,8 @@ impl CheckKind {
             PendingRead { side } => format!("{side}-pending"),
             TaskStage { topic } => format!("task-stage:{topic}"),
             FiltersCover { group, topic } => format!("target-filter:{group}/{topic}"),
+            OnlyPlannedConsumers { side, topic } => format!("{side}-consumed-by:{topic}"),
+            OnlyBatchTopics { side, group } => format!("{side}-other-topics:{group}"),
         }
     }
 
@@ -155,7 +167,9 @@ impl CheckKind {
             | BrokerInRoute { side, .. }
             | NothingPending { side, .. }
             | HalfResolved { side, .. }
-            | PendingRead { side } => Some(*side),
+            | PendingRead { side }
+            | OnlyPlannedConsumers { side, .. }
+            | OnlyBatchTopics { side, .. } => Some(*side),
             TaskStage { .. } | FiltersCover { .. } => Some(Side::Target),
             StepDone { .. } | BatchDone { .. } => None,
         }
@@ -241,6 +255,11 @@ pub enum WarningKind {
         group: String,
         topic: String,
     },
+    /// No consumer of the group online to show which topics outside its batch it consumes.
+    OtherTopicsUnchecked {
+        side: Side,
+        group: String,
+    },
     /// Consumers of one group on one cluster subscribe a topic with different expressions.
     ClientsDisagree {
         side: Side,
@@ -264,6 +283,9 @@ impl WarningKind {
             }
             BroadcastDrained { group, client } => format!("broadcast-drained:{group}/{client}"),
             FilterUnchecked { group, topic } => format!("filter-unchecked:{group}/{topic}"),
+            OtherTopicsUnchecked { side, group } => {
+                format!("other-topics-unchecked:{side}/{group}")
+            }
         }
     }
 
@@ -282,6 +304,17 @@ impl WarningKind {
                 BroadcastDrained {
                     group: group.to_string(),
                     client: client.to_string(),
+                }
+            }
+            "other-topics-unchecked" => {
+                let (side, group) = name.split_once('/')?;
+                OtherTopicsUnchecked {
+                    side: match side {
+                        "source" => Side::Source,
+                        "target" => Side::Target,
+                        _ => return None,
+                    },
+                    group: group.to_string(),
                 }
             }
             "filter-unchecked" => {

@@ -25,12 +25,13 @@ pub enum Metric {
     InRoute,
     HeldWhenLastSeen,
     NotYetOnTopics,
+    ConsumedBy,
     /// A metric recorded by a version of the wizard that this one does not know.
     Recorded(String),
 }
 
 impl Metric {
-    const KNOWN: [Metric; 14] = [
+    const KNOWN: [Metric; 15] = [
         Metric::SnapshotAge,
         Metric::ConsumersOnline,
         Metric::Subscriptions,
@@ -45,6 +46,7 @@ impl Metric {
         Metric::InRoute,
         Metric::HeldWhenLastSeen,
         Metric::NotYetOnTopics,
+        Metric::ConsumedBy,
     ];
 
     /// The words shown and kept in the journal and JSON (`metric`).
@@ -64,6 +66,7 @@ impl Metric {
             Metric::InRoute => "in the route",
             Metric::HeldWhenLastSeen => "held when last seen",
             Metric::NotYetOnTopics => "messages not yet on their topics",
+            Metric::ConsumedBy => "consumed by",
             Metric::Recorded(w) => w,
         }
     }
@@ -147,6 +150,8 @@ pub enum Fact {
         timer: u64,
         half: u64,
     },
+    /// Consumer groups.
+    Groups(BTreeSet<String>),
     /// The subscription expressions of a group for a topic (several when its clients disagree).
     Expressions(BTreeSet<Filter>),
     /// Not known, and why: never a number.
@@ -233,6 +238,8 @@ impl Fact {
                     parts.join(", ")
                 }
             }
+            Fact::Groups(g) if g.is_empty() => "none".into(),
+            Fact::Groups(g) => g.iter().cloned().collect::<Vec<_>>().join(", "),
             Fact::Expressions(f) if f.is_empty() => "none".into(),
             Fact::Expressions(f) => super::describe(f),
             Fact::Unknown(why) => format!("unknown ({why})"),
@@ -282,6 +289,7 @@ impl Fact {
                 ..
             } => (n(scheduled + timer + half), Some(self.words())),
             Fact::Expressions(f) => (n(f.len() as u64), Some(self.words())),
+            Fact::Groups(g) => (n(g.len() as u64), Some(self.words())),
             Fact::Unknown(why) => (None, Some(why.clone())),
             Fact::Recorded { value, note } => (*value, note.clone()),
         }

@@ -66,6 +66,11 @@ pub struct Snapshot {
     pub migration: Option<Box<MigrationTask>>,
 }
 
+/// A snapshot recorded before who consumes a topic was read says nothing about it.
+fn consumers_not_read() -> Known<BTreeSet<String>> {
+    Known::unknown("who consumes the topic was not read")
+}
+
 /// A snapshot recorded before pending messages were read says nothing about them.
 fn pending_not_read() -> Known<Pending> {
     Known::unknown("this snapshot was taken without reading pending messages")
@@ -198,6 +203,10 @@ pub struct Client {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicState {
     pub exists: Known<bool>,
+    /// The consumer groups that consume the topic on this cluster, planned or not (system
+    /// groups left out).
+    #[serde(default = "consumers_not_read")]
+    pub consumed_by: Known<BTreeSet<String>>,
     /// Sum of max offsets over the topic's queues: unchanged over a window means nothing was written.
     pub max_offset: Known<u64>,
     pub config: Option<TopicConfig>,

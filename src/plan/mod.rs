@@ -11,6 +11,7 @@ pub use error::{PlanError, PlanErrors};
 pub use secret::{Secret, SecretRef};
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -130,6 +131,8 @@ pub struct Batch {
     pub groups: Vec<GroupPlan>,
     /// Producer groups, where known; without them producer checks rely on topic offsets.
     pub producer_groups: Vec<String>,
+    /// Groups that consume the batch's topics but stay behind on purpose: group -> why.
+    pub left_behind: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -53,6 +53,8 @@ pub struct RawBatch {
     pub producer_groups: Option<TextList>,
     /// group -> the batch topics it consumes (default: all of them).
     pub subscriptions: Option<BTreeMap<String, TextList>>,
+    /// group -> why it stays on the source though it consumes the batch's topics there.
+    pub left_behind: Option<BTreeMap<String, Text>>,
 }
 
 #[derive(Debug, Deserialize)]

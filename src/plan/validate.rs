@@ -685,6 +685,25 @@ impl Validator<'_> {
                 }
                 subs.insert(group.clone(), ts);
             }
+            let mut left_behind = BTreeMap::new();
+            for (group, why) in rb.left_behind.iter().flatten() {
+                let field = format!("{f}.left_behind.{group}");
+                let reason = why.get_ref().trim();
+                if group_names.contains(group) {
+                    self.err(span(why), field, format!("\"{group}\" is one of this batch's consumer_groups: it moves with the batch"), "remove it from consumer_groups, or from left_behind");
+                } else if let Err(problem) = check_name(group, 255) {
+                    self.err(
+                        span(why),
+                        field,
+                        format!("consumer group \"{group}\" {problem}"),
+                        "use the group's name as the source cluster shows it",
+                    );
+                } else if reason.is_empty() {
+                    self.err(span(why), field, "the reason is empty", "say why the group stays on the source (it is journaled with the step that leaves it behind)");
+                } else {
+                    left_behind.insert(group.clone(), reason.to_string());
+                }
+            }
             let groups = group_names
                 .iter()
                 .map(|g| GroupPlan {
@@ -697,6 +716,7 @@ impl Validator<'_> {
                 topics,
                 groups,
                 producer_groups,
+                left_behind,
             });
         }
         batches

@@ -206,6 +206,11 @@ impl Wizard {
         Some(v)
     }
 
+    /// What preflight checks now, whether or not it is done: `check` shows it.
+    pub fn preflight_verdict(&self, now: Millis) -> Option<Verdict> {
+        self.verdict(&Step::Preflight, Move::CompletePreflight, now)
+    }
+
     /// The verdict of the step's next forward move; `None` when there is none (done).
     pub fn forward_verdict(&self, step: &Step, now: Millis) -> Option<(Move, Verdict)> {
         let m = self.forward_move(step)?;

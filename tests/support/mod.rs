@@ -10,7 +10,19 @@ use std::path::Path;
 /// Two batches: "orders" (T_ORDER, T_PAY; groups G_A on both topics, G_B on T_PAY; producer P_ORDER)
 /// and "stock" (T_STOCK; G_S; no producer groups named).
 pub fn plan() -> Plan {
-    let text = r#"
+    plan_with("")
+}
+
+/// The test plan with `orders_extra` appended to the orders batch (after its subscriptions).
+pub fn plan_with(orders_extra: &str) -> Plan {
+    let text = PLAN.replace(
+        "G_B = [\"T_PAY\"]\n",
+        &format!("G_B = [\"T_PAY\"]\n{orders_extra}"),
+    );
+    Plan::parse(Path::new("test-plan.toml"), &text).expect("test plan is valid")
+}
+
+const PLAN: &str = r#"
 [source]
 kind = "rehearsal"
 [target]
@@ -32,8 +44,6 @@ name = "stock"
 topics = ["T_STOCK"]
 consumer_groups = ["G_S"]
 "#;
-    Plan::parse(Path::new("test-plan.toml"), text).expect("test plan is valid")
-}
 
 pub fn client(id: &str) -> Client {
     Client {
@@ -125,6 +135,9 @@ impl GroupSpec {
     }
 }
 
+/// Marks a topic whose consumers `build` derives from the snapshot's groups.
+const FROM_GROUPS: &str = "derived from the groups when built";
+
 /// A snapshot where everything in the test plan exists, is quiet, and has nobody connected.
 pub struct Snap(pub Snapshot);
 
@@ -165,6 +178,7 @@ impl Snap {
             name.into(),
             TopicState {
                 exists: Known::Known(true),
+                consumed_by: Known::unknown(FROM_GROUPS),
                 max_offset: Known::Known(max_offset),
                 config: Some(TopicConfig {
                     read_queues: 8,
@@ -182,10 +196,20 @@ impl Snap {
             name.into(),
             TopicState {
                 exists: Known::Known(false),
+                consumed_by: Known::Known(Default::default()),
                 max_offset: Known::Known(0),
                 config: None,
             },
         );
+        self
+    }
+
+    /// The groups that consume `topic` on the cluster, as its brokers say (by default: the
+    /// snapshot's groups subscribed to it).
+    pub fn consumed_by(mut self, topic: &str, groups: &[&str]) -> Snap {
+        if let Some(t) = self.0.topics.get_mut(topic) {
+            t.consumed_by = Known::Known(groups.iter().map(|g| g.to_string()).collect());
+        }
         self
     }
 
@@ -311,7 +335,17 @@ impl Snap {
         self
     }
 
-    pub fn build(self) -> Snapshot {
+    pub fn build(mut self) -> Snapshot {
+        for (name, t) in &mut self.0.topics {
+            if t.consumed_by.reason() == Some(FROM_GROUPS) {
+                let groups = self.0.groups.iter().filter(|(_, g)| {
+                    g.subscriptions
+                        .known()
+                        .is_some_and(|s| s.contains_key(name))
+                });
+                t.consumed_by = Known::Known(groups.map(|(g, _)| g.clone()).collect());
+            }
+        }
         self.0
     }
 }
@@ -376,8 +410,12 @@ pub struct Harness {
 
 impl Harness {
     pub fn new() -> Harness {
+        Self::with(plan())
+    }
+
+    pub fn with(plan: Plan) -> Harness {
         Harness {
-            w: Wizard::new(plan(), &[]).unwrap(),
+            w: Wizard::new(plan, &[]).unwrap(),
             records: vec![],
         }
     }

@@ -106,6 +106,14 @@ impl RehearsalCluster {
                 topic.clone(),
                 TopicState {
                     exists: Known::Known(exists),
+                    // The scenario's groups that consume it and exist here.
+                    consumed_by: Known::Known(
+                        (sim.scenario.consumers.iter())
+                            .filter(|c| c.topics.contains(topic))
+                            .filter(|c| sim.group_exists(side, &c.group, now))
+                            .map(|c| c.group.clone())
+                            .collect(),
+                    ),
                     max_offset: Known::Known(if exists {
                         c.max.get(topic).copied().unwrap_or(0.0).floor() as u64
                     } else {

@@ -6,7 +6,7 @@
 
 use super::body::QueueKey;
 use crate::model::{Backlog, Known, TopicLag};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 /// The brokers in a topic's route, merged over every NameServer: name -> master address, `None`
@@ -88,6 +88,44 @@ pub fn max_offset(
         Ok(queues) => Known::Known(queues.iter().map(|q| q.range.end.max(0) as u64).sum()),
         Err(e) => Known::unknown(e),
     }
+}
+
+/// The groups that committed offsets on `topic` on any broker of its route: who consumes it, as
+/// QUERY_TOPIC_CONSUME_BY_WHO would say (the Java broker answers that from the same offsets plus
+/// the groups online), read from the broker-wide offsets already asked for, with no request per
+/// topic. A group online that has not committed yet (its first seconds) is not among them.
+pub fn consumed_by(
+    topic: &str,
+    route: &Known<Route>,
+    reads: &BTreeMap<String, BrokerReads>,
+) -> Known<BTreeSet<String>> {
+    let route = match route {
+        Known::Known(r) => r,
+        Known::Unknown(why) => return Known::unknown(why.clone()),
+    };
+    let mut groups = BTreeSet::new();
+    for (broker, master) in route {
+        if master.is_none() {
+            return Known::unknown(format!(
+                "broker {broker} serves {topic} but no NameServer knows its master (id 0)"
+            ));
+        }
+        let table = match reads.get(broker).and_then(|r| r.committed.as_ref()) {
+            Some(Ok(t)) => t,
+            Some(Err(e)) => return Known::unknown(format!("broker {broker}: {e}")),
+            None => {
+                return Known::unknown(format!(
+                    "broker {broker}: the committed offsets were not read"
+                ));
+            }
+        };
+        groups.extend(
+            (table.keys())
+                .filter(|(t, _)| t == topic)
+                .map(|(_, g)| g.clone()),
+        );
+    }
+    Known::Known(groups)
 }
 
 /// The group's committed offset on a queue, if any broker in the route reported one.

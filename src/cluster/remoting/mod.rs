@@ -16,6 +16,7 @@ use super::Cluster;
 use crate::clock;
 use crate::metadata::MetadataItem;
 use crate::model::*;
+use crate::plan::draft::is_system_name;
 use crate::plan::{ClusterSpec, RemotingSpec, Scope, Secret, Side};
 use admin::{Admin, Settings};
 use async_trait::async_trait;
@@ -208,8 +209,18 @@ impl Cluster for RemotingCluster {
             let wire = self.wire(topic);
             let no_route = Known::unknown("no route was read");
             let route = routes.get(&wire).unwrap_or(&no_route);
+            let consumed_by = match backlog::consumed_by(&wire, route, &reads) {
+                Known::Known(groups) => Known::Known(
+                    (groups.iter())
+                        .filter(|g| !is_system_name(g))
+                        .map(|g| self.unwire(g))
+                        .collect(),
+                ),
+                Known::Unknown(why) => Known::Unknown(why),
+            };
             let state = TopicState {
                 exists: exists_somewhere(&topic_tables, &wire),
+                consumed_by,
                 max_offset: backlog::max_offset(&wire, route, &reads),
                 config: tables
                     .iter()

@@ -9,7 +9,7 @@ use crate::clock::Millis;
 use crate::model::*;
 use crate::plan::{Scope, Side};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Every answer of one poll of a cluster that was found, as the API gave it.
 pub struct Answers {
@@ -107,6 +107,18 @@ pub fn subscriptions(
     (subscribed, error)
 }
 
+/// The groups the API lists for a topic (DescribeRocketMQGroups with `FilterTopic`).
+fn consumed_by(
+    answers: &[(String, Result<Vec<Value>, ApiError>)],
+    topic: &str,
+) -> Known<BTreeSet<String>> {
+    match answers.iter().find(|(t, _)| t == topic) {
+        Some((_, Ok(list))) => Known::Known(list.iter().map(|g| text(g, "Name")).collect()),
+        Some((_, Err(e))) => Known::unknown(e.to_string()),
+        None => Known::unknown(format!("the groups of {topic} were not asked for")),
+    }
+}
+
 /// How a listed group consumes: the API tells it per group, not per client.
 pub fn message_model(group: &Value) -> MessageModel {
     if group.get("BroadcastEnabled").and_then(Value::as_bool) == Some(true) {
@@ -149,6 +161,7 @@ pub fn listed_topic(v: &Value, max_offset: Known<u64>) -> TopicState {
     let order = matches!(text(v, "Type").as_str(), "GlobalOrder" | "PartitionedOrder");
     TopicState {
         exists: Known::Known(true),
+        consumed_by: Known::unknown("not read"),
         max_offset,
         config: Some(TopicConfig {
             read_queues: q,
@@ -262,12 +275,14 @@ pub fn assemble(
         let state = match &topics {
             Err(e) => TopicState {
                 exists: Known::unknown(e.clone()),
+                consumed_by: Known::unknown(e.clone()),
                 max_offset: Known::unknown(e.clone()),
                 config: None,
             },
             Ok(m) => match m.get(t) {
                 None => TopicState {
                     exists: Known::Known(false),
+                    consumed_by: Known::Known(BTreeSet::new()),
                     max_offset: Known::Known(0),
                     config: None,
                 },
@@ -283,7 +298,10 @@ pub fn assemble(
                         }
                         None => Known::unknown("not read"),
                     };
-                    listed_topic(v, max)
+                    TopicState {
+                        consumed_by: consumed_by(&answers.subscribers, t),
+                        ..listed_topic(v, max)
+                    }
                 }
             },
         };
@@ -434,6 +452,7 @@ mod tests {
     fn absent_topic() -> TopicState {
         TopicState {
             exists: Known::Known(false),
+            consumed_by: Known::Known(BTreeSet::new()),
             max_offset: Known::Known(0),
             config: None,
         }
@@ -501,6 +520,7 @@ mod tests {
                     "test_topic".to_string(),
                     TopicState {
                         exists: Known::Known(true),
+                        consumed_by: Known::Known(BTreeSet::from(["test_group".to_string()])),
                         // The one queue of DescribeRocketMQTopicStats' example.
                         max_offset: Known::Known(100),
                         config: Some(TopicConfig {
@@ -596,6 +616,7 @@ mod tests {
                 snap.topics[t],
                 TopicState {
                     exists: Known::unknown(topics_refused),
+                    consumed_by: Known::unknown(topics_refused),
                     max_offset: Known::unknown(topics_refused),
                     config: None,
                 },
@@ -816,6 +837,7 @@ mod tests {
                 t,
                 TopicState {
                     exists: Known::Known(true),
+                    consumed_by: Known::unknown("not read"),
                     max_offset: Known::Known(7),
                     config: Some(TopicConfig {
                         read_queues: 4,
