@@ -122,7 +122,15 @@ fn status_check_and_sync_metadata_against_the_api() {
     assert_eq!(s["clusters"][1]["state"], "fresh", "{s}");
     let g = &s["batches"][0]["groups"][0];
     assert_eq!(g["group"], "test_group");
-    assert_eq!(g["target"]["backlog"], 380);
+    // The API's total is not said to include the retry topic: no number, the figure in the why.
+    assert_eq!(g["target"]["backlog"], Value::Null, "{g}");
+    assert_eq!(g["target"]["retry_backlog"], Value::Null, "{g}");
+    assert!(
+        g["target"]["unknown"].as_str().is_some_and(|w| w.contains(
+            "backlog: the API gives no retry backlog for group test_group: its TotalAccumulative 380"
+        )),
+        "{g}"
+    );
     assert_eq!(g["target"]["consumers"], 1);
     assert_eq!(
         server.state.lock().unwrap().rate_limited,
@@ -317,6 +325,90 @@ fn gates_read_the_tdmq_target() {
         p.get("Limit")
             .is_none_or(|l| l.as_u64().unwrap_or(0) <= 100)
     }));
+}
+
+/// A TDMQ plan of one batch (topic T, groups G and G_IDLE) against the local server.
+fn one_batch_plan(server: &Server) -> Plan {
+    Plan::parse(
+        std::path::Path::new("t.toml"),
+        &format!("[source]\nkind = \"remoting\"\nnamesrv = [\"127.0.0.1:1\"]\n[target]\nkind = \"tdmq\"\nregion = \"ap-guangzhou\"\ncluster_id = \"rocketmq-x\"\nnamespace = \"ns\"\nsecret_id = \"{SECRET_ID}\"\nsecret_key_env = \"X\"\nendpoint = \"{}\"\n[[batch]]\nname = \"b\"\ntopics = [\"T\"]\nconsumer_groups = [\"G\", \"G_IDLE\"]\n", server.url),
+    )
+    .unwrap()
+}
+
+/// Groups the API lists without `ConsumerNum` and without any retry figure: the snapshot says
+/// their consumers and backlog are unknown and which field is missing, never 0 or "no consumer".
+#[test]
+fn a_group_answer_without_counts_leaves_consumers_and_backlog_unknown() {
+    use rocketmq_migrate::model::{Known, ProducerSource};
+    let server = Server::start("rocketmq-x", "ns");
+    {
+        let mut st = server.state.lock().unwrap();
+        st.add_topic("T", 8, 10);
+        st.add_group("G", 0, &["T"], 2);
+        st.add_group("G_IDLE", 5, &["T"], 0);
+        let g = st
+            .groups
+            .get_mut("G")
+            .and_then(Value::as_object_mut)
+            .unwrap();
+        g.remove("ConsumerNum");
+        g.remove("RetryPartitionNum");
+        g.remove("TotalAccumulative");
+        // G_IDLE keeps its counts, but the API never gives a retry backlog.
+        let idle = st
+            .groups
+            .get_mut("G_IDLE")
+            .and_then(Value::as_object_mut)
+            .unwrap();
+        idle.remove("RetryPartitionNum");
+    }
+    let plan = one_batch_plan(&server);
+    let (tdmq, rt) = target_client(&plan);
+    let snap = rt.block_on(tdmq.snapshot(&plan.scope()));
+    assert_eq!(snap.unreachable, None);
+    assert_eq!(snap.errors, vec![], "nothing failed: fields were missing");
+
+    let g = &snap.groups["G"];
+    assert_eq!(g.exists, Known::Known(true));
+    assert_eq!(
+        g.consumers,
+        Known::unknown("the API gives no ConsumerNum for group G")
+    );
+    assert_eq!(
+        g.backlog,
+        Known::unknown("the API gives no TotalAccumulative for group G")
+    );
+    // Without RetryPartitionNum no setting is made up.
+    assert_eq!(g.config, None);
+    assert_eq!(
+        g.subscriptions
+            .known()
+            .map(|s| s.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["T".to_string()])
+    );
+
+    let idle = &snap.groups["G_IDLE"];
+    // A ConsumerNum of 0 the API gave is a real 0.
+    assert_eq!(idle.consumers, Known::Known(vec![]));
+    assert_eq!(
+        idle.backlog,
+        Known::unknown(
+            "the API gives no retry backlog for group G_IDLE: its TotalAccumulative 5 is not said to include %RETRY%G_IDLE"
+        )
+    );
+    // The 4.x API lists no producers: the snapshot says it cannot, not that there are none.
+    assert_eq!(snap.producers.via, ProducerSource::Unavailable);
+
+    // Neither group was asked for connections: one has none, the other no count.
+    let st = server.state.lock().unwrap();
+    assert!(
+        st.calls
+            .iter()
+            .all(|(a, _)| a != "DescribeRocketMQConsumerConnections"),
+        "{:?}",
+        st.calls
+    );
 }
 
 /// A trocket smooth-migration task named in the plan follows the batch: its stage and health

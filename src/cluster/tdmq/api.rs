@@ -331,12 +331,7 @@ impl Api {
             p["Offset"] = offset.into();
             p["Limit"] = LIMIT.into();
             let page = self.read(service, version, action, &p).await?;
-            let items = page
-                .get(list)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let total = page.get("TotalCount").and_then(Value::as_u64);
+            let (items, total) = page_items(action, list, &page)?;
             let n = items.len() as u64;
             out.extend(items);
             offset += n;
@@ -344,6 +339,25 @@ impl Api {
                 return Ok(out);
             }
         }
+    }
+}
+
+/// The items of one page and its `TotalCount`. The spec marks some lists nullable ("may return
+/// null: no valid value"): a page without its list holds no items only when it counts none;
+/// otherwise reading it as empty would make every item of the list absent.
+fn page_items(
+    action: &str,
+    list: &str,
+    page: &Value,
+) -> Result<(Vec<Value>, Option<u64>), ApiError> {
+    let total = page.get("TotalCount").and_then(Value::as_u64);
+    match page.get(list) {
+        Some(Value::Array(items)) => Ok((items.clone(), total)),
+        _ if total == Some(0) => Ok((vec![], total)),
+        _ => Err(ApiError::Body {
+            action: action.into(),
+            error: format!("no `{list}` list and no TotalCount of 0"),
+        }),
     }
 }
 
@@ -376,5 +390,29 @@ mod tests {
             1551113065
         );
         assert!(httpdate("garbage").is_none());
+    }
+
+    #[test]
+    fn a_page_without_its_list_is_empty_only_when_it_counts_none() {
+        let g = serde_json::json!({ "Name": "G" });
+        let page = serde_json::json!({ "Groups": [g], "TotalCount": 1 });
+        assert_eq!(page_items("A", "Groups", &page), Ok((vec![g], Some(1))));
+        for empty in [
+            serde_json::json!({ "Groups": null, "TotalCount": 0 }),
+            serde_json::json!({ "TotalCount": 0 }),
+        ] {
+            assert_eq!(page_items("A", "Groups", &empty), Ok((vec![], Some(0))));
+        }
+        let missing = Err(ApiError::Body {
+            action: "A".into(),
+            error: "no `Groups` list and no TotalCount of 0".into(),
+        });
+        for bad in [
+            serde_json::json!({ "RequestId": "r" }),
+            serde_json::json!({ "Groups": null, "TotalCount": 3 }),
+            serde_json::json!({ "Groups": {}, "TotalCount": 3 }),
+        ] {
+            assert_eq!(page_items("A", "Groups", &bad), missing, "{bad}");
+        }
     }
 }

@@ -1,10 +1,22 @@
 //! A TDMQ snapshot from the API's answers, without I/O: one function per kind of answer maps its
 //! JSON to the model, and [`assemble`] builds the snapshot from every answer of a poll, deciding
 //! what is unknown and why. The shell in `mod.rs` makes the calls.
+//!
+//! What the fields mean, as tencentcloud-sdk-go's `tencentcloud/tdmq/v20200217/models.go` (HEAD
+//! 144f6c8d, blob e4a6c35e) and the tccli api.json (tests/fixtures/tdmq/FIELDS.md) document them:
+//! - RocketMQGroup `ConsumerNum` (uint64): online consumers. `TotalAccumulative` (int64,
+//!   deprecated): "total backlog" (总堆积数量), nothing said of the retry topic.
+//!   `RetryPartitionNum` (nullable): the retry topic's partition count, a setting, not a backlog.
+//!   No field of the answer counts the retry backlog, so a group's backlog "retry included" is
+//!   unknown (see [`group_backlog`]).
+//! - Times: no answer dates its figures. RocketMQGroup `UpdateTime` is when the group was last
+//!   modified (ms); TopicStats `LastUpdateTimestamp` and RocketMQTopic `LastUpdateTime` (s) when
+//!   a message was last written. None is the time ConsumerNum, TotalAccumulative or MaxOffset
+//!   were measured, so ages count from the poll, as for every cluster kind.
 
 use super::KIND;
 use super::api::ApiError;
-use super::field::{num, text};
+use super::field::{known_count, num, text};
 use crate::clock::Millis;
 use crate::model::*;
 use crate::plan::{Scope, Side};
@@ -62,8 +74,7 @@ pub fn online_groups(scope: &Scope, groups: &Result<Vec<Value>, ApiError>) -> Ve
         .filter(|g| {
             listed
                 .get(g)
-                .and_then(|v| num(v, "ConsumerNum"))
-                .is_some_and(|n| n > 0)
+                .is_some_and(|v| consumer_num(g, v).known().is_some_and(|n| *n > 0))
         })
         .collect()
 }
@@ -119,17 +130,19 @@ fn consumed_by(
     }
 }
 
-/// How a listed group consumes: the API tells it per group, not per client.
-pub fn message_model(group: &Value) -> MessageModel {
-    if group.get("BroadcastEnabled").and_then(Value::as_bool) == Some(true) {
-        MessageModel::Broadcasting
-    } else {
-        MessageModel::Clustering
+/// How a listed group consumes, as the API tells it per group: `ConsumptionMode` (0 clustering,
+/// 1 broadcasting, -1 unknown). `BroadcastEnabled` only allows broadcasting; unknown when the
+/// answer leaves the mode out or does not know it.
+pub fn message_model(group: &Value) -> Option<MessageModel> {
+    match group.get("ConsumptionMode").and_then(Value::as_i64) {
+        Some(0) => Some(MessageModel::Clustering),
+        Some(1) => Some(MessageModel::Broadcasting),
+        _ => None,
     }
 }
 
 /// The clients of a DescribeRocketMQConsumerConnections answer (its `Connections`).
-pub fn clients(connections: &[Value], model: MessageModel) -> Vec<Client> {
+pub fn clients(connections: &[Value], model: Option<MessageModel>) -> Vec<Client> {
     connections
         .iter()
         .map(|c| Client {
@@ -137,39 +150,100 @@ pub fn clients(connections: &[Value], model: MessageModel) -> Vec<Client> {
             addr: text(c, "ClientAddr"),
             language: text(c, "Language"),
             version: Some(text(c, "Version")).filter(|s| !s.is_empty()),
-            message_model: Some(model),
+            message_model: model,
         })
         .collect()
 }
 
-/// The sum of the queues' max offsets in a DescribeRocketMQTopicStats answer.
-pub fn max_offset(stats: &Value) -> u64 {
-    stats
-        .get("TopicStatsList")
-        .and_then(Value::as_array)
-        .map_or(0, |l| {
-            l.iter()
-                .filter_map(|q| num(q, "MaxOffset"))
-                .map(|m| m.max(0) as u64)
-                .sum()
-        })
+/// A listed group's online consumer count, from the groups answer.
+pub fn consumer_num(name: &str, group: &Value) -> Known<u64> {
+    known_count(group, "ConsumerNum", &format!("group {name}"))
 }
 
-/// A topic the topics answer lists. TDMQ has one partition count for reads and writes.
+/// A listed group's consumers: `ConsumerNum` says whether any is online, the connections answer
+/// (asked only when some are) who they are.
+pub fn group_consumers(
+    name: &str,
+    group: &Value,
+    connections: Option<&Result<Vec<Value>, ApiError>>,
+) -> Known<Vec<Client>> {
+    match (consumer_num(name, group), connections) {
+        (Known::Unknown(why), _) => Known::Unknown(why),
+        (Known::Known(0), _) => Known::Known(vec![]),
+        (Known::Known(_), Some(Ok(list))) => Known::Known(clients(list, message_model(group))),
+        (Known::Known(_), Some(Err(e))) => Known::unknown(e.to_string()),
+        (Known::Known(n), None) => Known::unknown(format!(
+            "group {name} has {n} consumer(s) online but their connections were not read"
+        )),
+    }
+}
+
+/// A listed group's backlog, retry topic included, as the groups answer gives it: unknown in
+/// every case, because `TotalAccumulative` is a total that is not said to include the retry
+/// topic and no field gives the retry backlog (see the module's notes). The reason keeps the
+/// figure the API gave, so an operator sees it without a gate counting it.
+pub fn group_backlog(name: &str, group: &Value) -> Known<Backlog> {
+    match known_count(group, "TotalAccumulative", &format!("group {name}")) {
+        Known::Unknown(why) => Known::Unknown(why),
+        Known::Known(total) => Known::unknown(format!(
+            "the API gives no retry backlog for group {name}: its TotalAccumulative {total} is not said to include %RETRY%{name}"
+        )),
+    }
+}
+
+/// The sum of the queues' max offsets in a DescribeRocketMQTopicStats answer: unknown when the
+/// list or any queue's `MaxOffset` is missing, since a queue left out would read as no message.
+pub fn max_offset(topic: &str, stats: &Value) -> Known<u64> {
+    let Some(queues) = stats.get("TopicStatsList").and_then(Value::as_array) else {
+        return Known::unknown(format!("the API gives no TopicStatsList for topic {topic}"));
+    };
+    let mut sum = 0u64;
+    for q in queues {
+        let queue = num(q, "QueueId").map_or("?".to_string(), |i| i.to_string());
+        let of = format!(
+            "queue {queue} of broker {} of topic {topic}",
+            text(q, "BrokerName")
+        );
+        match known_count(q, "MaxOffset", &of) {
+            Known::Known(m) => sum = sum.saturating_add(m),
+            Known::Unknown(why) => return Known::Unknown(why),
+        }
+    }
+    Known::Known(sum)
+}
+
+/// A topic the topics answer lists. TDMQ has one partition count for reads and writes; without
+/// one the config is not known.
 pub fn listed_topic(v: &Value, max_offset: Known<u64>) -> TopicState {
-    let q = num(v, "PartitionNum").unwrap_or(0).max(0) as u32;
     let order = matches!(text(v, "Type").as_str(), "GlobalOrder" | "PartitionedOrder");
+    let config = setting(v, "PartitionNum").map(|q| TopicConfig {
+        read_queues: q,
+        write_queues: q,
+        perm: 6,
+        order,
+    });
     TopicState {
         exists: Known::Known(true),
         consumed_by: Known::unknown("not read"),
         max_offset,
-        config: Some(TopicConfig {
-            read_queues: q,
-            write_queues: q,
-            perm: 6,
-            order,
-        }),
+        config,
     }
+}
+
+/// A listed group's settings, only when the answer gives each of them (`RetryPartitionNum` and
+/// `RetryMaxTimes` are nullable): a default would show a setting the cluster did not report.
+pub fn group_config(v: &Value) -> Option<GroupConfig> {
+    Some(GroupConfig {
+        broadcast: v.get("BroadcastEnabled").and_then(Value::as_bool)?,
+        orderly: false,
+        retry_queues: setting(v, "RetryPartitionNum")?,
+        retry_max_times: i32::try_from(setting(v, "RetryMaxTimes")?).ok()?,
+    })
+}
+
+/// A numeric setting (a partition or retry count): none when absent, null or out of range.
+fn setting(v: &Value, k: &str) -> Option<u32> {
+    num(v, k).and_then(|n| u32::try_from(n).ok())
 }
 
 /// A group the groups answer lists: its backlog, config and rate from that answer; consumers and
@@ -180,29 +254,12 @@ pub fn listed_group(
     consumers: Known<Vec<Client>>,
     subscriptions: Known<Subscriptions>,
 ) -> GroupState {
-    // A negative count is as unusable as none.
-    let backlog = match num(v, "TotalAccumulative") {
-        Some(n) if n >= 0 => Known::Known(Backlog {
-            total: n as u64,
-            per_topic: BTreeMap::new(),
-        }),
-        _ => Known::unknown(format!("TDMQ did not report the backlog of {name}")),
-    };
-    let config = GroupConfig {
-        broadcast: v
-            .get("BroadcastEnabled")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        orderly: false,
-        retry_queues: num(v, "RetryPartitionNum").unwrap_or(1).max(0) as u32,
-        retry_max_times: num(v, "RetryMaxTimes").unwrap_or(16) as i32,
-    };
     GroupState {
         exists: Known::Known(true),
-        backlog,
+        backlog: group_backlog(name, v),
         consumers,
         subscriptions,
-        config: Some(config),
+        config: group_config(v),
         consume_tps: num(v, "TPS").map(|x| x as f64),
     }
 }
@@ -288,7 +345,7 @@ pub fn assemble(
                 },
                 Some(v) => {
                     let max = match answers.topic_stats.get(t) {
-                        Some(Ok(s)) => Known::Known(max_offset(s)),
+                        Some(Ok(s)) => max_offset(t, s),
                         Some(Err(e)) => {
                             errors.push(ItemError {
                                 item: format!("topic {t} offsets"),
@@ -327,18 +384,14 @@ pub fn assemble(
                     consume_tps: None,
                 },
                 Some(v) => {
-                    // Not asked: no consumer online.
-                    let consumers = match answers.connections.get(&g.name) {
-                        None => Known::Known(vec![]),
-                        Some(Ok(list)) => Known::Known(clients(list, message_model(v))),
-                        Some(Err(e)) => {
-                            errors.push(ItemError {
-                                item: format!("group {} consumers", g.name),
-                                error: e.to_string(),
-                            });
-                            Known::unknown(e.to_string())
-                        }
-                    };
+                    let connections = answers.connections.get(&g.name);
+                    if let Some(Err(e)) = connections {
+                        errors.push(ItemError {
+                            item: format!("group {} consumers", g.name),
+                            error: e.to_string(),
+                        });
+                    }
+                    let consumers = group_consumers(&g.name, v, connections);
                     let subscriptions = match &subs_error {
                         Some(e) => Known::unknown(e.clone()),
                         None => Known::Known(subscribed.get(&g.name).cloned().unwrap_or_default()),
@@ -429,6 +482,9 @@ mod tests {
             topic_stats: BTreeMap::from([("test_topic".into(), Ok(response(STATS)))]),
         }
     }
+
+    /// What the example group's backlog is: the API's total is not said to include retries.
+    const NO_RETRY: &str = "the API gives no retry backlog for group test_group: its TotalAccumulative 380 is not said to include %RETRY%test_group";
 
     fn plan_scope() -> Scope {
         scope(
@@ -541,17 +597,16 @@ mod tests {
                     "test_group".to_string(),
                     GroupState {
                         exists: Known::Known(true),
-                        // TotalAccumulative of the groups list, not of the connections answer (300).
-                        backlog: Known::Known(Backlog {
-                            total: 380,
-                            per_topic: BTreeMap::new(),
-                        }),
+                        // TotalAccumulative of the groups list (not of the connections answer,
+                        // 300), kept in the reason: no retry figure, so no backlog.
+                        backlog: Known::unknown(NO_RETRY),
                         consumers: Known::Known(vec![Client {
                             client_id: "9.43.174.90@18834#7187709773375173".into(),
                             addr: "9.43.174.90".into(),
                             language: "JAVA".into(),
                             version: Some("V4.9.7".into()),
-                            message_model: Some(MessageModel::Clustering),
+                            // The example says ConsumptionMode -1: not known.
+                            message_model: None,
                         }]),
                         subscriptions: Known::Known(Subscriptions::from([(
                             "test_topic".to_string(),
@@ -686,13 +741,7 @@ mod tests {
         assert_eq!(topic.max_offset, Known::unknown(stats_down));
         let group = &snap.groups["test_group"];
         assert_eq!(group.exists, Known::Known(true));
-        assert_eq!(
-            group.backlog,
-            Known::Known(Backlog {
-                total: 380,
-                per_topic: BTreeMap::new()
-            })
-        );
+        assert_eq!(group.backlog, Known::unknown(NO_RETRY));
         assert_eq!(group.consumers, Known::unknown(conns_refused));
         // One topic's subscribers missing leaves every listed group's subscriptions incomplete.
         assert_eq!(group.subscriptions, Known::unknown(subs_down));
@@ -734,16 +783,11 @@ mod tests {
             bare,
             GroupState {
                 exists: Known::Known(true),
-                backlog: Known::unknown("TDMQ did not report the backlog of G"),
+                backlog: Known::unknown("the API gives no TotalAccumulative for group G"),
                 consumers: consumers.clone(),
                 subscriptions: subs.clone(),
-                // The API's defaults for a group.
-                config: Some(GroupConfig {
-                    broadcast: false,
-                    orderly: false,
-                    retry_queues: 1,
-                    retry_max_times: 16,
-                }),
+                // No setting the answer left out is filled in with a default.
+                config: None,
                 consume_tps: None,
             }
         );
@@ -755,7 +799,7 @@ mod tests {
         );
         assert_eq!(
             negative.backlog,
-            Known::unknown("TDMQ did not report the backlog of G")
+            Known::unknown("the API gives TotalAccumulative -1 for group G, not a count")
         );
         let null = listed_group(
             "G",
@@ -765,15 +809,65 @@ mod tests {
         );
         assert_eq!(
             null.backlog,
-            Known::unknown("TDMQ did not report the backlog of G")
+            Known::unknown("the API gives no TotalAccumulative for group G")
         );
     }
 
     #[test]
+    fn a_total_without_a_retry_figure_is_no_backlog_and_no_zero_retry() {
+        // Before: Known(Backlog { total: 0, per_topic: {} }), whose retry() read as 0.
+        let drained = json!({ "Name": "G", "TotalAccumulative": 0, "RetryPartitionNum": 1 });
+        let b = group_backlog("G", &drained);
+        assert_eq!(b.known(), None);
+        assert_eq!(
+            b.reason(),
+            Some(
+                "the API gives no retry backlog for group G: its TotalAccumulative 0 is not said to include %RETRY%G"
+            )
+        );
+        let snap = assemble(Side::Target, "t", 0, &plan_scope(), examples());
+        let g = &snap.groups["test_group"];
+        assert_eq!(g.backlog, Known::unknown(NO_RETRY));
+        // Nothing unknown about the poll itself: the snapshot is complete, the number is not.
+        assert_eq!(snap.errors, vec![]);
+    }
+
+    #[test]
+    fn settings_are_read_only_when_the_answer_gives_them() {
+        let full = json!({ "BroadcastEnabled": true, "RetryPartitionNum": 2, "RetryMaxTimes": 3 });
+        assert_eq!(
+            group_config(&full),
+            Some(GroupConfig {
+                broadcast: true,
+                orderly: false,
+                retry_queues: 2,
+                retry_max_times: 3,
+            })
+        );
+        for missing in ["BroadcastEnabled", "RetryPartitionNum", "RetryMaxTimes"] {
+            let mut v = full.clone();
+            v[missing] = Value::Null;
+            assert_eq!(group_config(&v), None, "{missing} null");
+            if let Some(o) = v.as_object_mut() {
+                o.remove(missing);
+            }
+            assert_eq!(group_config(&v), None, "{missing} absent");
+        }
+    }
+
+    #[test]
     fn a_broadcast_group_gives_its_clients_the_broadcasting_model() {
-        let group = json!({ "Name": "G", "BroadcastEnabled": true, "TotalAccumulative": 0, "RetryPartitionNum": 2, "RetryMaxTimes": 3, "TPS": 1.5 });
+        let group = json!({ "Name": "G", "ConsumptionMode": 1, "BroadcastEnabled": true, "TotalAccumulative": 0, "RetryPartitionNum": 2, "RetryMaxTimes": 3, "TPS": 1.5 });
         let model = message_model(&group);
-        assert_eq!(model, MessageModel::Broadcasting);
+        assert_eq!(model, Some(MessageModel::Broadcasting));
+        // Broadcasting allowed (on by default) says nothing of how it consumes.
+        assert_eq!(
+            message_model(&json!({ "ConsumptionMode": 0, "BroadcastEnabled": true })),
+            Some(MessageModel::Clustering)
+        );
+        // Not said, or -1: not assumed clustering.
+        assert_eq!(message_model(&json!({ "BroadcastEnabled": false })), None);
+        assert_eq!(message_model(&json!({ "ConsumptionMode": -1 })), None);
         let conns = [
             json!({ "ClientId": "c1", "ClientAddr": "10.0.0.1", "Language": "JAVA", "Version": "" }),
         ];
@@ -802,23 +896,52 @@ mod tests {
                 retry_max_times: 3,
             })
         );
-        assert_eq!(state.backlog, Known::Known(Backlog::default()));
         // TPS is read only as an integer.
         assert_eq!(state.consume_tps, None);
     }
 
     #[test]
-    fn max_offsets_add_up_over_queues() {
+    fn max_offsets_add_up_over_queues_and_a_missing_one_is_unknown() {
         let stats = json!({ "TopicStatsList": [
             { "QueueId": 0, "MaxOffset": 100 },
             { "QueueId": 1, "MaxOffset": 25 },
-            { "QueueId": 2, "MaxOffset": -5 },
-            { "QueueId": 3 },
         ]});
-        assert_eq!(max_offset(&stats), 125);
-        assert_eq!(max_offset(&response(STATS)), 100);
-        // As today: an answer without the list reads as no message.
-        assert_eq!(max_offset(&json!({ "RequestId": "r" })), 0);
+        assert_eq!(max_offset("T", &stats), Known::Known(125));
+        assert_eq!(
+            max_offset("test_topic", &response(STATS)),
+            Known::Known(100)
+        );
+        // Before: an answer without the list read as no message (0).
+        assert_eq!(
+            max_offset("T", &json!({ "RequestId": "r" })),
+            Known::unknown("the API gives no TopicStatsList for topic T")
+        );
+        assert_eq!(
+            max_offset("T", &json!({ "TopicStatsList": null })),
+            Known::unknown("the API gives no TopicStatsList for topic T")
+        );
+        // Before: a queue without MaxOffset was left out of the sum, a negative one read as 0.
+        let gap = json!({ "TopicStatsList": [
+            { "QueueId": 0, "MaxOffset": 100 },
+            { "BrokerName": "b-1", "QueueId": 3 },
+        ]});
+        assert_eq!(
+            max_offset("T", &gap),
+            Known::unknown("the API gives no MaxOffset for queue 3 of broker b-1 of topic T")
+        );
+        let negative =
+            json!({ "TopicStatsList": [{ "BrokerName": "b-1", "QueueId": 2, "MaxOffset": -5 }] });
+        assert_eq!(
+            max_offset("T", &negative),
+            Known::unknown(
+                "the API gives MaxOffset -5 for queue 2 of broker b-1 of topic T, not a count"
+            )
+        );
+        // A list the API gave empty holds no message.
+        assert_eq!(
+            max_offset("T", &json!({ "TopicStatsList": [] })),
+            Known::Known(0)
+        );
     }
 
     #[test]
@@ -849,16 +972,12 @@ mod tests {
                 "{kind}"
             );
         }
+        // Before: 0 queues, a number the cluster did not give.
         let bare = listed_topic(&json!({ "Name": "T" }), Known::unknown("x"));
-        assert_eq!(
-            bare.config,
-            Some(TopicConfig {
-                read_queues: 0,
-                write_queues: 0,
-                perm: 6,
-                order: false,
-            })
-        );
+        assert_eq!(bare.config, None);
+        assert_eq!(bare.exists, Known::Known(true));
+        let negative = listed_topic(&json!({ "Name": "T", "PartitionNum": -1 }), Known::Known(0));
+        assert_eq!(negative.config, None);
     }
 
     #[test]
@@ -876,12 +995,84 @@ mod tests {
     }
 
     #[test]
-    fn a_group_with_no_consumer_online_has_none() {
+    fn a_group_the_api_counts_no_consumer_for_has_none() {
         let answers = Answers {
+            groups: Ok(vec![
+                json!({ "Name": "test_group", "ConsumerNum": 0, "TotalAccumulative": 0 }),
+            ]),
             connections: BTreeMap::new(),
             ..examples()
         };
         let snap = assemble(Side::Target, "t", 0, &plan_scope(), answers);
         assert_eq!(snap.groups["test_group"].consumers, Known::Known(vec![]));
+    }
+
+    #[test]
+    fn a_group_without_consumer_num_has_unknown_consumers_not_none() {
+        let s = plan_scope();
+        for group in [
+            json!({ "Name": "test_group", "TotalAccumulative": 0 }),
+            json!({ "Name": "test_group", "ConsumerNum": null, "TotalAccumulative": 0 }),
+        ] {
+            let answers = Answers {
+                groups: Ok(vec![group.clone()]),
+                connections: BTreeMap::new(),
+                ..examples()
+            };
+            // Not asked for connections, and not taken for a group without consumers.
+            assert_eq!(online_groups(&s, &answers.groups), Vec::<String>::new());
+            let snap = assemble(Side::Target, "t", 0, &s, answers);
+            let g = &snap.groups["test_group"];
+            assert_eq!(
+                g.consumers,
+                Known::unknown("the API gives no ConsumerNum for group test_group"),
+                "{group}"
+            );
+            assert_eq!(g.exists, Known::Known(true));
+        }
+    }
+
+    #[test]
+    fn consumers_come_from_the_count_and_the_connections() {
+        let conns = list(CONNECTIONS, "Connections");
+        let online = json!({ "Name": "G", "ConsumerNum": 2, "BroadcastEnabled": false });
+        let known = group_consumers("G", &online, Some(&Ok(conns.clone())));
+        assert_eq!(
+            known.known().map(|c| c.len()),
+            Some(1),
+            "the connections answer lists who is there"
+        );
+        // Consumers online but their connections failed or were not read: unknown, not empty.
+        assert_eq!(
+            group_consumers(
+                "G",
+                &online,
+                Some(&Err(no_answer("DescribeRocketMQConsumerConnections")))
+            ),
+            Known::unknown(
+                "DescribeRocketMQConsumerConnections: no answer from the Tencent Cloud API: connection refused"
+            )
+        );
+        assert_eq!(
+            group_consumers("G", &online, None),
+            Known::unknown("group G has 2 consumer(s) online but their connections were not read")
+        );
+        // A 0 the API gave is a real 0, whatever else was read.
+        let idle = json!({ "Name": "G", "ConsumerNum": 0 });
+        assert_eq!(group_consumers("G", &idle, None), Known::Known(vec![]));
+        assert_eq!(
+            group_consumers("G", &json!({ "Name": "G", "ConsumerNum": -2 }), None),
+            Known::unknown("the API gives ConsumerNum -2 for group G, not a count")
+        );
+    }
+
+    #[test]
+    fn the_4x_api_lists_no_producers() {
+        let snap = assemble(Side::Target, "t", 0, &plan_scope(), examples());
+        assert_eq!(snap.producers.via, ProducerSource::Unavailable);
+        assert_eq!(
+            snap.producers.groups["P_ORDERS"],
+            Known::unknown("the TDMQ API does not list producer connections")
+        );
     }
 }

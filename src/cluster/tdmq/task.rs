@@ -38,6 +38,11 @@ pub fn migration_task(
             Err(e) => Known::unknown(format!("migration task {task_id}: {e}")),
             Ok(list) => match list.iter().find(|v| text(v, "TopicName") == *t) {
                 None => Known::unknown(format!("topic {t} is not in migration task {task_id}")),
+                // An empty stage would only read as out of step: say what is missing.
+                Some(v) if text(v, "MigrationStatus").is_empty() => Known::unknown(format!(
+                    "migration task {task_id} gives no MigrationStatus for topic {t}"
+                )),
+                // A missing HealthCheckPassed reads as not passed: it only closes a gate.
                 Some(v) => Known::Known(TaskTopic {
                     stage: text(v, "MigrationStatus"),
                     health_passed: v.get("HealthCheckPassed").and_then(Value::as_bool)
@@ -234,13 +239,10 @@ mod tests {
                 health_errors: vec!["TopicNotExistsInTargetCluster".into()],
             })
         );
+        // No stage: unknown, not an empty stage that reads as out of step.
         assert_eq!(
             task.topics["c"],
-            Known::Known(TaskTopic {
-                stage: String::new(),
-                health_passed: false,
-                health_errors: vec![],
-            })
+            Known::unknown("migration task T1 gives no MigrationStatus for topic c")
         );
     }
 
