@@ -1535,3 +1535,59 @@ fn the_last_consumers_stay_while_their_group_reads_a_topic_outside_the_batch() {
             .starts_with("G_A also consumes T_AUDIT on source, outside batch 'orders'")
     );
 }
+
+#[test]
+fn first_consumers_that_never_committed_on_the_target_go_back_once_nothing_was_written() {
+    let mut h = double_read();
+    let never_committed = |now, t_order| {
+        let mut s = target_with_consumers(now).topic("T_ORDER", t_order).build();
+        for g in s.groups.values_mut() {
+            g.backlog = Known::unknown("G never committed an offset here");
+        }
+        s
+    };
+    let mut now = T0;
+    h.observe(source_start(now).build(), now);
+    h.observe(never_committed(now, 5), now);
+    now += 20 * S;
+    // Written to since: the window starts again and the move waits.
+    h.observe(never_committed(now, 9), now);
+    let o = h.rollback("orders", now);
+    assert_eq!(
+        failing(&o),
+        [(settled_on(Side::Target, "orders"), Status::Blocked)]
+    );
+    let c = check(refusal(&o), &backlog_on(Side::Target, "G_A"));
+    assert_eq!(c.status, Status::Pass);
+    assert!(
+        c.summary.contains("judged by its topics instead"),
+        "{}",
+        c.summary
+    );
+    assert_eq!(
+        c.evidence[0].fact,
+        Fact::Unknown("G never committed an offset here".into()),
+        "unknown stays unknown"
+    );
+    for _ in 0..4 {
+        now += 20 * S;
+        h.observe(source_start(now).build(), now);
+        h.observe(never_committed(now, 9), now);
+    }
+    assert!(moved(&h.rollback("orders", now)));
+}
+
+#[test]
+fn producers_the_wizard_cannot_see_are_a_line_to_acknowledge() {
+    // The stock batch names no producer groups: finish says so instead of passing silently.
+    let mut h = Harness::ready(T0);
+    let o = h.advance("finish", T0);
+    let v = refusal(&o);
+    let kind = WarningKind::ProducersUnverified {
+        side: Side::Source,
+        batch: "stock".into(),
+    };
+    assert!(unacknowledged(v).contains(&kind), "{:?}", unacknowledged(v));
+    assert_eq!(WarningKind::parse(&kind.id()), Some(kind));
+    assert!(reasons(&o).contains("not verified, the plan names no producer groups"));
+}

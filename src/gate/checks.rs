@@ -756,6 +756,32 @@ pub fn backlog_at_most(snap: &Snapshot, group: &str, max: u64, now: Millis) -> C
     }
 }
 
+/// A group whose backlog on the cluster is unknown (it never committed there) is judged by its
+/// topics instead: the settle window, which this gate also needs, proves nothing was written to
+/// them, so it left nothing there. The unknown backlog stays in the evidence.
+pub fn backlog_by_topics(snap: &Snapshot, group: &str, now: Millis) -> Check {
+    let side = snap.side;
+    let kind = CheckKind::BacklogAtMost {
+        side,
+        group: group.to_string(),
+    };
+    let why = why_unknown(
+        snap.groups.get(group).map(|g| &g.backlog),
+        "not in the snapshot",
+    );
+    let summary = format!(
+        "backlog of {group} on {side} is unknown ({why}): judged by its topics instead, nothing written to them for the settle window"
+    );
+    let ev = vec![evidence(
+        snap,
+        now,
+        group,
+        Metric::Backlog,
+        Fact::Unknown(why),
+    )];
+    check(kind, Status::Pass, summary, ev)
+}
+
 /// The batch has been quiet on `side` for the whole settle window.
 pub fn settled(
     snap: &Snapshot,

@@ -14,8 +14,8 @@ use crate::stage::Stage;
 use crate::wizard::{BrokerRecord, BrokerState, Brokers};
 pub use checks::Awaited;
 use checks::{
-    backlog_at_most, broker_in_route, fresh, nothing_pending, pending_read, settled, step_done,
-    task_topic,
+    backlog_at_most, backlog_by_topics, broker_in_route, fresh, nothing_pending, pending_read,
+    settled, step_done, task_topic,
 };
 pub use rules::{Move, Rule, TaskStep, rule};
 pub use settle::{QuietWatch, Watches};
@@ -54,6 +54,30 @@ impl<'a> Seen<'a> {
             })
             .map(str::to_string)
             .collect()
+    }
+
+    /// The batch's groups whose drain on `side` is judged by their topics' offsets alone (the
+    /// settle window): broadcasting groups, and on the target, groups whose backlog there is
+    /// unknown. Moving first consumers back is the one move that drains the target, and a group
+    /// that never committed there (the usual reason to roll back) has no backlog to read: if
+    /// nothing was written to its topics for the window, it left nothing.
+    pub fn judged_by_topics(&self, batch: &Batch, side: Side) -> BTreeSet<String> {
+        let mut groups = self.broadcasting(batch);
+        if side == Side::Target
+            && let Some(target) = self.target
+        {
+            groups.extend(
+                (batch.group_names())
+                    .filter(|g| {
+                        target
+                            .groups
+                            .get(*g)
+                            .is_none_or(|s| s.backlog.known().is_none())
+                    })
+                    .map(str::to_string),
+            );
+        }
+        groups
     }
 }
 
@@ -144,11 +168,14 @@ impl<'a> Gate<'a> {
     pub fn backlogs_drained(&mut self, side: Side, batch: &Batch) {
         let max = self.plan.gates.max_backlog;
         let broadcasting = self.seen.broadcasting(batch);
+        let by_topics = self.seen.judged_by_topics(batch, side);
         for group in batch.group_names() {
             if broadcasting.contains(group) {
                 if let Some(s) = self.fresh(side) {
                     self.warnings.extend(warnings::broadcast_drained(group, s));
                 }
+            } else if by_topics.contains(group) {
+                self.check(side, |s, now| backlog_by_topics(s, group, now));
             } else {
                 self.check(side, |s, now| backlog_at_most(s, group, max, now));
             }

@@ -233,12 +233,20 @@ pub fn rule(m: Move) -> Rule {
                 consumers_on(g, b, Side::Target);
                 // Confirms the producers arrived, where the target can list them (the TDMQ 4.x
                 // API cannot); the safety condition is the source side, checked below.
-                if g.fresh(Side::Target)
-                    .is_some_and(|d| d.producers.via != ProducerSource::Unavailable)
-                {
-                    for p in &b.producer_groups {
-                        g.check(Side::Target, |s, now| producers_online(s, p, now));
+                match g.fresh(Side::Target).map(|d| &d.producers.via) {
+                    Some(ProducerSource::Unavailable) if !b.producer_groups.is_empty() => {
+                        g.warn(vec![warnings::producers_unverified(
+                            b,
+                            Side::Target,
+                            "the target cluster cannot list producers (the TDMQ 4.x API does not)",
+                        )]);
                     }
+                    Some(_) => {
+                        for p in &b.producer_groups {
+                            g.check(Side::Target, |s, now| producers_online(s, p, now));
+                        }
+                    }
+                    None => {}
                 }
                 // Transactional messages are checked back with a producer of their group on
                 // the source: the last one leaves only once they resolved.
@@ -405,6 +413,13 @@ fn no_consumers_on_source(g: &mut Gate<'_>, b: &Batch) {
 }
 
 fn no_producers_on_source(g: &mut Gate<'_>, b: &Batch) {
+    if b.producer_groups.is_empty() {
+        g.warn(vec![warnings::producers_unverified(
+            b,
+            Side::Source,
+            "the plan names no producer groups",
+        )]);
+    }
     for p in &b.producer_groups {
         g.check(Side::Source, |s, now| no_producers(s, p, now));
     }

@@ -42,13 +42,13 @@ pub type Watches = BTreeMap<(String, Side), QuietWatch>;
 
 /// The offsets that prove quiet, if the snapshot shows the batch quiet right now: every group's
 /// backlog known and at or under `max_backlog`, every topic's max offset known, nothing partial.
-/// A group consuming in `broadcasting` mode has no backlog a broker can show (the operator
-/// attests each instance instead): only its topics' offsets count.
+/// Groups `by_topics` (broadcasting ones, whose backlog no broker shows, or groups that never
+/// committed on the target) are judged by their topics' offsets alone.
 pub fn quiet_offsets(
     batch: &Batch,
     snap: &Snapshot,
     max_backlog: u64,
-    broadcasting: &BTreeSet<String>,
+    by_topics: &BTreeSet<String>,
 ) -> Option<BTreeMap<String, u64>> {
     if snap.unreachable.is_some() || snap.is_partial() {
         return None;
@@ -58,7 +58,7 @@ pub fn quiet_offsets(
         let max = *snap.topics.get(t)?.max_offset.known()?;
         offsets.insert(t.clone(), max);
     }
-    for g in batch.group_names().filter(|g| !broadcasting.contains(*g)) {
+    for g in batch.group_names().filter(|g| !by_topics.contains(*g)) {
         let backlog = snap.groups.get(g)?.backlog.known()?;
         if backlog.total > max_backlog {
             return None;
@@ -82,14 +82,14 @@ pub fn observe(
     batch: &Batch,
     snap: &Snapshot,
     gates: &Gates,
-    broadcasting: &BTreeSet<String>,
+    by_topics: &BTreeSet<String>,
 ) -> Option<QuietWatch> {
     if let Some(p) = prev
         && snap.started_at <= p.last_seen
     {
         return Some(p.clone());
     }
-    let offsets = quiet_offsets(batch, snap, gates.max_backlog, broadcasting)?;
+    let offsets = quiet_offsets(batch, snap, gates.max_backlog, by_topics)?;
     match prev {
         Some(p) if p.baseline == offsets && snap.started_at >= p.since => Some(QuietWatch {
             since: p.since,

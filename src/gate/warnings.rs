@@ -2,7 +2,7 @@
 //! read. Each needs an acknowledgement, which the journal records.
 
 use crate::model::{Expressions, Known, MessageModel, Snapshot, Warning, WarningKind, describe};
-use crate::plan::Batch;
+use crate::plan::{Batch, Side};
 use std::collections::BTreeSet;
 
 fn warning(kind: WarningKind, text: String) -> Warning {
@@ -103,6 +103,28 @@ pub fn broadcast_drained(group: &str, snap: &Snapshot) -> Vec<Warning> {
             )
         })
         .collect()
+}
+
+/// A producer check the wizard cannot make, and why: the operator checks by hand. On the
+/// source, the settle window (no new message on the batch's topics) still witnesses writes.
+pub fn producers_unverified(batch: &Batch, side: Side, why: &str) -> Warning {
+    let text = match side {
+        Side::Source => format!(
+            "producers of batch '{}' on source: not verified, {why}; only the settle window (no new message on its topics) shows whether one still writes there: name them in `producer_groups`, or check by hand",
+            batch.name
+        ),
+        Side::Target => format!(
+            "producers of batch '{}' on target: not verified, {why}; check by hand that they write to the new cluster",
+            batch.name
+        ),
+    };
+    warning(
+        WarningKind::ProducersUnverified {
+            side,
+            batch: batch.name.clone(),
+        },
+        text,
+    )
 }
 
 /// Subscription differences between the clusters, read before producers move.

@@ -255,6 +255,12 @@ pub enum WarningKind {
         group: String,
         topic: String,
     },
+    /// A cluster's producers of a batch cannot be checked (no producer groups named, or a
+    /// cluster that cannot list producers).
+    ProducersUnverified {
+        side: Side,
+        batch: String,
+    },
     /// No consumer of the group online to show which topics outside its batch it consumes.
     OtherTopicsUnchecked {
         side: Side,
@@ -286,6 +292,7 @@ impl WarningKind {
             OtherTopicsUnchecked { side, group } => {
                 format!("other-topics-unchecked:{side}/{group}")
             }
+            ProducersUnverified { side, batch } => format!("producers-unverified:{side}/{batch}"),
         }
     }
 
@@ -306,15 +313,17 @@ impl WarningKind {
                     client: client.to_string(),
                 }
             }
-            "other-topics-unchecked" => {
-                let (side, group) = name.split_once('/')?;
-                OtherTopicsUnchecked {
-                    side: match side {
-                        "source" => Side::Source,
-                        "target" => Side::Target,
-                        _ => return None,
-                    },
-                    group: group.to_string(),
+            "other-topics-unchecked" | "producers-unverified" => {
+                let (side, name) = name.split_once('/')?;
+                let side = match side {
+                    "source" => Side::Source,
+                    "target" => Side::Target,
+                    _ => return None,
+                };
+                let name = name.to_string();
+                match head {
+                    "other-topics-unchecked" => OtherTopicsUnchecked { side, group: name },
+                    _ => ProducersUnverified { side, batch: name },
                 }
             }
             "filter-unchecked" => {

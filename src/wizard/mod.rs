@@ -297,13 +297,13 @@ impl Wizard {
         for (batch, waited_on) in self.plan.batches.iter().zip(waited_on) {
             let Some(snap) = snap else { break };
             let key = (batch.name.clone(), side);
-            let broadcasting = self.seen().broadcasting(batch);
+            let by_topics = self.seen().judged_by_topics(batch, side);
             let next = gate::settle::observe(
                 self.watches.get(&key),
                 batch,
                 snap,
                 &self.plan.gates,
-                &broadcasting,
+                &by_topics,
             );
             // The windows a move waits for are journaled as soon as they open, so that any
             // command, or the wizard after a restart, judges them from their start; the others
