@@ -501,3 +501,102 @@ fn a_slow_confirmation_is_decided_on_fresh_data() {
     assert!(screen.contains("EXITED 0"), "{screen}");
     assert!(!screen.contains("stale"), "{screen}");
 }
+
+/// Runs `args` on the plan until its output says `what` (a gate that waits on the simulated
+/// world: redeploys take seconds, the settle window half a minute).
+fn until(plan: &Path, args: &[&str], what: &str, within: Duration) -> String {
+    let start = Instant::now();
+    loop {
+        let o = Command::new(BIN)
+            .arg("-c")
+            .arg(plan)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let out = text(&o);
+        if out.contains(what) {
+            return out;
+        }
+        assert!(start.elapsed() < within, "never said {what:?}:\n{out}");
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn the_demo_hides_a_forgotten_group_and_a_narrow_filter_and_shows_the_way_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .args(["demo", "--dir"])
+        .arg(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let plan = dir.path().join("migration.toml");
+    let run = |args: &[&str]| {
+        let o = Command::new(BIN)
+            .arg("-c")
+            .arg(&plan)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        text(&o)
+    };
+
+    // The forgotten group: preflight names it, the topic and both fixes.
+    let out = run(&["advance", "preflight", "--yes"]);
+    assert!(
+        out.contains(
+            "GID_ORDER_AUDIT consumes ORDER_CREATED on source but is not in batch 'orders'"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("`left_behind`"), "{out}");
+    // The plan leaves it behind, as its comment shows; preflight passes and journals why.
+    let text_of = std::fs::read_to_string(&plan).unwrap();
+    let fixed = text_of
+        .replace("# [batch.left_behind]", "[batch.left_behind]")
+        .replace("# GID_ORDER_AUDIT = ", "GID_ORDER_AUDIT = ");
+    assert_ne!(text_of, fixed, "the plan shows the way through");
+    std::fs::write(&plan, fixed).unwrap();
+    let out = run(&["advance", "preflight", "--yes"]);
+    assert!(out.contains("Preflight complete"), "{out}");
+    let journal = std::fs::read_to_string(journal::journal_path(&plan)).unwrap();
+    assert!(
+        journal.contains("GID_ORDER_AUDIT stays behind (reads the order archive"),
+        "the reason is journaled"
+    );
+    run(&["sync-metadata"]);
+    let out = run(&["advance", "metadata", "--yes"]);
+    assert!(out.contains("Metadata complete"), "{out}");
+    let out = run(&["advance", "orders", "--yes"]);
+    assert!(out.contains("release first consumers done"), "{out}");
+
+    // The narrow filter: once the first consumers are up on the target, release producers
+    // shows both expressions and refuses.
+    let out = until(
+        &plan,
+        &["advance", "orders", "--yes", "--no-wait"],
+        "GID_ORDER_NOTIFY subscribes ORDER_PAID with tag TagPaid on the target but tag * on the source",
+        Duration::from_secs(60),
+    );
+    assert!(out.contains("REFUSED: release producers"), "{out}");
+    // The way through: the first consumers go back (nothing was written to the target) and come
+    // again, redeployed with every tag.
+    until(
+        &plan,
+        &["rollback", "orders", "--yes"],
+        "roll back first consumers done",
+        Duration::from_secs(120),
+    );
+    let out = run(&["advance", "orders", "--yes"]);
+    assert!(out.contains("release first consumers done"), "{out}");
+    until(
+        &plan,
+        &["advance", "orders", "--yes", "--no-wait"],
+        "release producers done",
+        Duration::from_secs(60),
+    );
+}

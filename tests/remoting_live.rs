@@ -286,7 +286,7 @@ fn sync_metadata_creates_exactly_what_the_target_lacks() {
     assert!(out.contains("would create group G_A"), "{out}");
     assert!(
         out.contains(
-            "would create group G_B (clustering, orderly, 1 retry queue(s), 5 max retries)"
+            "would create group G_B (broadcast not allowed, orderly, 1 retry queue(s), 5 max retries)"
         ),
         "{out}"
     );

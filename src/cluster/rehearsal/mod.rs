@@ -197,11 +197,19 @@ impl RehearsalCluster {
                     message_model: Some(MessageModel::Clustering),
                 })
                 .collect();
+            let filter = match &sc.first_target_tags {
+                Some(tags)
+                    if side == Side::Target && !sim.first_consumers_rolled_back(&g.name, now) =>
+                {
+                    Filter::parse(Some("TAG"), Some(tags))
+                }
+                _ => Filter::all(),
+            };
             let subscriptions = if consumers.is_empty() {
                 Subscriptions::new()
             } else {
                 (sc.topics.iter())
-                    .map(|t| (t.clone(), Expressions::Seen([Filter::all()].into())))
+                    .map(|t| (t.clone(), Expressions::Seen([filter.clone()].into())))
                     .collect()
             };
             snap.groups.insert(

@@ -94,6 +94,11 @@ pub struct ConsumerSim {
     pub orderly: bool,
     #[serde(default)]
     pub on_target: bool,
+    /// The first deployment on the target subscribes with this tag expression (a narrower
+    /// filter than the source's `*`); redeployed after its first consumers were rolled back, it
+    /// takes every tag.
+    #[serde(default)]
+    pub first_target_tags: Option<String>,
     #[serde(default = "default_version")]
     pub version: String,
 }

@@ -235,6 +235,19 @@ impl Sim {
         }
     }
 
+    /// Whether the group's batch had its first consumers moved back from the target by `t`.
+    pub fn first_consumers_rolled_back(&self, group: &str, t: Millis) -> bool {
+        let Some(batch) = self.batch_of_group.get(group) else {
+            return false;
+        };
+        self.timeline.stage_changes.iter().any(|c| {
+            &c.batch == batch
+                && c.at <= t
+                && c.from == Stage::DoubleRead
+                && c.to == Stage::NotStarted
+        })
+    }
+
     pub fn group_exists(&self, side: Side, group: &str, t: Millis) -> bool {
         match self.scenario.consumers.iter().find(|c| c.group == group) {
             Some(c) => self.exists_on(side, group, side == Side::Source || c.on_target, t),
