@@ -50,6 +50,7 @@ fn measure(namesrv: &str, in_flight: usize, via: &[(String, String)]) {
         namespace: None,
         timeout: Duration::from_secs(10),
         connect_via: via.iter().cloned().collect(),
+        tls: None,
     };
     let cs = ClusterSpec {
         side: Side::Source,

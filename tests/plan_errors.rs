@@ -484,3 +484,41 @@ fn connect_via_must_map_addresses() {
     };
     assert_eq!(r.connect_via["10.0.0.5:10911"], "127.0.0.1:20911");
 }
+
+#[test]
+fn tls_settings_that_contradict_or_are_half_given_are_refused() {
+    let remoting = |tls: &str| {
+        format!(
+            "[source]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.1:9876\"]\n[source.tls]\n{tls}\n[target]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.2:9876\"]\n{GOOD_TAIL}"
+        )
+    };
+    let msg = errors(&remoting(
+        "ca_file = \"ca.pem\"\naccept_any_certificate = true",
+    ));
+    assert_has(
+        &msg,
+        &["`source.tls`", "contradict each other", "trust the CA file"],
+    );
+    let msg = errors(&remoting("client_cert_file = \"me.pem\""));
+    assert_has(
+        &msg,
+        &[
+            "`source.tls`",
+            "needs both `client_cert_file` and `client_key_file`",
+        ],
+    );
+    let msg = errors(&remoting("ca_file = \"ca.pem\"\nverify = false"));
+    assert_has(&msg, &["unknown field `verify`"]);
+    let plan = Plan::parse(
+        Path::new("p.toml"),
+        &remoting("ca_file = \"ca.pem\"\nserver_name = \"mq.internal\""),
+    )
+    .unwrap();
+    let ClusterKind::Remoting(r) = &plan.source.kind else {
+        panic!("remoting")
+    };
+    let tls = r.tls.as_ref().unwrap();
+    assert_eq!(tls.ca_file.as_deref(), Some(Path::new("ca.pem")));
+    assert_eq!(tls.server_name.as_deref(), Some("mq.internal"));
+    assert!(!tls.accept_any_certificate);
+}

@@ -104,7 +104,8 @@ fn status_check_and_sync_metadata_against_the_api() {
         let mut st = server.state.lock().unwrap();
         st.add_topic("test_topic", 3, 100);
         st.add_group("test_group", 380, &["test_topic"], 1);
-        st.rate_limited = 2;
+        st.rate_limited = 1;
+        st.gateway_errors = 1;
     }
     let dir = tempfile::tempdir().unwrap();
     let plan = plan_file(
@@ -132,11 +133,23 @@ fn status_check_and_sync_metadata_against_the_api() {
         "{g}"
     );
     assert_eq!(g["target"]["consumers"], 1);
+    let st = server.state.lock().unwrap();
     assert_eq!(
-        server.state.lock().unwrap().rate_limited,
-        0,
-        "rate-limited calls were retried"
+        (st.rate_limited, st.gateway_errors),
+        (0, 0),
+        "rate-limited and gateway-failed calls were retried"
     );
+    drop(st);
+    // A gateway that keeps failing: its status in words, not "unreadable answer".
+    server.state.lock().unwrap().gateway_errors = 1000;
+    let o = run(&plan, SECRET_KEY, &["status", "--json"]);
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let target = serde_json::to_string(&s["clusters"][1]).unwrap();
+    assert!(
+        target.contains("HTTP 502 Bad Gateway with a body that is not the API's JSON"),
+        "{target}"
+    );
+    server.state.lock().unwrap().gateway_errors = 0;
 
     let o = run(&plan, SECRET_KEY, &["check"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));

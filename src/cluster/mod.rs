@@ -102,13 +102,18 @@ fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {
             let secret = match &r.acl {
                 Some(acl) => Some(
                     acl.secret_key
-                        .resolve(&format!("{side}.secret_key"), plan.dir())?,
+                        .resolve(&acl.secret_key.field(side), plan.dir())?,
                 ),
+                None => None,
+            };
+            let tls = match &r.tls {
+                Some(t) => Some(Arc::new(remoting::tls::Tls::new(t, plan.dir(), side)?)),
                 None => None,
             };
             let settings = remoting::admin::Settings {
                 timeout: r.timeout,
                 connect_via: r.connect_via.clone(),
+                tls,
                 ..Default::default()
             };
             Ok(Arc::new(remoting::RemotingCluster::new(
@@ -118,7 +123,7 @@ fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {
         ClusterKind::Tdmq(t) => {
             let secret = t
                 .secret_key
-                .resolve(&format!("{side}.secret_key"), plan.dir())?;
+                .resolve(&t.secret_key.field(side), plan.dir())?;
             Ok(Arc::new(tdmq::TdmqCluster::new(spec, t, secret)?))
         }
         ClusterKind::Rehearsal(_) => Err(format!(

@@ -158,8 +158,14 @@ impl<'a> Gate<'a> {
         self.checks.push(check);
     }
 
+    /// Adds warnings; one the gate already has (a wizard-wide one, read once per batch) is
+    /// kept once.
     pub fn warn(&mut self, warnings: Vec<Warning>) {
-        self.warnings.extend(warnings);
+        for w in warnings {
+            if !self.warnings.iter().any(|x| x.kind == w.kind) {
+                self.warnings.push(w);
+            }
+        }
     }
 
     /// Every group of the batch drained on `side`: its backlog within the limit or, for a

@@ -150,6 +150,8 @@ pub fn rule(m: Move) -> Rule {
                 for group in b.group_names() {
                     g.check(Side::Source, |s, now| group_exists(s, group, now));
                 }
+                let unverified = warnings::tls_unverified(g.plan);
+                g.warn(unverified);
             },
             undoable: true,
             task: TaskStep::Holds,

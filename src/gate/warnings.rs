@@ -2,7 +2,7 @@
 //! read. Each needs an acknowledgement, which the journal records.
 
 use crate::model::{Expressions, Known, MessageModel, Snapshot, Warning, WarningKind, describe};
-use crate::plan::{Batch, Side};
+use crate::plan::{Batch, ClusterKind, Plan, Side};
 use std::collections::BTreeSet;
 
 fn warning(kind: WarningKind, text: String) -> Warning {
@@ -100,6 +100,24 @@ pub fn broadcast_drained(group: &str, snap: &Snapshot) -> Vec<Warning> {
                     client,
                 },
                 text,
+            )
+        })
+        .collect()
+}
+
+/// A cluster whose TLS certificates the plan says not to check: anyone on the way can read and
+/// change the traffic, the AccessKey's signatures included.
+pub fn tls_unverified(plan: &Plan) -> Vec<Warning> {
+    [Side::Source, Side::Target]
+        .into_iter()
+        .filter(|side| match &plan.cluster(*side).kind {
+            ClusterKind::Remoting(r) => r.tls.as_ref().is_some_and(|t| t.accept_any_certificate),
+            _ => false,
+        })
+        .map(|side| {
+            warning(
+                WarningKind::TlsUnverified { side },
+                format!("the {side} cluster's TLS certificates are not checked ({side}.tls.accept_any_certificate): anyone between the wizard and the cluster can read and change the traffic; trust its CA with {side}.tls.ca_file instead"),
             )
         })
         .collect()

@@ -255,6 +255,10 @@ pub enum WarningKind {
         group: String,
         topic: String,
     },
+    /// The plan accepts any TLS certificate from the cluster.
+    TlsUnverified {
+        side: Side,
+    },
     /// A cluster's producers of a batch cannot be checked (no producer groups named, or a
     /// cluster that cannot list producers).
     ProducersUnverified {
@@ -293,6 +297,7 @@ impl WarningKind {
                 format!("other-topics-unchecked:{side}/{group}")
             }
             ProducersUnverified { side, batch } => format!("producers-unverified:{side}/{batch}"),
+            TlsUnverified { side } => format!("tls-unverified:{side}"),
         }
     }
 
@@ -313,6 +318,13 @@ impl WarningKind {
                     client: client.to_string(),
                 }
             }
+            "tls-unverified" => TlsUnverified {
+                side: match name.as_str() {
+                    "source" => Side::Source,
+                    "target" => Side::Target,
+                    _ => return None,
+                },
+            },
             "other-topics-unchecked" | "producers-unverified" => {
                 let (side, name) = name.split_once('/')?;
                 let side = match side {

@@ -96,6 +96,19 @@ pub struct RemotingSpec {
     pub timeout: Duration,
     /// Registered server address -> the address to dial instead.
     pub connect_via: std::collections::BTreeMap<String, String>,
+    /// TLS to every server of the cluster, when set.
+    pub tls: Option<TlsSpec>,
+}
+
+/// TLS settings of a remoting cluster. Relative file paths are read from the plan's folder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TlsSpec {
+    pub ca_file: Option<PathBuf>,
+    pub server_name: Option<String>,
+    /// No certificate is verified: anyone between can read and change the traffic.
+    pub accept_any_certificate: bool,
+    /// Client certificate and key, together or not at all.
+    pub client_auth: Option<(PathBuf, PathBuf)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -34,6 +34,8 @@ pub struct RawCluster {
     pub timeout: Option<Text>,
     /// remoting: registered broker address -> where to connect instead (a tunnel, a NAT).
     pub connect_via: Option<Spanned<BTreeMap<String, Text>>>,
+    /// remoting: speak TLS to every NameServer and broker.
+    pub tls: Option<Spanned<RawTls>>,
     // tdmq
     pub region: Option<Text>,
     pub cluster_id: Option<Text>,
@@ -42,6 +44,20 @@ pub struct RawCluster {
     pub migration_task_id: Option<Text>,
     // rehearsal
     pub scenario: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    /// PEM file of the CA(s) to trust; without it, the system's trust store.
+    pub ca_file: Option<Text>,
+    /// The name the servers' certificates carry, when it is not the host dialled (an IP).
+    pub server_name: Option<Text>,
+    /// Accept any certificate (a self-signed one): flagged, and acknowledged at preflight.
+    pub accept_any_certificate: Option<Spanned<bool>>,
+    /// A client certificate and its key (PEM), for servers that ask for one.
+    pub client_cert_file: Option<Text>,
+    pub client_key_file: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

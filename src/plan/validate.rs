@@ -1,7 +1,7 @@
 //! From the written plan to a checked `Plan`, collecting every problem with its place.
 
 use super::error::{Locator, PlanError, PlanErrors};
-use super::raw::{RawBatch, RawCluster, RawGates, RawPlan, Text, TextList};
+use super::raw::{RawBatch, RawCluster, RawGates, RawPlan, RawTls, Text, TextList};
 use super::*;
 use crate::stage::RESERVED_STEP_NAMES;
 use sha2::{Digest, Sha256};
@@ -155,7 +155,7 @@ impl Validator<'_> {
 
     /// Keys that belong to other kinds are errors: they were surely meant for something.
     fn only_keys(&mut self, side: Side, kind: &str, c: &RawCluster, allowed: &[&str]) {
-        let present: [(&str, Option<Range<usize>>); 13] = [
+        let present: [(&str, Option<Range<usize>>); 14] = [
             ("namesrv", c.namesrv.as_ref().map(|v| v.span())),
             ("access_key", c.access_key.as_ref().map(|v| v.span())),
             (
@@ -169,6 +169,7 @@ impl Validator<'_> {
             ("namespace", c.namespace.as_ref().map(|v| v.span())),
             ("timeout", c.timeout.as_ref().map(|v| v.span())),
             ("connect_via", c.connect_via.as_ref().map(|v| v.span())),
+            ("tls", c.tls.as_ref().map(|v| v.span())),
             ("region", c.region.as_ref().map(|v| v.span())),
             ("cluster_id", c.cluster_id.as_ref().map(|v| v.span())),
             ("secret_id", c.secret_id.as_ref().map(|v| v.span())),
@@ -294,6 +295,7 @@ impl Validator<'_> {
                 "namespace",
                 "timeout",
                 "connect_via",
+                "tls",
             ],
         );
         let s = side.name();
@@ -365,12 +367,66 @@ impl Validator<'_> {
                 _ => self.err(span(to), format!("{s}.connect_via"), format!("\"{from}\" = \"{}\" is not a pair of addresses", to.get_ref()), "map the address a broker registers to the address to dial, both \"host:port\", e.g. \"10.0.0.5:10911\" = \"127.0.0.1:20911\""),
             }
         }
+        let tls = c.tls.as_ref().and_then(|t| self.tls(side, t));
         Some(RemotingSpec {
             namesrv,
             acl,
             namespace,
             timeout,
             connect_via,
+            tls,
+        })
+    }
+
+    fn tls(&mut self, side: Side, t: &toml::Spanned<RawTls>) -> Option<TlsSpec> {
+        let s = side.name();
+        let raw = t.get_ref();
+        let file = |f: &Option<Text>| {
+            f.as_ref()
+                .map(|p| p.get_ref().trim())
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        };
+        let (ca_file, cert, key) = (
+            file(&raw.ca_file),
+            file(&raw.client_cert_file),
+            file(&raw.client_key_file),
+        );
+        let accept_any = raw
+            .accept_any_certificate
+            .as_ref()
+            .is_some_and(|a| *a.get_ref());
+        if accept_any && ca_file.is_some() {
+            self.err(
+                Some(t.span()),
+                format!("{s}.tls"),
+                "`ca_file` and `accept_any_certificate = true` contradict each other",
+                "trust the CA file (recommended), or accept any certificate, not both",
+            );
+            return None;
+        }
+        let client_auth = match (cert, key) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => {
+                self.err(
+                    Some(t.span()),
+                    format!("{s}.tls"),
+                    "a client certificate needs both `client_cert_file` and `client_key_file`",
+                    "give both PEM files, or neither",
+                );
+                return None;
+            }
+        };
+        Some(TlsSpec {
+            ca_file,
+            server_name: raw
+                .server_name
+                .as_ref()
+                .map(|n| n.get_ref().trim().to_string())
+                .filter(|n| !n.is_empty()),
+            accept_any_certificate: accept_any,
+            client_auth,
         })
     }
 

@@ -396,6 +396,7 @@ pub fn text(o: &std::process::Output) -> String {
 pub mod proxy;
 pub mod servers;
 pub mod tdmq_server;
+pub mod tls_proxy;
 pub mod tmux;
 
 use rocketmq_migrate::journal::{Entry, Record};

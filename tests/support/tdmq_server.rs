@@ -41,6 +41,8 @@ pub struct State {
     pub date_skew: i64,
     /// Answer this many calls with RequestLimitExceeded first.
     pub rate_limited: usize,
+    /// Answer this many calls as a failing gateway does first: HTTP 502, an HTML page.
+    pub gateway_errors: usize,
     pub bad_signatures: usize,
     /// The trocket smooth-migration task: its id and, per topic, its DescribeMigratingTopicList
     /// item.
@@ -353,8 +355,19 @@ impl Server {
                     };
                     let text = reply.to_string();
                     let date = http_date(st.date_skew);
+                    let gateway = st.gateway_errors > 0;
+                    st.gateway_errors = st.gateway_errors.saturating_sub(1);
                     drop(st);
                     let mut s = stream;
+                    if gateway {
+                        let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+                        let _ = write!(
+                            s,
+                            "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                            page.len()
+                        );
+                        return;
+                    }
                     let _ = write!(
                         s,
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: {date}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",

@@ -22,6 +22,8 @@ pub struct Settings {
     pub max_frame: usize,
     /// Where to connect instead of the address a server registered (a tunnel, a NAT, a proxy).
     pub connect_via: BTreeMap<String, String>,
+    /// TLS to every server, when the plan asks for it.
+    pub tls: Option<Arc<super::tls::Tls>>,
 }
 
 impl Default for Settings {
@@ -31,6 +33,7 @@ impl Default for Settings {
             max_in_flight: 256,
             max_frame: super::command::MAX_FRAME,
             connect_via: BTreeMap::new(),
+            tls: None,
         }
     }
 }
@@ -96,6 +99,7 @@ impl Admin {
             self.settings.timeout,
             self.settings.max_in_flight,
             self.settings.max_frame,
+            self.settings.tls.as_deref(),
         )
         .await
         {

@@ -85,7 +85,12 @@ impl Command {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrameError {
-    TooLong { len: usize, max: usize },
+    TooLong {
+        len: usize,
+        max: usize,
+    },
+    /// The server answered with a TLS record (an alert or a handshake): it speaks TLS.
+    Tls,
     Malformed(String),
     Io(String),
 }
@@ -96,6 +101,10 @@ impl std::fmt::Display for FrameError {
             FrameError::TooLong { len, max } => write!(
                 f,
                 "a frame of {len} bytes is longer than the limit of {max}: not a RocketMQ server, or a corrupt stream"
+            ),
+            FrameError::Tls => write!(
+                f,
+                "the server answered in TLS: it speaks TLS on this port; set the cluster's `tls` in the plan"
             ),
             FrameError::Malformed(m) => write!(f, "malformed frame: {m}"),
             FrameError::Io(m) => write!(f, "{m}"),
@@ -307,6 +316,11 @@ pub async fn read<R: AsyncRead + Unpin>(r: &mut R, max: usize) -> Result<Command
     };
     let mut len = [0u8; 4];
     r.read_exact(&mut len).await.map_err(io)?;
+    // A TLS record starts with its type (21 alert, 22 handshake) and version 3.x: read as a
+    // length that is hundreds of megabytes, which no RocketMQ frame is.
+    if matches!(len, [21 | 22, 3, 0..=4, _]) {
+        return Err(FrameError::Tls);
+    }
     let len = i32::from_be_bytes(len);
     let len = usize::try_from(len)
         .map_err(|_| FrameError::Malformed(format!("negative frame length {len}")))?;
@@ -355,6 +369,15 @@ pub fn encode_binary(cmd: &Command) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_tls_answer_is_named_not_read_as_a_huge_frame() {
+        // A TLS 1.2 alert record (handshake failure), as a TLS-only port answers plain bytes.
+        let alert: &[u8] = &[21, 3, 3, 0, 2, 2, 40];
+        let e = read(&mut &alert[..], MAX_FRAME).await.unwrap_err();
+        assert_eq!(e, FrameError::Tls);
+        assert!(e.to_string().contains("it speaks TLS on this port"));
+    }
 
     fn sample() -> Command {
         let mut ext = BTreeMap::new();

@@ -5,20 +5,24 @@
 
 use super::command::{self, Command, FrameError};
 use super::error::RemotingError;
+use super::tls::Tls;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{Semaphore, oneshot};
+
+/// The two halves of a plain or a TLS stream.
+type Reader = Box<dyn AsyncRead + Send + Unpin>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 
 type Pending = Arc<Mutex<HashMap<i32, oneshot::Sender<Command>>>>;
 
 pub struct Connection {
     pub addr: String,
-    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    writer: tokio::sync::Mutex<Writer>,
     pending: Pending,
     next_opaque: AtomicI32,
     /// Why the connection ended, once it has.
@@ -43,6 +47,7 @@ impl Connection {
         timeout: Duration,
         max_in_flight: usize,
         max_frame: usize,
+        tls: Option<&Tls>,
     ) -> Result<Connection, RemotingError> {
         let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
             Ok(Ok(s)) => s,
@@ -60,7 +65,29 @@ impl Connection {
             }
         };
         let _ = stream.set_nodelay(true);
-        let (mut read, write) = stream.into_split();
+        let (mut read, write): (Reader, Writer) = match tls {
+            None => {
+                let (r, w) = stream.into_split();
+                (Box::new(r), Box::new(w))
+            }
+            Some(tls) => {
+                let connect = |error: String| RemotingError::Connect {
+                    addr: addr.to_string(),
+                    error,
+                };
+                let s = tokio::time::timeout(timeout, tls.wrap(stream, addr))
+                    .await
+                    .map_err(|_| {
+                        connect(format!(
+                            "no TLS handshake within {}: does the server speak TLS on this port?",
+                            humantime::format_duration(timeout)
+                        ))
+                    })?
+                    .map_err(connect)?;
+                let (r, w) = tokio::io::split(s);
+                (Box::new(r), Box::new(w))
+            }
+        };
         let pending: Pending = Arc::default();
         let closed: Arc<Mutex<Option<String>>> = Arc::default();
         let reader = {
@@ -242,7 +269,7 @@ mod tests {
             _ => vec![(Duration::ZERO, 0, "three".into())],
         })
         .await;
-        let c = Connection::connect(&addr, Duration::from_secs(1), 8, command::MAX_FRAME)
+        let c = Connection::connect(&addr, Duration::from_secs(1), 8, command::MAX_FRAME, None)
             .await
             .unwrap();
         let one = c.request(req(1), Duration::from_secs(1)).await.unwrap();
@@ -288,7 +315,7 @@ mod tests {
                 });
             }
         });
-        let c = Connection::connect(&addr, Duration::from_secs(1), 4, command::MAX_FRAME)
+        let c = Connection::connect(&addr, Duration::from_secs(1), 4, command::MAX_FRAME, None)
             .await
             .unwrap();
         let all =
@@ -309,7 +336,7 @@ mod tests {
             let _ = tokio::io::AsyncReadExt::read(&mut s, &mut buf).await;
             drop(s);
         });
-        let c = Connection::connect(&addr, Duration::from_secs(1), 4, command::MAX_FRAME)
+        let c = Connection::connect(&addr, Duration::from_secs(1), 4, command::MAX_FRAME, None)
             .await
             .unwrap();
         let e = c

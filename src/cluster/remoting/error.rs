@@ -74,6 +74,12 @@ impl std::fmt::Display for RemotingError {
                 remark,
                 what,
             } => match *code {
+                // The broker answers a bad signature with "no permission" too; its remark says
+                // which, and the fix differs.
+                NO_PERMISSION if wrong_credentials(remark) => write!(
+                    f,
+                    "the SecretKey (or the AccessKey) is wrong: {addr} could not authenticate the request to {what} ({remark}); check the secret the plan points to"
+                ),
                 NO_PERMISSION => write!(
                     f,
                     "no permission: the AccessKey lacks the rights to {what} on {addr} ({remark})"
@@ -103,3 +109,51 @@ impl std::fmt::Display for RemotingError {
 }
 
 impl std::error::Error for RemotingError {}
+
+/// Whether a broker's remark says the credentials themselves were refused (ACL 1.0 and 2.0
+/// wordings), not a missing right.
+fn wrong_credentials(remark: &str) -> bool {
+    let r = remark.to_ascii_lowercase();
+    r.contains("credentials are invalid")
+        || r.contains("signature")
+        || r.contains("user not found")
+        || r.contains("accesskey")
+            && (r.contains("not exist") || r.contains("not found") || r.contains("invalid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::remoting::command::status::NO_PERMISSION;
+
+    fn refused(remark: &str) -> String {
+        RemotingError::Response {
+            addr: "10.0.0.1:10911".into(),
+            code: NO_PERMISSION,
+            remark: remark.into(),
+            what: "read topic configs".into(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_wrong_key_is_told_apart_from_a_missing_right() {
+        let wrong = refused("Authentication credentials are invalid");
+        assert!(
+            wrong.starts_with("the SecretKey (or the AccessKey) is wrong"),
+            "{wrong}"
+        );
+        assert!(wrong.contains("read topic configs"), "{wrong}");
+        let wrong = refused("check signature failed, accessKey = reader");
+        assert!(
+            wrong.starts_with("the SecretKey (or the AccessKey) is wrong"),
+            "{wrong}"
+        );
+        let lacks = refused("No permission for topic TBW102: needs SUB");
+        assert!(
+            lacks
+                .starts_with("no permission: the AccessKey lacks the rights to read topic configs"),
+            "{lacks}"
+        );
+    }
+}

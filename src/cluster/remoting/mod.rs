@@ -11,6 +11,7 @@ pub mod connection;
 pub mod error;
 pub mod fastjson;
 pub mod pending;
+pub mod tls;
 
 use super::Cluster;
 use crate::clock;

@@ -52,6 +52,21 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// An error with every cause it wraps: reqwest's own text ("error sending request") hides the
+/// one that tells the operator what to do (an untrusted certificate, a refused connection).
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let c = cause.to_string();
+        if !out.contains(&c) {
+            out = format!("{out}: {c}");
+        }
+        next = cause.source();
+    }
+    out
+}
+
 impl ApiError {
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -177,9 +192,10 @@ impl Api {
                         humantime::format_duration(self.timeout)
                     )
                 } else {
-                    e.to_string()
+                    causes(&e)
                 },
             })?;
+        let status = answer.status();
         let date = answer
             .headers()
             .get("date")
@@ -189,10 +205,22 @@ impl Api {
             action: action.into(),
             error: e.to_string(),
         })?;
-        let v: Value = serde_json::from_slice(&text).map_err(|e| ApiError::Body {
-            action: action.into(),
-            error: e.to_string(),
-        })?;
+        let v: Value = match serde_json::from_slice(&text) {
+            Ok(v) => v,
+            // A gateway's error page: the status says what happened; 5xx may pass.
+            Err(_) if status.is_server_error() => {
+                return Err(ApiError::Transport {
+                    action: action.into(),
+                    error: format!("HTTP {status} with a body that is not the API's JSON"),
+                });
+            }
+            Err(e) => {
+                return Err(ApiError::Body {
+                    action: action.into(),
+                    error: format!("HTTP {status}: {e}"),
+                });
+            }
+        };
         let Some(resp) = v.get("Response").cloned() else {
             return Err(ApiError::Body {
                 action: action.into(),
