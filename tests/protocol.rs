@@ -213,3 +213,39 @@ proptest! {
         all_parsers(&b);
     }
 }
+
+#[test]
+fn a_table_read_in_pages_is_the_table_read_at_once() {
+    use rocketmq_migrate::cluster::remoting::paging::{Next, Pager, TOPICS};
+    use std::collections::BTreeMap;
+    // The header a paging broker answers with: how many topics the whole table holds.
+    let header = BTreeMap::from([("totalTopicNum".to_string(), "3".to_string())]);
+    let mut pager = Pager::new(TOPICS);
+    let mut next = Next::Ask(0);
+    for page in [
+        "topic_config.page1.java.json",
+        "topic_config.page2.java.json",
+    ] {
+        assert_ne!(next, Next::Done, "asked for no more than the total");
+        let v = fixture(page);
+        let items = body::topic_configs(&v).unwrap();
+        next = pager.take(items, body::data_version(&v), &header).unwrap();
+    }
+    assert_eq!(next, Next::Done);
+    let whole = body::topic_configs(&fixture("topic_config.whole.java.json")).unwrap();
+    assert_eq!(pager.table, whole);
+    assert_eq!(whole.len(), 3);
+    // The second page was asked for from where the first ended, with the table's version.
+    let mut again = Pager::new(TOPICS);
+    let v = fixture("topic_config.page1.java.json");
+    again
+        .take(
+            body::topic_configs(&v).unwrap(),
+            body::data_version(&v),
+            &header,
+        )
+        .unwrap();
+    let ask = again.request();
+    assert_eq!(ask["topicSeq"], "2");
+    assert!(ask["dataVersion"].contains("\"counter\":12"), "{ask:?}");
+}

@@ -6,6 +6,7 @@ use super::body::{self, BrokerData, ConsumeStats, ConsumerConnection};
 use super::command::{Command, code, status};
 use super::connection::Connection;
 use super::error::RemotingError;
+use super::paging;
 use crate::model::{Client, GroupConfig, TopicConfig};
 use crate::plan::Secret;
 use serde_json::Value;
@@ -228,10 +229,10 @@ impl Admin {
         &self,
         broker: &str,
     ) -> Result<BTreeMap<String, TopicConfig>, RemotingError> {
-        self.typed(
+        self.paged(
             broker,
             code::GET_ALL_TOPIC_CONFIG,
-            BTreeMap::new(),
+            paging::TOPICS,
             "read topic configs",
             body::topic_configs,
         )
@@ -242,14 +243,42 @@ impl Admin {
         &self,
         broker: &str,
     ) -> Result<BTreeMap<String, GroupConfig>, RemotingError> {
-        self.typed(
+        self.paged(
             broker,
             code::GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
-            BTreeMap::new(),
+            paging::GROUPS,
             "read subscription groups",
             body::subscription_groups,
         )
         .await
+    }
+
+    /// A metadata table, page by page where the broker pages it (see `paging`).
+    async fn paged<T>(
+        &self,
+        broker: &str,
+        code: i32,
+        fields: paging::Fields,
+        what: &str,
+        read: impl Fn(&Value) -> Result<BTreeMap<String, T>, String>,
+    ) -> Result<BTreeMap<String, T>, RemotingError> {
+        let mut pager = paging::Pager::new(fields);
+        loop {
+            let answer = self.call(broker, code, pager.request(), vec![]).await?;
+            let (items, version) = read_body(broker, &answer, what, |v| {
+                Ok((read(v)?, body::data_version(v)))
+            })?;
+            let next =
+                pager
+                    .take(items, version, &answer.ext)
+                    .map_err(|error| RemotingError::Body {
+                        addr: broker.to_string(),
+                        error: format!("{what}: {error}"),
+                    })?;
+            if next == paging::Next::Done {
+                return Ok(pager.table);
+            }
+        }
     }
 
     /// `None` when the broker does not know the group.

@@ -359,6 +359,11 @@ pub fn topic_configs(v: &Value) -> BodyResult<BTreeMap<String, TopicConfig>> {
     Ok(out)
 }
 
+/// A metadata table's `dataVersion`, which a paged read sends back to ask for the same table.
+pub fn data_version(v: &Value) -> Option<Value> {
+    field(v, &["dataVersion", "data_version"]).cloned()
+}
+
 /// GET_ALL_SUBSCRIPTIONGROUP_CONFIG.
 pub fn subscription_groups(v: &Value) -> BodyResult<BTreeMap<String, GroupConfig>> {
     let mut out = BTreeMap::new();

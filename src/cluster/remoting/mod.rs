@@ -10,6 +10,7 @@ pub mod command;
 pub mod connection;
 pub mod error;
 pub mod fastjson;
+pub mod paging;
 pub mod pending;
 pub mod tls;
 
