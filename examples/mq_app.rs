@@ -3,18 +3,20 @@
 //! line per message (`SENT id topic`, `RECV id topic reconsume_times`, and `CHECK id` when the
 //! broker checks a transaction) and stops cleanly when its standard input closes, so a test can
 //! move it between clusters the way an operator would: stop it, start it again with the other
-//! NameServer address. The producer can send delayed, timer or transactional messages.
+//! NameServer address. The producer can send delayed, timer or transactional messages, with a
+//! tag; the consumer can subscribe with a tag expression and consume in broadcasting mode.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use rocketmq_client_rust::{
-    ClientRuntime, ClientRuntimeConfig, ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus,
-    DefaultMQProducer, DefaultMQPushConsumer, LocalTransactionState, MQPushConsumer,
-    MessageListenerConcurrently, TransactionListener, TransactionMQProducer,
+    ClientConfig, ClientRuntime, ClientRuntimeConfig, ConsumeConcurrentlyContext,
+    ConsumeConcurrentlyStatus, DefaultMQProducer, DefaultMQPushConsumer, LocalTransactionState,
+    MQPushConsumer, MessageListenerConcurrently, TransactionListener, TransactionMQProducer,
 };
 use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
 use rocketmq_model::common::message::MessageTrait;
 use rocketmq_model::common::message::message_ext::MessageExt;
 use rocketmq_model::common::message::message_single::Message;
+use rocketmq_protocol::protocol::heartbeat::message_model::MessageModel;
 use rocketmq_runtime::{RuntimeConfig, RuntimeOwner};
 use std::io::Write;
 use std::sync::Arc;
@@ -60,6 +62,9 @@ enum Role {
         /// The answer to the broker's transaction check.
         #[arg(long, value_enum, default_value_t = TxState::Commit, requires = "transaction")]
         check: TxState,
+        /// The tag of every message (none by default).
+        #[arg(long)]
+        tag: Option<String>,
     },
     Consume {
         #[arg(long)]
@@ -69,6 +74,21 @@ enum Role {
         /// Ask for redelivery of every Nth first delivery (a retry-heavy consumer).
         #[arg(long, default_value_t = 0)]
         fail_every: u64,
+        /// The subscription expression of every topic (a TAG expression: `*`, `TagA || TagB`).
+        #[arg(long, default_value = "*")]
+        tags: String,
+        /// Consume in broadcasting mode (every instance gets every message, offsets kept in
+        /// the client) instead of clustering.
+        #[arg(long)]
+        broadcast: bool,
+        /// Start from the last offset when the group has none (the Java client's default)
+        /// instead of the first.
+        #[arg(long)]
+        from_last: bool,
+        /// The client's instance name (part of its client id). Broadcasting clients keep
+        /// `DEFAULT` unless set, so those on one host share a client id.
+        #[arg(long)]
+        instance: Option<String>,
     },
 }
 
@@ -236,6 +256,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 delay_secs,
                 transaction,
                 check,
+                tag,
             } => {
                 let mut p = match transaction {
                     None => Sender::Plain(
@@ -271,6 +292,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     if let Some(secs) = delay_secs {
                         msg = msg.delay_secs(secs);
                     }
+                    if let Some(tag) = &tag {
+                        msg = msg.tags(tag.as_str());
+                    }
                     let msg = msg.build_unchecked();
                     tokio::select! {
                         _ = &mut stop => break,
@@ -295,14 +319,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 group,
                 topics,
                 fail_every,
+                tags,
+                broadcast,
+                from_last,
+                instance,
             } => {
+                let model = if broadcast {
+                    MessageModel::Broadcasting
+                } else {
+                    MessageModel::Clustering
+                };
+                let mut config = ClientConfig::default();
+                if let Some(name) = instance {
+                    config.instance_name = name.into();
+                }
                 let mut c = DefaultMQPushConsumer::builder(client.clone())
+                    .client_config(config)
                     .consumer_group(group)
                     .name_server_addr(args.namesrv)
-                    .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
+                    .consume_from_where(if from_last {
+                        ConsumeFromWhere::ConsumeFromLastOffset
+                    } else {
+                        ConsumeFromWhere::ConsumeFromFirstOffset
+                    })
+                    .message_model(model)
                     .build();
                 for t in &topics {
-                    c.subscribe(t.as_str(), "*").await?;
+                    c.subscribe(t.as_str(), tags.as_str()).await?;
                 }
                 c.register_message_listener_concurrently(Listener {
                     fail_every,

@@ -106,6 +106,35 @@ fn consumer_connection_versions_and_subscriptions() {
     );
 }
 
+/// Two brokers' answers for one group whose clients subscribe T_ORDER differently, merged as the
+/// snapshot merges them: both expressions are kept, so the gates can warn. (Real brokers rarely
+/// show this: each keeps the subscription with the highest subVersion, the newest client's,
+/// whatever the heartbeat order. See tests/who_reads.rs.)
+#[test]
+fn connection_answers_that_disagree_keep_both_expressions() {
+    use rocketmq_migrate::model::{Expressions, Subscriptions, describe, subscribe};
+    let answer = |client: &str, expression: &str| {
+        let text = format!(
+            r#"{{"connectionSet":[{{"clientAddr":"10.1.0.5:52011","clientId":"{client}","language":"JAVA","version":401}}],"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","consumeType":"CONSUME_PASSIVELY","messageModel":"CLUSTERING","subscriptionTable":{{"T_ORDER":{{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"{expression}","subVersion":1700000000000,"tagsSet":[],"topic":"T_ORDER"}},"%RETRY%G_BILLING":{{"subString":"*","topic":"%RETRY%G_BILLING"}}}}}}"#
+        );
+        body::consumer_connection(&body::parse(text.as_bytes(), "connection").unwrap()).unwrap()
+    };
+    let mut subs = Subscriptions::new();
+    for c in [
+        answer("10.1.0.5@4711", "*"),
+        answer("10.1.0.6@4712", "TagA"),
+    ] {
+        for (topic, filter) in c.subscriptions {
+            subscribe(&mut subs, topic, filter);
+        }
+    }
+    assert_eq!(subs.len(), 1, "the retry topic left out: {subs:?}");
+    let Expressions::Seen(seen) = &subs["T_ORDER"] else {
+        panic!("expressions shown: {subs:?}")
+    };
+    assert_eq!(describe(seen), "tag *, tag TagA");
+}
+
 #[test]
 fn producer_info_leaves_internal_groups_out() {
     let p = body::all_producer_info(&fixture("producer_info.java.json")).unwrap();

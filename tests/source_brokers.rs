@@ -7,160 +7,22 @@
 
 mod support;
 
-use rocketmq_migrate::journal::{Entry, Holder, Journal};
-use rocketmq_migrate::model::Verdict;
 use rocketmq_migrate::stage::Stage;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::servers::{App, MqCluster, create_on};
+use support::staged::{BIN, ORDERS, Staged, consume, send};
 use support::text;
-
-const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
 
 /// Both clusters as production runs them, T_ORDER and G_BILLING created where the test says.
 fn production(name: &str) -> MqCluster {
     MqCluster::start_production(name, &[])
 }
 
-/// A plan whose batch "orders" already stands at S_R_D_RW (draining), journaled as the wizard
-/// writes it: the next move is "release remaining consumers".
-struct Draining {
-    _dir: tempfile::TempDir,
-    plan: PathBuf,
-}
-
-impl Draining {
-    fn new(old: &MqCluster, new: &MqCluster) -> Draining {
-        Self::over(&[&old.namesrv], new)
-    }
-
-    /// As `new`, the source reached through every NameServer of `source_namesrv`.
-    fn over(source_namesrv: &[&str], new: &MqCluster) -> Draining {
-        let dir = tempfile::tempdir().unwrap();
-        let plan = dir.path().join("migration.toml");
-        std::fs::write(
-            &plan,
-            format!(
-                "[source]\nkind = \"remoting\"\nname = \"old\"\nnamesrv = {source_namesrv:?}\n[target]\nkind = \"remoting\"\nname = \"new\"\nnamesrv = [\"{}\"]\n[gates]\nsettle_window = \"2s\"\nstale_after = \"10s\"\npoll_interval = \"500ms\"\n[[batch]]\nname = \"orders\"\ntopics = [\"T_ORDER\"]\nconsumer_groups = [\"G_BILLING\"]\nproducer_groups = [\"P_ORDER\"]\n",
-                new.namesrv
-            ),
-        )
-        .unwrap();
-        let path = rocketmq_migrate::journal::journal_path(&plan);
-        let (mut j, _) = Journal::open(&path, &Holder::current("test")).unwrap();
-        let verdict = |step: &str| Verdict {
-            step: step.into(),
-            action: "set up by the test".into(),
-            evaluated_at: 0,
-            checks: vec![],
-            warnings: vec![],
-            settle: None,
-        };
-        for step in ["preflight", "metadata"] {
-            j.append(
-                rocketmq_migrate::clock::now(),
-                Entry::StepCompleted {
-                    step: step.into(),
-                    confirmation: "confirmed".into(),
-                    verdict: verdict(step),
-                },
-            )
-            .unwrap();
-        }
-        for (from, to) in [
-            (Stage::NotStarted, Stage::DoubleRead),
-            (Stage::DoubleRead, Stage::DoubleWrite),
-            (Stage::DoubleWrite, Stage::Draining),
-        ] {
-            j.append(
-                rocketmq_migrate::clock::now(),
-                Entry::StageChanged {
-                    batch: "orders".into(),
-                    from,
-                    to,
-                    action: "set up by the test".into(),
-                    confirmation: "confirmed".into(),
-                    verdict: verdict("batch:orders"),
-                },
-            )
-            .unwrap();
-        }
-        Draining { _dir: dir, plan }
-    }
-
-    /// `advance orders`: refused here (the target has no consumer), with the gate's reasons.
-    fn refusal(&self) -> String {
-        let o = Command::new(BIN)
-            .arg("-c")
-            .arg(&self.plan)
-            .args(["advance", "orders", "--yes", "--no-wait"])
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(3), "expected a refusal: {}", text(&o));
-        text(&o)
-    }
-
-    /// Asks until the refusal says `what`.
-    fn until(&self, what: &str, within: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let out = self.refusal();
-            if out.contains(what) {
-                return out;
-            }
-            assert!(start.elapsed() < within, "never said {what:?}:\n{out}");
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
-}
-
-/// Sends `n` messages of T_ORDER (tags `prefix-i`) through the NameServer `namesrv` and waits
-/// until all were sent.
-fn send(namesrv: &str, prefix: &str, n: u64) {
-    let p = App::producer(namesrv, "P_ORDER", "T_ORDER", n, 100.0, prefix);
-    p.wait_for("DONE", Duration::from_secs(30));
-    assert_eq!(p.count("SENT"), n as usize);
-    p.stop();
-}
-
-/// What G_BILLING committed on T_ORDER, summed over the cluster's brokers.
-fn committed(old: &MqCluster) -> i64 {
-    use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let admin = Admin::new(Settings::default(), None);
-    let brokers =
-        std::iter::once(old.broker_addr.clone()).chain(old.extra.iter().map(|b| b.addr.clone()));
-    let key = ("T_ORDER".to_string(), "G_BILLING".to_string());
-    brokers
-        .map(|b| {
-            let offsets = rt.block_on(admin.consumer_offsets(&b)).unwrap_or_default();
-            offsets.get(&key).map_or(0, |q| q.values().sum())
-        })
-        .sum()
-}
-
-/// A consumer of G_BILLING that receives `n` messages and, once the brokers hold its committed
-/// offsets (clients commit with their next pull, or every few seconds), stops consuming but
-/// stays connected: a group whose consumers all left loses its offsets on the rocketmq-rust
-/// broker (a Java broker keeps them), and a clean stop of this client sometimes wrote back
-/// older offsets (12 or 14 of 15 messages read as backlog where 10 were).
-fn consume(old: &MqCluster, namesrv: &str, n: usize) -> App {
-    let c = App::consumer(namesrv, "G_BILLING", "T_ORDER");
-    c.wait_count("RECV", n, Duration::from_secs(40));
-    let start = Instant::now();
-    while committed(old) < n as i64 {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "offsets never committed"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    c.freeze();
-    c
+/// A plan whose batch "orders" already stands at S_R_D_RW (draining): the next move is
+/// "release remaining consumers".
+fn draining(old: &MqCluster, new: &MqCluster) -> Staged {
+    Staged::at(old, new, ORDERS, Stage::Draining)
 }
 
 #[test]
@@ -172,7 +34,7 @@ fn backlog_on_the_second_broker_counts_and_a_broker_that_leaves_keeps_it() {
     let broker_b = old.extra[b].name.clone();
     let new = production("new");
     new.create(&["T_ORDER"], &["G_BILLING"]);
-    let d = Draining::new(&old, &new);
+    let d = draining(&old, &new);
 
     // Ten messages wait on broker-b: the backlog says so, and where.
     let out = d.until(
@@ -274,7 +136,7 @@ fn a_broker_only_one_nameserver_knows_is_counted() {
     let broker_b = old.extra[b].name.clone();
     let new = production("new");
     new.create(&["T_ORDER"], &["G_BILLING"]);
-    let d = Draining::over(&[&old.namesrv, &ns2], &new);
+    let d = Staged::over_at(&[&old.namesrv, &ns2], &new, ORDERS, Stage::Draining);
     let out = d.until(
         "G_BILLING still has a backlog of 10 on source",
         Duration::from_secs(30),
@@ -291,7 +153,7 @@ fn a_broker_whose_master_is_gone_leaves_the_backlog_unknown_naming_it() {
     let broker_b = old.extra[b].name.clone();
     let new = production("new");
     new.create(&["T_ORDER"], &["G_BILLING"]);
-    let d = Draining::new(&old, &new);
+    let d = draining(&old, &new);
     d.until(
         "G_BILLING still has a backlog of 10 on source",
         Duration::from_secs(30),
@@ -316,7 +178,7 @@ fn a_broker_added_mid_drain_holding_messages_is_counted() {
     new.create(&["T_ORDER"], &["G_BILLING"]);
     send(&old.namesrv, "a", 5);
     let _frozen = consume(&old, &old.namesrv, 5);
-    let d = Draining::new(&old, &new);
+    let d = draining(&old, &new);
     let out = d.until("no consumer online on target", Duration::from_secs(30));
     assert!(!out.contains("backlog"), "drained on broker-a: {out}");
 
@@ -341,7 +203,7 @@ fn a_delayed_message_on_its_way_keeps_the_last_consumers_on_the_source() {
     new.create(&["T_ORDER"], &["G_BILLING"]);
     send(&old.namesrv, "a", 3);
     let _frozen = consume(&old, &old.namesrv, 3);
-    let d = Draining::new(&old, &new);
+    let d = draining(&old, &new);
     // Level 4: delivered 30 s later. Until then no backlog shows it.
     let p = App::start(
         &old.namesrv,

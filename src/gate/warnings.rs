@@ -3,7 +3,7 @@
 
 use crate::model::{Expressions, Known, MessageModel, Snapshot, Warning, WarningKind, describe};
 use crate::plan::{Batch, ClusterKind, Plan, Side};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn warning(kind: WarningKind, text: String) -> Warning {
     Warning {
@@ -72,12 +72,17 @@ pub fn before_first_consumers(batch: &Batch, source: &Snapshot) -> Vec<Warning> 
 /// A group consuming in broadcasting mode keeps its offsets in each client: no broker shows what
 /// an instance has left to consume, so the operator attests it, instance by instance (client
 /// ids from the live connections). With none online, one attestation covers every instance
-/// that consumed on the cluster.
+/// that consumed on the cluster. Instances that share a client id (broadcasting clients keep
+/// the instance name `DEFAULT`, so those on one host do) are one attestation naming how many.
 pub fn broadcast_drained(group: &str, snap: &Snapshot) -> Vec<Warning> {
-    let clients: Vec<String> = (snap.groups.get(group))
+    let mut clients: BTreeMap<String, usize> = BTreeMap::new();
+    for c in (snap.groups.get(group))
         .and_then(|g| g.consumers.known())
-        .map(|c| c.iter().map(|c| c.client_id.clone()).collect())
-        .unwrap_or_default();
+        .into_iter()
+        .flatten()
+    {
+        *clients.entry(c.client_id.clone()).or_default() += 1;
+    }
     let side = snap.side;
     if clients.is_empty() {
         return vec![warning(
@@ -92,8 +97,12 @@ pub fn broadcast_drained(group: &str, snap: &Snapshot) -> Vec<Warning> {
     }
     clients
         .into_iter()
-        .map(|client| {
-            let text = format!("instance {client} of {group} consumes in broadcasting mode on {side}: no broker shows its backlog; attest that it consumed everything (its logs, its offset store) before it moves");
+        .map(|(client, n)| {
+            let text = if n == 1 {
+                format!("instance {client} of {group} consumes in broadcasting mode on {side}: no broker shows its backlog; attest that it consumed everything (its logs, its offset store) before it moves")
+            } else {
+                format!("{n} instances of {group} share the client id {client} (same host, default instance name) and consume in broadcasting mode on {side}: no broker shows their backlog; attest that each of the {n} consumed everything (its logs, its offset store) before they move")
+            };
             warning(
                 WarningKind::BroadcastDrained {
                     group: group.to_string(),
@@ -169,7 +178,7 @@ pub fn before_producers(batch: &Batch, source: &Snapshot, target: &Snapshot) -> 
                             topic: topic.clone(),
                         },
                         format!(
-                            "consumers of {} on {} subscribe {topic} with different expressions ({}): the broker keeps whichever heartbeat came last, so each instance may miss messages; make them subscribe alike",
+                            "consumers of {} on {} subscribe {topic} with different expressions ({}): a broker keeps one expression per group (the newest client's) and filters every instance's share with it, so some may miss messages; make them subscribe alike",
                             g.name,
                             snap.side,
                             describe(f)
@@ -203,7 +212,49 @@ pub fn before_producers(batch: &Batch, source: &Snapshot, target: &Snapshot) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::is_old_version;
+    use super::*;
+    use crate::model::{Client, GroupState};
+    use crate::plan::Side;
+
+    #[test]
+    fn instances_sharing_a_client_id_are_one_attestation_that_counts_them() {
+        let conn = |id: &str, addr: &str| Client {
+            client_id: id.into(),
+            addr: addr.into(),
+            language: "RUST".into(),
+            version: None,
+            message_model: Some(MessageModel::Broadcasting),
+        };
+        let mut snap = Snapshot::unreachable(Side::Source, "old", "remoting", 0, "");
+        snap.unreachable = None;
+        let g = GroupState {
+            exists: Known::Known(true),
+            backlog: Known::unknown("broadcasting"),
+            consumers: Known::Known(vec![
+                conn("10.0.0.5@DEFAULT", "10.0.0.5:50001"),
+                conn("10.0.0.5@DEFAULT", "10.0.0.5:50002"),
+                conn("10.0.0.6@DEFAULT", "10.0.0.6:50003"),
+            ]),
+            subscriptions: Known::unknown("not needed"),
+            config: None,
+            consume_tps: None,
+        };
+        snap.groups.insert("G".into(), g);
+        let w = broadcast_drained("G", &snap);
+        let ids: Vec<String> = w.iter().map(Warning::id).collect();
+        assert_eq!(
+            ids,
+            [
+                "broadcast-drained:G/10.0.0.5@DEFAULT",
+                "broadcast-drained:G/10.0.0.6@DEFAULT"
+            ]
+        );
+        assert!(
+            w[0].text
+                .starts_with("2 instances of G share the client id 10.0.0.5@DEFAULT")
+        );
+        assert!(w[1].text.starts_with("instance 10.0.0.6@DEFAULT of G"));
+    }
 
     #[test]
     fn old_versions_are_those_before_4_4() {

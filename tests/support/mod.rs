@@ -395,6 +395,7 @@ pub fn text(o: &std::process::Output) -> String {
 
 pub mod proxy;
 pub mod servers;
+pub mod staged;
 pub mod tdmq_server;
 pub mod tls_proxy;
 pub mod tmux;

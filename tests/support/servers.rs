@@ -336,6 +336,18 @@ impl MqCluster {
 /// Creates topics (4 queues, with permission `perm`: 6 read-write, 4 read-only) and clustering
 /// groups on one broker.
 pub fn create_on(broker: &str, topics: &[&str], groups: &[&str], perm: u32) {
+    create_configured(broker, topics, groups, perm, false);
+}
+
+impl MqCluster {
+    /// Creates groups that allow broadcasting (`consumeBroadcastEnable`), which a production
+    /// broker needs before it serves clients consuming in broadcasting mode.
+    pub fn create_broadcast_groups(&self, groups: &[&str]) {
+        create_configured(&self.broker_addr, &[], groups, 6, true);
+    }
+}
+
+fn create_configured(broker: &str, topics: &[&str], groups: &[&str], perm: u32, broadcast: bool) {
     use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
     use rocketmq_migrate::model::{GroupConfig, TopicConfig};
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -350,7 +362,7 @@ pub fn create_on(broker: &str, topics: &[&str], groups: &[&str], perm: u32) {
         order: false,
     };
     let group = GroupConfig {
-        broadcast: false,
+        broadcast,
         orderly: false,
         retry_queues: 1,
         retry_max_times: 16,
@@ -563,6 +575,11 @@ impl App {
             "{} {line_prefix} lines of {n} within {within:?}",
             self.count(line_prefix)
         );
+    }
+
+    /// The process id, part of the client id the brokers list (`ip@pid#nanos`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGSTOP: the app stays connected (a consumer stays registered) but does nothing.

@@ -267,7 +267,7 @@ impl Cluster for RemotingCluster {
                 });
                 let backlog = backlog::group_backlog(&wire, &consumed, routes, reads);
                 let consume_tps = self.consume_rate(&g.name, &backlog);
-                let mut clients: BTreeMap<String, Client> = BTreeMap::new();
+                let mut clients: BTreeMap<String, Vec<Client>> = BTreeMap::new();
                 let mut subscriptions = Subscriptions::new();
                 let mut answered = false;
                 let mut conn_err = None;
@@ -280,9 +280,7 @@ impl Cluster for RemotingCluster {
                             for (t, f) in c.subscriptions {
                                 subscribe(&mut subscriptions, self.unwire(&t), f);
                             }
-                            for cl in c.clients {
-                                clients.entry(cl.client_id.clone()).or_insert(cl);
-                            }
+                            merge_clients(&mut clients, c.clients);
                         }
                         Err(e) => {
                             let e = format!("broker {n}: {e}");
@@ -293,7 +291,7 @@ impl Cluster for RemotingCluster {
                 }
                 let (consumers, subscriptions) = if answered {
                     (
-                        Known::Known(clients.into_values().collect()),
+                        Known::Known(clients.into_values().flatten().collect()),
                         Known::Known(subscriptions),
                     )
                 } else {
@@ -375,6 +373,24 @@ impl Cluster for RemotingCluster {
             r.map_err(|e| format!("broker {name}: {e}"))?;
         }
         Ok(())
+    }
+}
+
+/// Adds one broker's consumer connections to those of the brokers before. A client connects to
+/// every master, so the same client id on two brokers is one instance; on one broker, two
+/// connections with the same id are two instances (clients consuming in broadcasting mode keep
+/// the instance name `DEFAULT`, so those on one host share `ip@DEFAULT`). Per id, the most
+/// connections any one broker lists.
+fn merge_clients(seen: &mut BTreeMap<String, Vec<Client>>, answer: Vec<Client>) {
+    let mut here: BTreeMap<String, Vec<Client>> = BTreeMap::new();
+    for c in answer {
+        here.entry(c.client_id.clone()).or_default().push(c);
+    }
+    for (id, conns) in here {
+        let kept = seen.entry(id).or_default();
+        if conns.len() > kept.len() {
+            *kept = conns;
+        }
     }
 }
 
@@ -623,5 +639,51 @@ impl RemotingCluster {
             },
             errors,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(id: &str, addr: &str) -> Client {
+        Client {
+            client_id: id.into(),
+            addr: addr.into(),
+            language: "JAVA".into(),
+            version: None,
+            message_model: Some(MessageModel::Broadcasting),
+        }
+    }
+
+    #[test]
+    fn one_client_on_two_brokers_is_one_and_two_sharing_an_id_on_one_broker_are_two() {
+        let mut seen = BTreeMap::new();
+        // Broker a: two broadcasting instances on one host, and a clustering one.
+        merge_clients(
+            &mut seen,
+            vec![
+                conn("10.0.0.5@DEFAULT", "10.0.0.5:50001"),
+                conn("10.0.0.5@DEFAULT", "10.0.0.5:50002"),
+                conn("10.0.0.6@4711#1", "10.0.0.6:50003"),
+            ],
+        );
+        // Broker b: the same three, seen from their connections to it.
+        merge_clients(
+            &mut seen,
+            vec![
+                conn("10.0.0.5@DEFAULT", "10.0.0.5:50011"),
+                conn("10.0.0.6@4711#1", "10.0.0.6:50013"),
+                conn("10.0.0.5@DEFAULT", "10.0.0.5:50012"),
+            ],
+        );
+        let all: Vec<Client> = seen.into_values().flatten().collect();
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert_eq!(
+            all.iter()
+                .filter(|c| c.client_id == "10.0.0.5@DEFAULT")
+                .count(),
+            2
+        );
     }
 }
