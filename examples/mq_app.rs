@@ -81,10 +81,6 @@ enum Role {
         /// the client) instead of clustering.
         #[arg(long)]
         broadcast: bool,
-        /// Start from the last offset when the group has none (the Java client's default)
-        /// instead of the first.
-        #[arg(long)]
-        from_last: bool,
         /// The client's instance name (part of its client id). Broadcasting clients keep
         /// `DEFAULT` unless set, so those on one host share a client id.
         #[arg(long)]
@@ -321,7 +317,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 fail_every,
                 tags,
                 broadcast,
-                from_last,
                 instance,
             } => {
                 let model = if broadcast {
@@ -337,11 +332,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .client_config(config)
                     .consumer_group(group)
                     .name_server_addr(args.namesrv)
-                    .consume_from_where(if from_last {
-                        ConsumeFromWhere::ConsumeFromLastOffset
-                    } else {
-                        ConsumeFromWhere::ConsumeFromFirstOffset
-                    })
+                    .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
                     .message_model(model)
                     .build();
                 for t in &topics {

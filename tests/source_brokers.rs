@@ -11,7 +11,7 @@ use rocketmq_migrate::stage::Stage;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::servers::{App, MqCluster, create_on};
-use support::staged::{BIN, ORDERS, Staged, consume, send};
+use support::staged::{BIN, ORDERS, Staged, consume, send, wait_route};
 use support::text;
 
 /// Both clusters as production runs them, T_ORDER and G_BILLING created where the test says.
@@ -120,6 +120,7 @@ fn ten_waiting_on_broker_b(old: &mut MqCluster, namesrv: &str) -> (usize, App) {
     let b = old.extra.len() - 1;
     create_on(&old.broker_addr, &["T_ORDER"], &["G_BILLING"], 4);
     create_on(&old.extra[b].addr, &["T_ORDER"], &["G_BILLING"], 6);
+    wait_route(namesrv, "T_ORDER", &old.extra[b].name);
     send(namesrv, "a", 5);
     let frozen = consume(old, namesrv, 5);
     send(namesrv, "b", 10);

@@ -186,6 +186,32 @@ pub fn send(namesrv: &str, prefix: &str, n: u64) {
     send_to(namesrv, "T_ORDER", prefix, n);
 }
 
+/// Waits until the NameServer `namesrv` routes `topic` to `broker` as writable: a topic just
+/// created reaches the NameServer with the broker's next registration, and a producer started
+/// before that fails its sends.
+pub fn wait_route(namesrv: &str, topic: &str, broker: &str) {
+    use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let admin = Admin::new(Settings::default(), None);
+    let start = Instant::now();
+    loop {
+        let route = rt.block_on(admin.route(namesrv, topic));
+        if let Ok(Some(brokers)) = &route
+            && brokers.iter().any(|b| b.name == broker)
+        {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{namesrv} never routed {topic} to {broker}: {route:?}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 /// As `send`, to `topic`.
 pub fn send_to(namesrv: &str, topic: &str, prefix: &str, n: u64) {
     let p = App::producer(namesrv, "P_ORDER", topic, n, 100.0, prefix);
