@@ -421,6 +421,15 @@ fn secrets_never_reach_output_journal_report_or_log() {
     let dir = tempfile::tempdir().unwrap();
     let plan = dir.path().join("migration.toml");
     std::fs::write(dir.path().join("tdmq.sk"), format!("{CLOUD_SK}\n")).unwrap();
+    // Readable by its owner only, as a secret file must be.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.path().join("tdmq.sk"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
     std::fs::write(
         &plan,
         "[source]\nkind = \"remoting\"\nnamesrv = [\"127.0.0.1:1\"]\naccess_key = \"admin\"\nsecret_key_env = \"CANARY_SK\"\n\n[target]\nkind = \"tdmq\"\nregion = \"ap-guangzhou\"\ncluster_id = \"rocketmq-x\"\nnamespace = \"ns\"\nsecret_id = \"AKIDEXAMPLE\"\nsecret_key_file = \"tdmq.sk\"\n\n[[batch]]\nname = \"orders\"\ntopics = [\"T\"]\nconsumer_groups = [\"G\"]\n",
@@ -471,7 +480,7 @@ fn secrets_never_reach_output_journal_report_or_log() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains(
-            "source.secret_key names the environment variable CANARY_SK, which is not set"
+            "source.secret_key_env names the environment variable CANARY_SK, which is not set"
         ),
         "{}",
         text(&o)

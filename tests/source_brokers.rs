@@ -27,14 +27,15 @@ fn draining(old: &MqCluster, new: &MqCluster) -> Staged {
 
 #[test]
 fn backlog_on_the_second_broker_counts_and_a_broker_that_leaves_keeps_it() {
-    let mut old = production("old");
-    old.add_broker("b");
-    let ns = old.namesrv.clone();
-    let (b, _frozen) = ten_waiting_on_broker_b(&mut old, &ns);
-    let broker_b = old.extra[b].name.clone();
-    let new = production("new");
-    new.create(&["T_ORDER"], &["G_BILLING"]);
-    let d = draining(&old, &new);
+    // Bound by name, not `..`: the target and the frozen consumer must outlive the test.
+    let TenOnB {
+        mut old,
+        _new,
+        b,
+        broker_b,
+        d,
+        _frozen,
+    } = ten_on_b();
 
     // Ten messages wait on broker-b: the backlog says so, and where.
     let out = d.until(
@@ -127,6 +128,37 @@ fn ten_waiting_on_broker_b(old: &mut MqCluster, namesrv: &str) -> (usize, App) {
     (b, frozen)
 }
 
+/// A source of two brokers with ten messages waiting on broker-b (`ten_waiting_on_broker_b`),
+/// a target with T_ORDER and G_BILLING, and the batch draining: the clusters and the frozen
+/// consumer live as long as this does (bind `_new` and `_frozen` by name, not with `..`).
+struct TenOnB {
+    old: MqCluster,
+    _new: MqCluster,
+    b: usize,
+    broker_b: String,
+    d: Staged,
+    _frozen: App,
+}
+
+fn ten_on_b() -> TenOnB {
+    let mut old = production("old");
+    old.add_broker("b");
+    let ns = old.namesrv.clone();
+    let (b, frozen) = ten_waiting_on_broker_b(&mut old, &ns);
+    let broker_b = old.extra[b].name.clone();
+    let new = production("new");
+    new.create(&["T_ORDER"], &["G_BILLING"]);
+    let d = draining(&old, &new);
+    TenOnB {
+        old,
+        _new: new,
+        b,
+        broker_b,
+        d,
+        _frozen: frozen,
+    }
+}
+
 #[test]
 fn a_broker_only_one_nameserver_knows_is_counted() {
     let mut old = production("old");
@@ -147,14 +179,14 @@ fn a_broker_only_one_nameserver_knows_is_counted() {
 
 #[test]
 fn a_broker_whose_master_is_gone_leaves_the_backlog_unknown_naming_it() {
-    let mut old = production("old");
-    old.add_broker("b");
-    let ns = old.namesrv.clone();
-    let (b, _frozen) = ten_waiting_on_broker_b(&mut old, &ns);
-    let broker_b = old.extra[b].name.clone();
-    let new = production("new");
-    new.create(&["T_ORDER"], &["G_BILLING"]);
-    let d = draining(&old, &new);
+    let TenOnB {
+        mut old,
+        _new,
+        b,
+        broker_b,
+        d,
+        _frozen,
+    } = ten_on_b();
     d.until(
         "G_BILLING still has a backlog of 10 on source",
         Duration::from_secs(30),
@@ -188,6 +220,7 @@ fn a_broker_added_mid_drain_holding_messages_is_counted() {
     let b = old.add_broker("b");
     let broker_b = old.extra[b].name.clone();
     create_on(&old.extra[b].addr, &["T_ORDER"], &["G_BILLING"], 6);
+    wait_route(&old.namesrv, "T_ORDER", &broker_b);
     send(&old.namesrv, "b", 20);
     let out = d.until(
         "G_BILLING still has a backlog of 20 on source",

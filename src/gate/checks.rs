@@ -428,19 +428,14 @@ pub fn only_planned_consumers(snap: &Snapshot, batch: &Batch, topic: &str, now: 
         .partition(|g| batch.left_behind.contains_key(*g));
     if !unplanned.is_empty() {
         let names: Vec<&str> = unplanned.iter().map(|g| g.as_str()).collect();
+        let (consumes, is, they, them) = match names.len() {
+            1 => ("consumes", "is", "it", "it"),
+            _ => ("consume", "are", "they", "them"),
+        };
         let summary = format!(
-            "{} consume{} {topic} on {side} but {} not in batch '{}': once producers write to the target {} starve; add {} to the batch's consumer_groups, or list {} under `left_behind` in the plan with the reason",
+            "{} {consumes} {topic} on {side} but {is} not in batch '{}': once producers write to the target {they} would starve; add {them} to the batch's consumer_groups, or list {them} under `left_behind` in the plan with the reason",
             names.join(", "),
-            if names.len() == 1 { "s" } else { "" },
-            if names.len() == 1 { "is" } else { "are" },
             batch.name,
-            if names.len() == 1 {
-                "it would"
-            } else {
-                "they would"
-            },
-            if names.len() == 1 { "it" } else { "them" },
-            if names.len() == 1 { "it" } else { "them" },
         );
         return check(kind, Status::Blocked, summary, ev);
     }

@@ -158,6 +158,14 @@ impl<'a> Gate<'a> {
         self.checks.push(check);
     }
 
+    /// A check the data decides, or the line to acknowledge where it cannot.
+    pub fn check_or_warn(&mut self, decided: Result<Check, Warning>) {
+        match decided {
+            Ok(c) => self.push(c),
+            Err(by_hand) => self.warn(vec![by_hand]),
+        }
+    }
+
     /// Adds warnings; one the gate already has (a wizard-wide one, read once per batch) is
     /// kept once.
     pub fn warn(&mut self, warnings: Vec<Warning>) {

@@ -208,10 +208,8 @@ pub fn rule(m: Move) -> Rule {
                 if let (Some(s), Some(d)) = (g.fresh(Side::Source), g.fresh(Side::Target)) {
                     for group in &b.groups {
                         for topic in &group.topics {
-                            match filters_cover(s, d, &group.name, topic, g.now) {
-                                Some(Ok(c)) => g.push(c),
-                                Some(Err(by_hand)) => g.warn(vec![by_hand]),
-                                None => {}
+                            if let Some(decided) = filters_cover(s, d, &group.name, topic, g.now) {
+                                g.check_or_warn(decided);
                             }
                         }
                     }
@@ -275,10 +273,7 @@ pub fn rule(m: Move) -> Rule {
                 consumers_on(g, b, Side::Target);
                 if let Some(s) = g.fresh(Side::Source) {
                     for group in b.group_names() {
-                        match only_batch_topics(s, b, group, g.now) {
-                            Ok(c) => g.push(c),
-                            Err(by_hand) => g.warn(vec![by_hand]),
-                        }
+                        g.check_or_warn(only_batch_topics(s, b, group, g.now));
                     }
                 }
             },

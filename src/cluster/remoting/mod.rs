@@ -275,8 +275,8 @@ impl Cluster for RemotingCluster {
                     match r {
                         Ok(c) => {
                             answered = true;
-                            // Each broker keeps the expression its consumers last sent it:
-                            // brokers that disagree mean clients that do.
+                            // A broker keeps one expression per group and topic (the newest
+                            // client's): brokers that disagree mean clients that do.
                             for (t, f) in c.subscriptions {
                                 subscribe(&mut subscriptions, self.unwire(&t), f);
                             }
