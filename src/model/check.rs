@@ -179,11 +179,6 @@ impl CheckKind {
     /// not say whether consumers or producers were wanted or not: they read as "online".
     pub fn parse(id: &str) -> Option<CheckKind> {
         use CheckKind::*;
-        let side_of = |s: &str| match s {
-            "source" => Some(Side::Source),
-            "target" => Some(Side::Target),
-            _ => None,
-        };
         let (head, name) = match id.split_once(':') {
             Some((h, n)) => (h, n.to_string()),
             None => {
@@ -199,12 +194,12 @@ impl CheckKind {
             }
         };
         match head {
-            "fresh" => side_of(&name).map(|side| Fresh { side }),
+            "fresh" => Side::named(&name).map(|side| Fresh { side }),
             "batch-done" => Some(BatchDone { batch: name }),
             "task-stage" => Some(TaskStage { topic: name }),
             _ => {
                 let (side, what) = head.split_once('-')?;
-                let side = side_of(side)?;
+                let side = Side::named(side)?;
                 Some(match what {
                     "topic-exists" => TopicExists { side, topic: name },
                     "group-exists" => GroupExists { side, group: name },
@@ -319,19 +314,11 @@ impl WarningKind {
                 }
             }
             "tls-unverified" => TlsUnverified {
-                side: match name.as_str() {
-                    "source" => Side::Source,
-                    "target" => Side::Target,
-                    _ => return None,
-                },
+                side: Side::named(&name)?,
             },
             "other-topics-unchecked" | "producers-unverified" => {
                 let (side, name) = name.split_once('/')?;
-                let side = match side {
-                    "source" => Side::Source,
-                    "target" => Side::Target,
-                    _ => return None,
-                };
+                let side = Side::named(side)?;
                 let name = name.to_string();
                 match head {
                     "other-topics-unchecked" => OtherTopicsUnchecked { side, group: name },
@@ -347,11 +334,7 @@ impl WarningKind {
             }
             "clients-disagree" => {
                 let mut parts = name.splitn(3, '/');
-                let side = match parts.next()? {
-                    "source" => Side::Source,
-                    "target" => Side::Target,
-                    _ => return None,
-                };
+                let side = Side::named(parts.next()?)?;
                 ClientsDisagree {
                     side,
                     group: parts.next()?.to_string(),

@@ -43,6 +43,13 @@ impl Side {
             Side::Target => "target",
         }
     }
+
+    /// The side `name` gives back, as ids and plan keys write it.
+    pub fn named(name: &str) -> Option<Side> {
+        [Side::Source, Side::Target]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
 }
 
 impl std::fmt::Display for Side {
