@@ -1,7 +1,7 @@
 //! Metadata of the plan's scope on both clusters: what the target lacks, what differs, what is
 //! unknown. Pure; `sync-metadata` turns `missing` into create calls.
 
-use crate::model::{GroupConfig, Known, Snapshot, TopicConfig};
+use crate::model::{GroupConfig, Known, Snapshot, TopicConfig, TopicMessageType};
 use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
 
@@ -12,11 +12,19 @@ pub enum MetadataItem {
     Topic {
         name: String,
         config: Option<TopicConfig>,
+        /// What it carries, from the plan or the source: a target that fixes the type at
+        /// creation (TDMQ 5.x) creates nothing without it.
+        #[serde(default = "type_not_read")]
+        message_type: Known<TopicMessageType>,
     },
     Group {
         name: String,
         config: Option<GroupConfig>,
     },
+}
+
+fn type_not_read() -> Known<TopicMessageType> {
+    Known::unknown("the topic's message type was not read")
 }
 
 impl MetadataItem {
@@ -31,6 +39,7 @@ impl MetadataItem {
             MetadataItem::Topic {
                 name,
                 config: Some(c),
+                ..
             } => format!(
                 "topic {name} ({} read / {} write queues, perm {}{})",
                 c.read_queues,
@@ -38,21 +47,25 @@ impl MetadataItem {
                 c.perm,
                 if c.order { ", ordered" } else { "" }
             ),
-            MetadataItem::Topic { name, config: None } => {
+            MetadataItem::Topic {
+                name, config: None, ..
+            } => {
                 format!("topic {name} (default settings)")
             }
             MetadataItem::Group {
                 name,
                 config: Some(c),
             } => format!(
-                "group {name} ({}{}, {} retry queue(s), {} max retries)",
+                "group {name} ({}{}{}, {} max retries)",
                 if c.broadcast {
                     "broadcast allowed"
                 } else {
                     "broadcast not allowed"
                 },
                 if c.orderly { ", orderly" } else { "" },
-                c.retry_queues,
+                c.retry_queues
+                    .map(|q| format!(", {q} retry queue(s)"))
+                    .unwrap_or_default(),
                 c.retry_max_times
             ),
             MetadataItem::Group { name, config: None } => {
@@ -116,6 +129,7 @@ pub fn diff(plan: &Plan, source: &Snapshot, target: &Snapshot) -> MetadataDiff {
             }
             Some(Known::Known(false)) => d.missing.push(MetadataItem::Topic {
                 name: t.clone(),
+                message_type: message_type(plan, t, src_cfg.as_ref()),
                 config: src_cfg,
             }),
             other => d.unknown.push(format!(
@@ -157,4 +171,41 @@ pub fn diff(plan: &Plan, source: &Snapshot, target: &Snapshot) -> MetadataDiff {
         }
     }
     d
+}
+
+/// What a topic carries, from the plan's `topic_types` or what the source shows (its
+/// `message.type`, or its order flag). Unknown when neither says, or when they disagree: a
+/// target that fixes the type at creation would refuse the messages of any other kind.
+pub fn message_type(
+    plan: &Plan,
+    topic: &str,
+    source: Option<&TopicConfig>,
+) -> Known<TopicMessageType> {
+    let batch = plan
+        .batches
+        .iter()
+        .find(|b| b.topics.iter().any(|t| t == topic));
+    let said = batch.and_then(|b| b.topic_types.get(topic).copied());
+    let shown = source.and_then(|c| c.message_type.or(c.order.then_some(TopicMessageType::Fifo)));
+    let ask = |problem: String| {
+        let b = batch.map_or("its batch".to_string(), |b| format!("batch '{}'", b.name));
+        Known::unknown(format!(
+            "{problem}: say what it carries in {b}: topic_types = {{ {topic} = \"NORMAL\" }} (or FIFO, DELAY, TRANSACTION)"
+        ))
+    };
+    match (said, shown) {
+        (Some(s), Some(t)) if s != t => ask(format!(
+            "the plan says topic {topic} carries {} messages but the source shows {}",
+            s.name(),
+            t.name()
+        )),
+        (Some(s), _) => Known::Known(s),
+        (None, Some(TopicMessageType::Mixed)) => ask(format!(
+            "the source's topic {topic} takes every kind of message (MIXED), which no TDMQ 5.x type does"
+        )),
+        (None, Some(t)) => Known::Known(t),
+        (None, None) => ask(format!(
+            "the source does not show whether topic {topic} carries delayed or transactional messages"
+        )),
+    }
 }

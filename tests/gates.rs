@@ -728,12 +728,14 @@ fn replaying_the_journal_rebuilds_the_same_progress() {
 fn task_verdict(from: Stage, to: Stage, task: Option<(&str, bool)>) -> Verdict {
     use rocketmq_migrate::gate::{Move, Reached, Seen, Subject, Watches, evaluate};
     use rocketmq_migrate::model::{Known, MigrationTask, TaskTopic};
-    use rocketmq_migrate::plan::{ClusterKind, SecretRef, TdmqSpec};
+    use rocketmq_migrate::plan::{ClusterKind, SecretRef, TdmqProduct, TdmqSpec};
     let mut plan = plan();
     plan.target.kind = ClusterKind::Tdmq(TdmqSpec {
         region: "ap-guangzhou".into(),
-        cluster_id: "rocketmq-x".into(),
-        namespace: "ns".into(),
+        product: TdmqProduct::V4 {
+            cluster_id: "rocketmq-x".into(),
+            namespace: "ns".into(),
+        },
         secret_id: "AKID".into(),
         secret_key: SecretRef::Env("SK".into()),
         endpoint: None,

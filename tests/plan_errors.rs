@@ -522,3 +522,66 @@ fn tls_settings_that_contradict_or_are_half_given_are_refused() {
     assert_eq!(tls.server_name.as_deref(), Some("mq.internal"));
     assert!(!tls.accept_any_certificate);
 }
+
+const REMOTING_SOURCE: &str = "[source]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.1:9876\"]\n";
+const CREDENTIALS: &str =
+    "region = \"ap-guangzhou\"\nsecret_id = \"AKID\"\nsecret_key_env = \"SK\"\n";
+
+#[test]
+fn a_5x_instance_is_named_by_version_and_instance_id() {
+    let text = format!(
+        "{REMOTING_SOURCE}[target]\nkind = \"tdmq\"\nversion = 5\ninstance_id = \"rmq-abc\"\n{CREDENTIALS}{GOOD_TAIL}topic_types = {{ T_ORDER = \"fifo\" }}\n"
+    );
+    let plan = Plan::parse(Path::new("p.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let ClusterKind::Tdmq(t) = &plan.target.kind else {
+        panic!("not tdmq")
+    };
+    assert_eq!(
+        t.product,
+        rocketmq_migrate::plan::TdmqProduct::V5 {
+            instance_id: "rmq-abc".into()
+        }
+    );
+    assert_eq!(
+        plan.batches[0].topic_types["T_ORDER"],
+        rocketmq_migrate::model::TopicMessageType::Fifo
+    );
+
+    // An instance id without the version: the plan's guess is said and how to fix it.
+    let msg = errors(&format!(
+        "{REMOTING_SOURCE}[target]\nkind = \"tdmq\"\ninstance_id = \"rmq-abc\"\n{CREDENTIALS}{GOOD_TAIL}"
+    ));
+    assert_has(
+        &msg,
+        &["`target.instance_id`", "5.x instance", "`version = 5`"],
+    );
+    // A 5.x instance has no cluster id or namespace.
+    let msg = errors(&format!(
+        "{REMOTING_SOURCE}[target]\nkind = \"tdmq\"\nversion = 5\ninstance_id = \"rmq-abc\"\nnamespace = \"ns\"\n{CREDENTIALS}{GOOD_TAIL}"
+    ));
+    assert_has(
+        &msg,
+        &["`target.namespace`", "does not apply", "tdmq version 5"],
+    );
+    let msg = errors(&format!(
+        "{REMOTING_SOURCE}[target]\nkind = \"tdmq\"\nversion = 6\n{CREDENTIALS}{GOOD_TAIL}"
+    ));
+    assert_has(
+        &msg,
+        &["`target.version`", "`version = 4`", "`version = 5`"],
+    );
+    // A topic type that does not exist, for a topic the batch does not have.
+    let msg = errors(&format!(
+        "{REMOTING_SOURCE}[target]\nkind = \"tdmq\"\nversion = 5\ninstance_id = \"rmq-abc\"\n{CREDENTIALS}{GOOD_TAIL}topic_types = {{ T_ORDER = \"ORDERED\", T_OTHER = \"DELAY\" }}\n"
+    ));
+    assert_has(
+        &msg,
+        &[
+            "`batch[1].topic_types.T_ORDER`",
+            "\"ORDERED\" is not a topic type",
+            "FIFO",
+            "`batch[1].topic_types.T_OTHER`",
+            "not one of this batch's topics",
+        ],
+    );
+}

@@ -119,6 +119,7 @@ fn status_follows_real_producers_and_consumers() {
                 write_queues: 4,
                 perm: 6,
                 order: false,
+                message_type: None,
             },
         )
         .await
@@ -129,7 +130,7 @@ fn status_follows_real_producers_and_consumers() {
             &GroupConfig {
                 broadcast: false,
                 orderly: false,
-                retry_queues: 1,
+                retry_queues: Some(1),
                 retry_max_times: 16,
             },
         )
@@ -244,11 +245,12 @@ fn sync_metadata_creates_exactly_what_the_target_lacks() {
         write_queues: q,
         perm: 6,
         order,
+        message_type: None,
     };
     let gcfg = |orderly, retries| GroupConfig {
         broadcast: false,
         orderly,
-        retry_queues: 1,
+        retry_queues: Some(1),
         retry_max_times: retries,
     };
     rt.block_on(async {
@@ -381,6 +383,7 @@ fn acl_signatures_are_accepted_and_a_wrong_key_is_refused() {
             write_queues: 4,
             perm: 6,
             order: false,
+            message_type: None,
         },
     ))
     .unwrap();
@@ -421,6 +424,7 @@ fn acl_signatures_are_accepted_and_a_wrong_key_is_refused() {
                 write_queues: 1,
                 perm: 6,
                 order: false,
+                message_type: None,
             },
         ))
         .unwrap_err()
@@ -504,6 +508,7 @@ fn faults_end_in_clear_errors_without_hanging() {
             write_queues: 2,
             perm: 6,
             order: false,
+            message_type: None,
         },
     ))
     .unwrap();

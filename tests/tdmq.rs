@@ -6,7 +6,7 @@ mod support;
 
 use rocketmq_migrate::cluster::Cluster;
 use rocketmq_migrate::cluster::tdmq::TdmqCluster;
-use rocketmq_migrate::plan::{ClusterKind, Plan, Secret};
+use rocketmq_migrate::plan::{ClusterKind, Plan, Secret, TdmqProduct};
 use serde_json::Value;
 use std::process::{Command, Output, Stdio};
 use support::servers::MqCluster;
@@ -51,7 +51,21 @@ fn target_client(plan: &Plan) -> (TdmqCluster, tokio::runtime::Runtime) {
     let ClusterKind::Tdmq(spec) = &plan.target.kind else {
         panic!("the target is not TDMQ")
     };
-    let tdmq = TdmqCluster::new(&plan.target, spec, Secret::new(SECRET_KEY)).unwrap();
+    let TdmqProduct::V4 {
+        cluster_id,
+        namespace,
+    } = &spec.product
+    else {
+        panic!("the target is not a 4.x cluster")
+    };
+    let tdmq = TdmqCluster::new(
+        &plan.target,
+        spec,
+        cluster_id,
+        namespace,
+        Secret::new(SECRET_KEY),
+    )
+    .unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -75,6 +89,7 @@ fn status_check_and_sync_metadata_against_the_api() {
             write_queues: 4,
             perm: 6,
             order: false,
+            message_type: None,
         };
         admin
             .create_topic(&source.broker_addr, "test_topic", &cfg)
@@ -87,7 +102,7 @@ fn status_check_and_sync_metadata_against_the_api() {
         let g = rocketmq_migrate::model::GroupConfig {
             broadcast: false,
             orderly: false,
-            retry_queues: 1,
+            retry_queues: Some(1),
             retry_max_times: 7,
         };
         admin
@@ -478,7 +493,7 @@ fn a_migration_task_follows_the_batch() {
     // The task's health check has not passed: the wizard does not move the batch.
     let out = advance(3);
     assert!(
-        out.contains("migration task task-1: the health check of T_ORDER did not pass (SourceTopicHasNewMessagesIn5Minutes)"),
+        out.contains("migration task task-1: the health check of T_ORDER did not pass (the source topic got new messages in the last 5 minutes: a producer still writes there (SourceTopicHasNewMessagesIn5Minutes))"),
         "{out}"
     );
     assert!(

@@ -35,6 +35,7 @@ pub fn topic_config(queues: u32) -> TopicConfig {
         write_queues: queues,
         perm: 6,
         order: false,
+        message_type: None,
     }
 }
 
@@ -43,7 +44,7 @@ pub fn group_config() -> GroupConfig {
     GroupConfig {
         broadcast: false,
         orderly: false,
-        retry_queues: 1,
+        retry_queues: Some(1),
         retry_max_times: 16,
     }
 }

@@ -49,12 +49,12 @@ pub async fn run(plan: &Path, dry_run: bool) -> Result<u8, Exit> {
             continue;
         }
         match s.clusters.create_on_target(item).await {
-            Ok(()) => {
+            Ok(done) => {
                 s.commit(vec![Entry::MetadataCreated {
                     side: Side::Target,
                     item: item.clone(),
                 }])?;
-                println!("[{}/{n}] created {}", i + 1, item.describe());
+                println!("[{}/{n}] {} {}", i + 1, done.word(), item.describe());
             }
             Err(e) => {
                 failed += 1;

@@ -7,7 +7,7 @@ pub mod tdmq;
 
 use crate::metadata::MetadataItem;
 use crate::model::Snapshot;
-use crate::plan::{ClusterKind, ClusterSpec, Plan, Scope, Side};
+use crate::plan::{ClusterKind, ClusterSpec, Plan, Scope, Side, TdmqProduct};
 use crate::wizard::Timeline;
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ pub trait Cluster: Send + Sync {
     async fn snapshot(&self, scope: &Scope) -> Snapshot;
     /// Creates one topic or group with the given settings; never changes an existing one.
     /// Called only through [`Clusters::create_on_target`], which keeps the source unchanged.
-    async fn create(&self, item: &MetadataItem) -> Result<(), String>;
+    async fn create(&self, item: &MetadataItem) -> Result<Outcome, String>;
     /// The operator's confirmed actions so far. Real clusters ignore it (people move real
     /// applications); the rehearsal moves its simulated applications accordingly.
     fn follow(&self, _timeline: &Timeline) {}
@@ -41,6 +41,23 @@ pub trait Cluster: Send + Sync {
     }
 }
 
+/// What creating an item did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    New,
+    /// It was there already (created meanwhile, or by someone else): nothing changed.
+    AlreadyThere,
+}
+
+impl Outcome {
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::New => "created",
+            Outcome::AlreadyThere => "already there",
+        }
+    }
+}
+
 /// The plan's two clusters. Every write goes through here, to the target only: the wizard
 /// never changes the source.
 #[derive(Clone)]
@@ -55,7 +72,7 @@ impl Clusters {
     }
 
     /// Creates a topic or group on the target.
-    pub async fn create_on_target(&self, item: &MetadataItem) -> Result<(), String> {
+    pub async fn create_on_target(&self, item: &MetadataItem) -> Result<Outcome, String> {
         self.target.create(item).await
     }
 
@@ -124,7 +141,20 @@ fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {
             let secret = t
                 .secret_key
                 .resolve(&t.secret_key.field(side), plan.dir())?;
-            Ok(Arc::new(tdmq::TdmqCluster::new(spec, t, secret)?))
+            Ok(match &t.product {
+                TdmqProduct::V4 {
+                    cluster_id,
+                    namespace,
+                } => Arc::new(tdmq::TdmqCluster::new(
+                    spec, t, cluster_id, namespace, secret,
+                )?),
+                TdmqProduct::V5 { instance_id } => Arc::new(tdmq::instance::InstanceCluster::new(
+                    spec,
+                    t,
+                    instance_id,
+                    secret,
+                )?),
+            })
         }
         ClusterKind::Rehearsal(_) => Err(format!(
             "{side}: a rehearsal cluster needs the other side to be a rehearsal too"

@@ -3,8 +3,8 @@
 
 use crate::clock::{self, Millis};
 use crate::model::{
-    Check, CheckKind, Client, Evidence, Expressions, Fact, Filter, Freshness, Known, Metric,
-    Prerequisite, Snapshot, Status, Warning, WarningKind, describe,
+    Check, CheckKind, Client, Counted, Evidence, Expressions, Fact, Filter, Freshness, Known,
+    Metric, Prerequisite, Snapshot, Status, Warning, WarningKind, describe,
 };
 use crate::plan::{Batch, Gates, GroupPlan, Side};
 use crate::stage::Stage;
@@ -167,25 +167,35 @@ fn count(n: usize) -> Fact {
     Fact::Count(n as u64)
 }
 
-/// Who a client check counts: a consumer group's consumers or a producer group's producers.
+/// Who a client check counts: a consumer group's consumers, a producer group's producers, or
+/// a topic's producers (where the cluster lists them per topic).
 #[derive(Clone, Copy)]
 enum Role {
     Consumer,
     Producer,
+    TopicProducer,
 }
 
 impl Role {
     fn noun(self) -> &'static str {
         match self {
             Role::Consumer => "consumer",
-            Role::Producer => "producer",
+            Role::Producer | Role::TopicProducer => "producer",
         }
     }
 
     fn metric(self) -> Metric {
         match self {
             Role::Consumer => Metric::ConsumersOnline,
-            Role::Producer => Metric::ProducersOnline,
+            Role::Producer | Role::TopicProducer => Metric::ProducersOnline,
+        }
+    }
+
+    /// What the clients belong to: "consumer group G", "topic T".
+    fn subject(self, name: &str) -> String {
+        match self {
+            Role::TopicProducer => format!("topic {name}"),
+            _ => format!("{} group {name}", self.noun()),
         }
     }
 }
@@ -206,6 +216,10 @@ fn clients<'s>(
         Role::Producer => (
             snap.producers.groups.get(group),
             "this cluster did not report producers",
+        ),
+        Role::TopicProducer => (
+            snap.producers.topics.get(group),
+            "this cluster did not report producers by topic",
         ),
     };
     match seen {
@@ -234,7 +248,7 @@ fn online<'s>(
     let ev = evidence(snap, now, group, role.metric(), count(c.len()));
     if c.is_empty() {
         let (noun, side) = (role.noun(), snap.side);
-        let summary = format!("{noun} group {group} has no {noun} online on {side}");
+        let summary = format!("{} has no {noun} online on {side}", role.subject(group));
         return Err(check(kind.clone(), Status::Blocked, summary, vec![ev]));
     }
     Ok((c, ev))
@@ -552,6 +566,53 @@ pub fn no_producers(snap: &Snapshot, group: &str, now: Millis) -> Check {
     none_left(snap, Role::Producer, kind, group, now)
 }
 
+/// No producer of the topic left on the cluster (one that lists producers per topic).
+pub fn no_topic_producers(snap: &Snapshot, topic: &str, now: Millis) -> Check {
+    let kind = CheckKind::NoTopicProducers {
+        side: snap.side,
+        topic: topic.to_string(),
+    };
+    none_left(snap, Role::TopicProducer, kind, topic, now)
+}
+
+/// At least one producer of the topic online, where the cluster lists producers per topic. A
+/// topic that has none now is a line to acknowledge, not a refusal: its producers may write
+/// only at times (a nightly job), and whether any still writes to the source is checked there.
+pub fn topic_producers_online(
+    snap: &Snapshot,
+    batch: &str,
+    topic: &str,
+    now: Millis,
+) -> Result<Check, Warning> {
+    let kind = CheckKind::TopicProducersOnline {
+        side: snap.side,
+        topic: topic.to_string(),
+    };
+    match clients(snap, Role::TopicProducer, &kind, topic, now) {
+        Err(unknown) => Ok(unknown),
+        Ok([]) => Err(Warning {
+            kind: WarningKind::TopicWithoutProducer {
+                side: snap.side,
+                topic: topic.to_string(),
+            },
+            text: format!(
+                "no producer writes {topic} on {} now: acknowledge if its producers run only at times; otherwise they are not yet moved (batch '{batch}')",
+                snap.side
+            ),
+            acknowledged: false,
+        }),
+        Ok(c) => {
+            let ev = evidence(snap, now, topic, Metric::ProducersOnline, count(c.len()));
+            let summary = format!(
+                "{} producer(s) of topic {topic} online on {}",
+                c.len(),
+                snap.side
+            );
+            Ok(check(kind, Status::Pass, summary, vec![ev]))
+        }
+    }
+}
+
 pub fn topic_exists(snap: &Snapshot, topic: &str, now: Millis) -> Check {
     let kind = CheckKind::TopicExists {
         side: snap.side,
@@ -681,7 +742,10 @@ pub fn task_topic(
         let found = if t.health_errors.is_empty() {
             "no reason given".to_string()
         } else {
-            t.health_errors.join(", ")
+            (t.health_errors.iter())
+                .map(|c| crate::model::health_reason(c))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         check(
             kind,
@@ -1003,4 +1067,87 @@ pub fn nothing_pending(snap: &Snapshot, broker: &str, awaited: Awaited, now: Mil
         ),
     };
     check(kind, Status::Blocked, summary, ev)
+}
+
+/// Room on the cluster for the plan's `names` of one kind that it lacks: how many it holds
+/// plus those to create, within its limit. Nothing to check (`None`) on a cluster without
+/// limits to report.
+pub fn capacity(snap: &Snapshot, of: Counted, names: &[&str], now: Millis) -> Option<Check> {
+    let cap = snap.capacity.as_ref()?;
+    let side = snap.side;
+    let kind = CheckKind::Capacity { side, of };
+    let (used, limit) = match of {
+        Counted::Topics => (&cap.topics, &cap.topic_limit),
+        Counted::Groups => (&cap.groups, &cap.group_limit),
+    };
+    let what = of.name();
+    let subject = format!("{what} of {}", snap.cluster);
+    let mut adding = 0u64;
+    for n in names {
+        let exists = match of {
+            Counted::Topics => snap.topics.get(*n).map(|t| &t.exists),
+            Counted::Groups => snap.groups.get(*n).map(|g| &g.exists),
+        };
+        match exists {
+            Some(Known::Known(true)) => {}
+            Some(Known::Known(false)) => adding += 1,
+            other => {
+                return Some(unknown(
+                    snap,
+                    now,
+                    kind,
+                    &subject,
+                    Metric::Capacity,
+                    format!("whether {side} has room for the plan's {what} is unknown"),
+                    why_unknown(other, "not in the snapshot"),
+                ));
+            }
+        }
+    }
+    let (used, limit) = match (used, limit) {
+        (Known::Known(u), Known::Known(l)) => (*u, *l),
+        (u, l) => {
+            let why = u.reason().or(l.reason()).unwrap_or_default().to_string();
+            return Some(unknown(
+                snap,
+                now,
+                kind,
+                &subject,
+                Metric::Capacity,
+                format!("whether {side} has room for the plan's {what} is unknown"),
+                why,
+            ));
+        }
+    };
+    let ev = vec![evidence(
+        snap,
+        now,
+        &subject,
+        Metric::Capacity,
+        Fact::Room {
+            used,
+            limit,
+            adding,
+        },
+    )];
+    let cluster = &snap.cluster;
+    Some(if used.saturating_add(adding) <= limit {
+        check(
+            kind,
+            Status::Pass,
+            format!(
+                "{cluster} has room for the plan's {what}: {used} of {limit} used, {adding} to create"
+            ),
+            ev,
+        )
+    } else {
+        check(
+            kind,
+            Status::Blocked,
+            format!(
+                "{cluster} holds {used} of at most {limit} {what} and the plan creates {adding} more: raise the instance's limit (its specification) or move fewer {what}"
+            ),
+            ev,
+        )
+    })
 }

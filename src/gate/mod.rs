@@ -8,14 +8,16 @@ pub mod settle;
 pub mod warnings;
 
 use crate::clock::{self, Millis};
-use crate::model::{Check, GroupState, Prerequisite, Settle, Snapshot, Verdict, Warning};
+use crate::model::{
+    Check, CheckKind, Counted, GroupState, Prerequisite, Settle, Snapshot, Verdict, Warning,
+};
 use crate::plan::{Batch, Plan, Side};
 use crate::stage::Stage;
 use crate::wizard::{BrokerRecord, BrokerState, Brokers};
 pub use checks::Awaited;
 use checks::{
-    backlog_at_most, backlog_by_topics, broker_in_route, fresh, nothing_pending, pending_read,
-    settled, step_done, task_topic,
+    backlog_at_most, backlog_by_topics, broker_in_route, capacity, fresh, nothing_pending,
+    pending_read, settled, step_done, task_topic,
 };
 pub use rules::{Move, Rule, TaskStep, rule};
 pub use settle::{QuietWatch, Watches};
@@ -163,6 +165,29 @@ impl<'a> Gate<'a> {
         match decided {
             Ok(c) => self.push(c),
             Err(by_hand) => self.warn(vec![by_hand]),
+        }
+    }
+
+    /// Room on `side` for every topic and group of the plan it lacks (where it has limits):
+    /// once for the whole plan, however many batches the gate reads.
+    pub fn capacity(&mut self, side: Side) {
+        let scope = self.plan.scope();
+        let topics: Vec<&str> = scope.topics.iter().map(String::as_str).collect();
+        let groups: Vec<&str> = scope.groups.iter().map(|g| g.name.as_str()).collect();
+        for (of, names) in [(Counted::Topics, topics), (Counted::Groups, groups)] {
+            if self
+                .checks
+                .iter()
+                .any(|c| c.kind == (CheckKind::Capacity { side, of }))
+            {
+                continue;
+            }
+            if let Some(c) = self
+                .fresh(side)
+                .and_then(|s| capacity(s, of, &names, self.now))
+            {
+                self.push(c);
+            }
         }
     }
 

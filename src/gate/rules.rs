@@ -4,7 +4,8 @@
 
 use super::checks::{
     batch_done, consumers_subscribed, filters_cover, group_exists, no_consumers, no_producers,
-    only_batch_topics, only_planned_consumers, producers_online, topic_exists,
+    no_topic_producers, only_batch_topics, only_planned_consumers, producers_online, topic_exists,
+    topic_producers_online,
 };
 use super::warnings;
 use super::{Awaited, Gate};
@@ -152,6 +153,7 @@ pub fn rule(m: Move) -> Rule {
                 }
                 let unverified = warnings::tls_unverified(g.plan);
                 g.warn(unverified);
+                g.capacity(Side::Target);
             },
             undoable: true,
             task: TaskStep::Holds,
@@ -240,6 +242,13 @@ pub fn rule(m: Move) -> Rule {
                             Side::Target,
                             "the target cluster cannot list producers (the TDMQ 4.x API does not)",
                         )]);
+                    }
+                    Some(ProducerSource::PerTopic) => {
+                        if let Some(d) = g.fresh(Side::Target) {
+                            for t in &b.topics {
+                                g.check_or_warn(topic_producers_online(d, &b.name, t, g.now));
+                            }
+                        }
                     }
                     Some(_) => {
                         for p in &b.producer_groups {
@@ -410,6 +419,13 @@ fn no_consumers_on_source(g: &mut Gate<'_>, b: &Batch) {
 }
 
 fn no_producers_on_source(g: &mut Gate<'_>, b: &Batch) {
+    // A source that lists producers per topic (TDMQ 5.x) shows every one, named or not.
+    if g.fresh(Side::Source).map(|s| &s.producers.via) == Some(&ProducerSource::PerTopic) {
+        for t in &b.topics {
+            g.check(Side::Source, |s, now| no_topic_producers(s, t, now));
+        }
+        return;
+    }
     if b.producer_groups.is_empty() {
         g.warn(vec![warnings::producers_unverified(
             b,

@@ -67,6 +67,16 @@ pub enum CheckKind {
         side: Side,
         group: String,
     },
+    /// At least one producer of the topic online (a cluster that lists producers per topic).
+    TopicProducersOnline {
+        side: Side,
+        topic: String,
+    },
+    /// No producer of the topic left.
+    NoTopicProducers {
+        side: Side,
+        topic: String,
+    },
     /// The group's backlog, retry topic included, at or under the plan's limit.
     BacklogAtMost {
         side: Side,
@@ -115,11 +125,33 @@ pub enum CheckKind {
         group: String,
         topic: String,
     },
+    /// The cluster has room for the topics or groups the plan creates there.
+    Capacity {
+        side: Side,
+        of: Counted,
+    },
     /// The vendor's migration task holds the topic at the batch's stage (and its health check
     /// passed, before it is moved on).
     TaskStage {
         topic: String,
     },
+}
+
+/// What a capacity counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counted {
+    Topics,
+    Groups,
+}
+
+impl Counted {
+    pub fn name(self) -> &'static str {
+        match self {
+            Counted::Topics => "topics",
+            Counted::Groups => "groups",
+        }
+    }
 }
 
 impl CheckKind {
@@ -138,6 +170,9 @@ impl CheckKind {
             ProducersOnline { side, group } | NoProducers { side, group } => {
                 format!("{side}-producers:{group}")
             }
+            TopicProducersOnline { side, topic } | NoTopicProducers { side, topic } => {
+                format!("{side}-topic-producers:{topic}")
+            }
             BacklogAtMost { side, group } => format!("{side}-backlog:{group}"),
             Settled { side, batch } => format!("{side}-settled:{batch}"),
             BrokerInRoute { side, broker } => format!("{side}-broker:{broker}"),
@@ -145,6 +180,7 @@ impl CheckKind {
             HalfResolved { side, broker } => format!("{side}-half:{broker}"),
             PendingRead { side } => format!("{side}-pending"),
             TaskStage { topic } => format!("task-stage:{topic}"),
+            Capacity { side, of } => format!("{side}-capacity:{}", of.name()),
             FiltersCover { group, topic } => format!("target-filter:{group}/{topic}"),
             OnlyPlannedConsumers { side, topic } => format!("{side}-consumed-by:{topic}"),
             OnlyBatchTopics { side, group } => format!("{side}-other-topics:{group}"),
@@ -162,6 +198,8 @@ impl CheckKind {
             | NoConsumers { side, .. }
             | ProducersOnline { side, .. }
             | NoProducers { side, .. }
+            | TopicProducersOnline { side, .. }
+            | NoTopicProducers { side, .. }
             | BacklogAtMost { side, .. }
             | Settled { side, .. }
             | BrokerInRoute { side, .. }
@@ -169,7 +207,8 @@ impl CheckKind {
             | HalfResolved { side, .. }
             | PendingRead { side }
             | OnlyPlannedConsumers { side, .. }
-            | OnlyBatchTopics { side, .. } => Some(*side),
+            | OnlyBatchTopics { side, .. }
+            | Capacity { side, .. } => Some(*side),
             TaskStage { .. } | FiltersCover { .. } => Some(Side::Target),
             StepDone { .. } | BatchDone { .. } => None,
         }
@@ -205,8 +244,15 @@ impl CheckKind {
                     "group-exists" => GroupExists { side, group: name },
                     "consumers" => ConsumersSubscribed { side, group: name },
                     "producers" => ProducersOnline { side, group: name },
+                    "topic-producers" => TopicProducersOnline { side, topic: name },
                     "backlog" => BacklogAtMost { side, group: name },
                     "settled" => Settled { side, batch: name },
+                    "capacity" => Capacity {
+                        side,
+                        of: [Counted::Topics, Counted::Groups]
+                            .into_iter()
+                            .find(|c| c.name() == name)?,
+                    },
                     _ => return None,
                 })
             }
@@ -265,6 +311,11 @@ pub enum WarningKind {
         side: Side,
         group: String,
     },
+    /// A cluster that lists producers per topic shows none writing the topic.
+    TopicWithoutProducer {
+        side: Side,
+        topic: String,
+    },
     /// Consumers of one group on one cluster subscribe a topic with different expressions.
     ClientsDisagree {
         side: Side,
@@ -293,6 +344,9 @@ impl WarningKind {
             }
             ProducersUnverified { side, batch } => format!("producers-unverified:{side}/{batch}"),
             TlsUnverified { side } => format!("tls-unverified:{side}"),
+            TopicWithoutProducer { side, topic } => {
+                format!("topic-without-producer:{side}/{topic}")
+            }
         }
     }
 
@@ -316,12 +370,13 @@ impl WarningKind {
             "tls-unverified" => TlsUnverified {
                 side: Side::named(&name)?,
             },
-            "other-topics-unchecked" | "producers-unverified" => {
+            "other-topics-unchecked" | "producers-unverified" | "topic-without-producer" => {
                 let (side, name) = name.split_once('/')?;
                 let side = Side::named(side)?;
                 let name = name.to_string();
                 match head {
                     "other-topics-unchecked" => OtherTopicsUnchecked { side, group: name },
+                    "topic-without-producer" => TopicWithoutProducer { side, topic: name },
                     _ => ProducersUnverified { side, batch: name },
                 }
             }
@@ -391,6 +446,14 @@ mod tests {
                 batch: "b".into(),
             },
             CheckKind::TaskStage { topic: "T".into() },
+            CheckKind::TopicProducersOnline {
+                side: Side::Target,
+                topic: "T".into(),
+            },
+            CheckKind::Capacity {
+                side: Side::Target,
+                of: Counted::Groups,
+            },
         ];
         for k in kinds {
             assert_eq!(CheckKind::parse(&k.id()), Some(k.clone()), "{k}");
@@ -404,8 +467,15 @@ mod tests {
             "source-consumers:G"
         );
         assert_eq!(CheckKind::parse("unsupported-move"), None);
-        let w = WarningKind::OldClient { group: "G".into() };
-        assert_eq!(WarningKind::parse(&w.id()), Some(w));
+        for w in [
+            WarningKind::OldClient { group: "G".into() },
+            WarningKind::TopicWithoutProducer {
+                side: Side::Target,
+                topic: "T".into(),
+            },
+        ] {
+            assert_eq!(WarningKind::parse(&w.id()), Some(w.clone()), "{w}");
+        }
         assert_eq!(WarningKind::parse("nonsense"), None);
     }
 }

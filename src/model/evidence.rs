@@ -26,12 +26,13 @@ pub enum Metric {
     HeldWhenLastSeen,
     NotYetOnTopics,
     ConsumedBy,
+    Capacity,
     /// A metric recorded by a version of the wizard that this one does not know.
     Recorded(String),
 }
 
 impl Metric {
-    const KNOWN: [Metric; 15] = [
+    const KNOWN: [Metric; 16] = [
         Metric::SnapshotAge,
         Metric::ConsumersOnline,
         Metric::Subscriptions,
@@ -47,6 +48,7 @@ impl Metric {
         Metric::HeldWhenLastSeen,
         Metric::NotYetOnTopics,
         Metric::ConsumedBy,
+        Metric::Capacity,
     ];
 
     /// The words shown and kept in the journal and JSON (`metric`).
@@ -67,6 +69,7 @@ impl Metric {
             Metric::HeldWhenLastSeen => "held when last seen",
             Metric::NotYetOnTopics => "messages not yet on their topics",
             Metric::ConsumedBy => "consumed by",
+            Metric::Capacity => "capacity",
             Metric::Recorded(w) => w,
         }
     }
@@ -154,6 +157,12 @@ pub enum Fact {
     Groups(BTreeSet<String>),
     /// The subscription expressions of a group for a topic (several when its clients disagree).
     Expressions(BTreeSet<Filter>),
+    /// How many items a cluster holds and may hold, and how many the plan adds.
+    Room {
+        used: u64,
+        limit: u64,
+        adding: u64,
+    },
     /// Not known, and why: never a number.
     Unknown(String),
     /// A value recorded by an earlier version, kept as it was written.
@@ -238,6 +247,11 @@ impl Fact {
                     parts.join(", ")
                 }
             }
+            Fact::Room {
+                used,
+                limit,
+                adding,
+            } => format!("{used} of {limit} used, {adding} to create"),
             Fact::Groups(g) if g.is_empty() => "none".into(),
             Fact::Groups(g) => g.iter().cloned().collect::<Vec<_>>().join(", "),
             Fact::Expressions(f) if f.is_empty() => "none".into(),
@@ -290,6 +304,7 @@ impl Fact {
             } => (n(scheduled + timer + half), Some(self.words())),
             Fact::Expressions(f) => (n(f.len() as u64), Some(self.words())),
             Fact::Groups(g) => (n(g.len() as u64), Some(self.words())),
+            Fact::Room { adding, .. } => (n(*adding), Some(self.words())),
             Fact::Unknown(why) => (None, Some(why.clone())),
             Fact::Recorded { value, note } => (*value, note.clone()),
         }

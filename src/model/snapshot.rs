@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A value a poll either saw or could not see (with the reason).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Known<T> {
     Known(T),
@@ -64,6 +64,9 @@ pub struct Snapshot {
     /// The vendor's smooth-migration task, when the plan names one (TDMQ target only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration: Option<Box<MigrationTask>>,
+    /// The instance's counts and limits, where the cluster has them (TDMQ 5.x).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
 }
 
 /// A snapshot recorded before who consumes a topic was read says nothing about it.
@@ -93,6 +96,39 @@ pub struct TaskTopic {
     pub health_passed: bool,
     /// What that check found, e.g. `SourceTopicHasUnconsumedMessages`.
     pub health_errors: Vec<String>,
+}
+
+/// A reason of the migration task's health check in words, with what to do; an unknown code is
+/// shown as it is.
+pub fn health_reason(code: &str) -> String {
+    let words = match code {
+        "NotChecked" => {
+            "not checked yet: run the task's health check (DoHealthCheckOnMigratingTopic, or the console)"
+        }
+        "Unknown" => "the check could not decide",
+        "TopicNotImported" => "the topic is not imported into the task: import it in the console",
+        "TopicNotExistsInSourceCluster" => "the topic does not exist on the source cluster",
+        "TopicNotExistsInTargetCluster" => {
+            "the topic does not exist on the target: run sync-metadata"
+        }
+        "ConsumerConnectedOnTarget" => "a consumer is already connected on the target",
+        "SourceTopicHasNewMessagesIn5Minutes" => {
+            "the source topic got new messages in the last 5 minutes: a producer still writes there"
+        }
+        "TargetTopicHasNewMessagesIn5Minutes" => {
+            "the target topic got new messages in the last 5 minutes"
+        }
+        "SourceTopicHasNoMessagesIn5Minutes" => {
+            "the source topic got no message in the last 5 minutes"
+        }
+        "TargetTopicHasNoMessagesIn5Minutes" => {
+            "the target topic got no message in the last 5 minutes: no producer writes there yet"
+        }
+        "ConsumerGroupCountNotMatch" => "the topic's consumer groups differ between the clusters",
+        "SourceTopicHasUnconsumedMessages" => "the source topic still has unconsumed messages",
+        other => return other.to_string(),
+    };
+    format!("{words} ({code})")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,7 +222,8 @@ pub struct GroupConfig {
     /// `consumeBroadcastEnable`: broadcasting is allowed (the default), not that it is used.
     pub broadcast: bool,
     pub orderly: bool,
-    pub retry_queues: u32,
+    /// Retry queues, where the cluster has the setting (TDMQ 5.x has none).
+    pub retry_queues: Option<u32>,
     pub retry_max_times: i32,
 }
 
@@ -218,6 +255,49 @@ pub struct TopicConfig {
     pub write_queues: u32,
     pub perm: u32,
     pub order: bool,
+    /// The kind of messages the topic is declared for, where the cluster shows it (a 5.x
+    /// broker's `message.type` attribute, a TDMQ topic type). `None`: not shown, so not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_type: Option<TopicMessageType>,
+}
+
+/// What a topic is declared to carry: TDMQ 5.x fixes it at creation (its `TopicType`) and
+/// refuses messages of another kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TopicMessageType {
+    Normal,
+    Fifo,
+    Delay,
+    Transaction,
+    /// A 5.x broker's topic that takes every kind; no TDMQ 5.x type does.
+    Mixed,
+}
+
+impl TopicMessageType {
+    /// The name the broker and the API use: `NORMAL`, `FIFO`, `DELAY`, `TRANSACTION`, `MIXED`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TopicMessageType::Normal => "NORMAL",
+            TopicMessageType::Fifo => "FIFO",
+            TopicMessageType::Delay => "DELAY",
+            TopicMessageType::Transaction => "TRANSACTION",
+            TopicMessageType::Mixed => "MIXED",
+        }
+    }
+
+    /// Reads a name back, in any case.
+    pub fn named(s: &str) -> Option<TopicMessageType> {
+        [
+            TopicMessageType::Normal,
+            TopicMessageType::Fifo,
+            TopicMessageType::Delay,
+            TopicMessageType::Transaction,
+            TopicMessageType::Mixed,
+        ]
+        .into_iter()
+        .find(|t| t.name().eq_ignore_ascii_case(s.trim()))
+    }
 }
 
 /// How producers were seen, which decides how much a gate can trust their absence.
@@ -228,6 +308,8 @@ pub enum ProducerSource {
     AllProducerInfo,
     /// Asked per producer group named in the plan.
     NamedGroups,
+    /// Per topic of the plan, not per group (TDMQ 5.x): see [`Producers::topics`].
+    PerTopic,
     /// The cluster cannot list producers.
     Unavailable,
 }
@@ -237,6 +319,18 @@ pub struct Producers {
     pub via: ProducerSource,
     /// Per producer group of the plan.
     pub groups: BTreeMap<String, Known<Vec<Client>>>,
+    /// Per topic of the plan, where the cluster lists producers by topic.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topics: BTreeMap<String, Known<Vec<Client>>>,
+}
+
+/// How many topics and groups an instance holds and may hold (TDMQ 5.x).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    pub topics: Known<u64>,
+    pub topic_limit: Known<u64>,
+    pub groups: Known<u64>,
+    pub group_limit: Known<u64>,
 }
 
 impl Snapshot {
@@ -260,11 +354,13 @@ impl Snapshot {
             producers: Producers {
                 via: ProducerSource::Unavailable,
                 groups: BTreeMap::new(),
+                topics: BTreeMap::new(),
             },
             errors: vec![],
             routes: BTreeMap::new(),
             pending: Known::unknown("the cluster is unreachable"),
             migration: None,
+            capacity: None,
         }
     }
 

@@ -127,8 +127,7 @@ pub struct AclSpec {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TdmqSpec {
     pub region: String,
-    pub cluster_id: String,
-    pub namespace: String,
+    pub product: TdmqProduct,
     pub secret_id: String,
     pub secret_key: SecretRef,
     /// API endpoint override (a private endpoint or a local test server).
@@ -136,6 +135,40 @@ pub struct TdmqSpec {
     pub migration_task_id: Option<String>,
     #[serde(with = "humantime_serde_ms")]
     pub timeout: Duration,
+}
+
+/// Which TDMQ for RocketMQ product the plan names: they are read through different APIs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "version")]
+pub enum TdmqProduct {
+    /// A 4.x cluster (service `tdmq`): topics and groups live in a namespace, and clients name
+    /// them `namespace%name`.
+    #[serde(rename = "4")]
+    V4 {
+        cluster_id: String,
+        namespace: String,
+    },
+    /// A 5.x instance (service `trocket`): no namespace.
+    #[serde(rename = "5")]
+    V5 { instance_id: String },
+}
+
+impl TdmqProduct {
+    /// How the plan names the cluster or instance, for messages: "cluster_id rocketmq-x".
+    pub fn named(&self) -> String {
+        match self {
+            TdmqProduct::V4 { cluster_id, .. } => format!("cluster_id {cluster_id}"),
+            TdmqProduct::V5 { instance_id } => format!("instance_id {instance_id}"),
+        }
+    }
+
+    /// The id the API knows it by.
+    pub fn id(&self) -> &str {
+        match self {
+            TdmqProduct::V4 { cluster_id, .. } => cluster_id,
+            TdmqProduct::V5 { instance_id } => instance_id,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -153,6 +186,9 @@ pub struct Batch {
     pub producer_groups: Vec<String>,
     /// Groups that consume the batch's topics but stay behind on purpose: group -> why.
     pub left_behind: BTreeMap<String, String>,
+    /// Topic -> the kind of messages it carries, as the operator says: for a target that fixes
+    /// it at creation, where the source does not show it.
+    pub topic_types: BTreeMap<String, crate::model::TopicMessageType>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -39,6 +39,10 @@ pub struct RawCluster {
     // tdmq
     pub region: Option<Text>,
     pub cluster_id: Option<Text>,
+    /// tdmq: the product line, 4 (a cluster with namespaces, the default) or 5 (an instance).
+    pub version: Option<Spanned<toml::Value>>,
+    /// tdmq version 5: the instance.
+    pub instance_id: Option<Text>,
     pub secret_id: Option<Text>,
     pub endpoint: Option<Text>,
     pub migration_task_id: Option<Text>,
@@ -71,6 +75,9 @@ pub struct RawBatch {
     pub subscriptions: Option<BTreeMap<String, TextList>>,
     /// group -> why it stays on the source though it consumes the batch's topics there.
     pub left_behind: Option<BTreeMap<String, Text>>,
+    /// topic -> the kind of messages it carries (NORMAL, FIFO, DELAY, TRANSACTION), where the
+    /// source does not show it and the target fixes it at creation (TDMQ 5.x).
+    pub topic_types: Option<BTreeMap<String, Text>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -155,7 +155,7 @@ impl Validator<'_> {
 
     /// Keys that belong to other kinds are errors: they were surely meant for something.
     fn only_keys(&mut self, side: Side, kind: &str, c: &RawCluster, allowed: &[&str]) {
-        let present: [(&str, Option<Range<usize>>); 14] = [
+        let present: [(&str, Option<Range<usize>>); 16] = [
             ("namesrv", c.namesrv.as_ref().map(|v| v.span())),
             ("access_key", c.access_key.as_ref().map(|v| v.span())),
             (
@@ -172,6 +172,8 @@ impl Validator<'_> {
             ("tls", c.tls.as_ref().map(|v| v.span())),
             ("region", c.region.as_ref().map(|v| v.span())),
             ("cluster_id", c.cluster_id.as_ref().map(|v| v.span())),
+            ("version", c.version.as_ref().map(|v| v.span())),
+            ("instance_id", c.instance_id.as_ref().map(|v| v.span())),
             ("secret_id", c.secret_id.as_ref().map(|v| v.span())),
             ("endpoint", c.endpoint.as_ref().map(|v| v.span())),
             (
@@ -431,22 +433,88 @@ impl Validator<'_> {
     }
 
     fn tdmq(&mut self, side: Side, c: &RawCluster) -> Option<TdmqSpec> {
-        self.only_keys(
-            side,
-            "tdmq",
-            c,
-            &[
-                "region",
-                "cluster_id",
-                "namespace",
-                "secret_id",
-                "secret_key_env",
-                "secret_key_file",
-                "endpoint",
-                "migration_task_id",
-                "timeout",
-            ],
-        );
+        let s = side.name();
+        let common = [
+            "region",
+            "version",
+            "secret_id",
+            "secret_key_env",
+            "secret_key_file",
+            "endpoint",
+            "migration_task_id",
+            "timeout",
+        ];
+        let version = match &c.version {
+            None => Some(4),
+            Some(v) => match v.get_ref() {
+                toml::Value::Integer(n @ (4 | 5)) => Some(*n),
+                toml::Value::String(t) if matches!(t.trim(), "4" | "5" | "4.x" | "5.x") => {
+                    t.trim()[..1].parse().ok()
+                }
+                other => {
+                    self.err(Some(v.span()), format!("{s}.version"), format!("version {other} is not a TDMQ for RocketMQ product line"), "write `version = 4` for a 4.x cluster (cluster_id and namespace) or `version = 5` for a 5.x instance (instance_id)");
+                    None
+                }
+            },
+        };
+        let product = match version {
+            Some(5) => {
+                self.only_keys(
+                    side,
+                    "tdmq version 5",
+                    c,
+                    &[&common[..], &["instance_id"]].concat(),
+                );
+                self.required(
+                    side,
+                    "tdmq",
+                    "instance_id",
+                    &c.instance_id,
+                    "the TDMQ 5.x instance id, e.g. \"rmq-abcd1234\"",
+                )
+                .map(|t| TdmqProduct::V5 {
+                    instance_id: t.get_ref().trim().to_string(),
+                })
+            }
+            Some(_) => {
+                if let Some(i) = &c.instance_id
+                    && c.version.is_none()
+                {
+                    self.err(span(i), format!("{s}.instance_id"), "`instance_id` names a TDMQ 5.x instance, but the plan does not say `version = 5`", "add `version = 5` (and remove cluster_id and namespace), or name a 4.x cluster with cluster_id and namespace");
+                }
+                self.only_keys(
+                    side,
+                    "tdmq version 4",
+                    c,
+                    &[&common[..], &["cluster_id", "namespace"]].concat(),
+                );
+                let cluster_id = self
+                    .required(
+                        side,
+                        "tdmq",
+                        "cluster_id",
+                        &c.cluster_id,
+                        "the TDMQ 4.x cluster id, e.g. \"rocketmq-abcd1234\"",
+                    )
+                    .map(|t| t.get_ref().trim().to_string());
+                let namespace = self
+                    .required(
+                        side,
+                        "tdmq",
+                        "namespace",
+                        &c.namespace,
+                        "the namespace topics and groups are created in",
+                    )
+                    .map(|t| t.get_ref().trim().to_string());
+                cluster_id
+                    .zip(namespace)
+                    .map(|(cluster_id, namespace)| TdmqProduct::V4 {
+                        cluster_id,
+                        namespace,
+                    })
+            }
+            None => None,
+        };
         let region = self
             .required(
                 side,
@@ -454,24 +522,6 @@ impl Validator<'_> {
                 "region",
                 &c.region,
                 "the cluster's region, e.g. \"ap-guangzhou\"",
-            )
-            .map(|t| t.get_ref().trim().to_string());
-        let cluster_id = self
-            .required(
-                side,
-                "tdmq",
-                "cluster_id",
-                &c.cluster_id,
-                "the TDMQ cluster id, e.g. \"rocketmq-abcd1234\"",
-            )
-            .map(|t| t.get_ref().trim().to_string());
-        let namespace = self
-            .required(
-                side,
-                "tdmq",
-                "namespace",
-                &c.namespace,
-                "the namespace topics and groups are created in",
             )
             .map(|t| t.get_ref().trim().to_string());
         let secret_id = self
@@ -492,8 +542,7 @@ impl Validator<'_> {
         let timeout = self.timeout(side, c);
         Some(TdmqSpec {
             region: region?,
-            cluster_id: cluster_id?,
-            namespace: namespace?,
+            product: product?,
             secret_id: secret_id?,
             secret_key: secret_key?,
             endpoint: c.endpoint.as_ref().map(|e| e.get_ref().trim().to_string()),
@@ -760,6 +809,24 @@ impl Validator<'_> {
                     left_behind.insert(group.clone(), reason.to_string());
                 }
             }
+            let mut topic_types = BTreeMap::new();
+            for (topic, kind) in rb.topic_types.iter().flatten() {
+                let field = format!("{f}.topic_types.{topic}");
+                let named = crate::model::TopicMessageType::named(kind.get_ref())
+                    .filter(|t| *t != crate::model::TopicMessageType::Mixed);
+                if !topics.contains(topic) {
+                    self.err(
+                        span(kind),
+                        field,
+                        format!("topic \"{topic}\" is not one of this batch's topics"),
+                        "add it to `topics`, or correct the name",
+                    );
+                } else if let Some(t) = named {
+                    topic_types.insert(topic.clone(), t);
+                } else {
+                    self.err(span(kind), field, format!("\"{}\" is not a topic type", kind.get_ref()), "write NORMAL, FIFO (ordered), DELAY (scheduled or delayed messages) or TRANSACTION");
+                }
+            }
             let groups = group_names
                 .iter()
                 .map(|g| GroupPlan {
@@ -773,6 +840,7 @@ impl Validator<'_> {
                 groups,
                 producer_groups,
                 left_behind,
+                topic_types,
             });
         }
         batches

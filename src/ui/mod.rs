@@ -127,7 +127,7 @@ fn spawn_sync(app: &App, clusters: &Clusters, tx: mpsc::Sender<Report>) {
         }
         for item in diff.missing {
             match clusters.create_on_target(&item).await {
-                Ok(()) => {
+                Ok(_) => {
                     let _ = tx.send(Report::Created(item)).await;
                 }
                 Err(e) => {

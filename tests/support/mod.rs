@@ -155,6 +155,7 @@ impl Snap {
         snap.0.producers = Producers {
             via: ProducerSource::AllProducerInfo,
             groups: BTreeMap::from([("P_ORDER".to_string(), Known::Known(vec![]))]),
+            topics: BTreeMap::new(),
         };
         snap.pending("broker-a", Known::Known(BrokerPending::nothing()))
     }
@@ -185,6 +186,7 @@ impl Snap {
                     write_queues: 8,
                     perm: 6,
                     order: false,
+                    message_type: None,
                 }),
             },
         );
@@ -265,7 +267,7 @@ impl Snap {
                 config: Some(GroupConfig {
                     broadcast: false,
                     orderly: false,
-                    retry_queues: 1,
+                    retry_queues: Some(1),
                     retry_max_times: 16,
                 }),
                 consume_tps: None,

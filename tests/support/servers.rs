@@ -360,11 +360,12 @@ fn create_configured(broker: &str, topics: &[&str], groups: &[&str], perm: u32, 
         write_queues: 4,
         perm,
         order: false,
+        message_type: None,
     };
     let group = GroupConfig {
         broadcast,
         orderly: false,
-        retry_queues: 1,
+        retry_queues: Some(1),
         retry_max_times: 16,
     };
     rt.block_on(async {

@@ -124,6 +124,7 @@ impl RehearsalCluster {
                         write_queues: sc.map_or(8, |s| s.queues),
                         perm: 6,
                         order: sc.is_some_and(|s| s.order),
+                        message_type: None,
                     }),
                 },
             );
@@ -226,7 +227,7 @@ impl RehearsalCluster {
                     config: exists.then_some(GroupConfig {
                         broadcast: false,
                         orderly: sc.orderly,
-                        retry_queues: 1,
+                        retry_queues: Some(1),
                         retry_max_times: 16,
                     }),
                     consume_tps: c.tps.get(&g.name).copied(),
@@ -265,6 +266,7 @@ impl RehearsalCluster {
         snap.producers = Producers {
             via: ProducerSource::AllProducerInfo,
             groups,
+            topics: BTreeMap::new(),
         };
         // The rehearsal sends no delayed, timer or transactional message: its one broker holds
         // none, which a real cluster has to show.
@@ -306,9 +308,9 @@ impl Cluster for RehearsalCluster {
         s.started_at = started;
         s
     }
-    async fn create(&self, item: &MetadataItem) -> Result<(), String> {
+    async fn create(&self, item: &MetadataItem) -> Result<super::Outcome, String> {
         self.record_created(item);
-        Ok(())
+        Ok(super::Outcome::New)
     }
     fn follow(&self, timeline: &Timeline) {
         self.world.sim().follow(timeline);

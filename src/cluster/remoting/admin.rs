@@ -546,7 +546,8 @@ impl Admin {
             "consumeFromMinEnable": true,
             "consumeBroadcastEnable": c.broadcast,
             "consumeMessageOrderly": c.orderly,
-            "retryQueueNums": c.retry_queues,
+            // Where the source has no such setting, the broker's own default.
+            "retryQueueNums": c.retry_queues.unwrap_or(1),
             "retryMaxTimes": c.retry_max_times,
             "brokerId": 0,
             "whichBrokerWhenConsumeSlowly": 1,

@@ -2,7 +2,7 @@
 //! write: standard JSON, fastjson's raw keys, JSON-in-a-string keys, camelCase or snake_case.
 
 use super::fastjson;
-use crate::model::{Client, Filter, GroupConfig, MessageModel, TopicConfig};
+use crate::model::{Client, Filter, GroupConfig, MessageModel, TopicConfig, TopicMessageType};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -353,6 +353,11 @@ pub fn topic_configs(v: &Value) -> BodyResult<BTreeMap<String, TopicConfig>> {
                 write_queues: int(c, &["writeQueueNums", "write_queue_nums"]).unwrap_or(0) as u32,
                 perm: int(c, &["perm"]).unwrap_or(6) as u32,
                 order: boolean(c, &["order"]).unwrap_or(false),
+                // A 5.x broker keeps it as `message.type` (TopicAttributes); older ones have none.
+                message_type: field(c, &["attributes"])
+                    .and_then(|a| a.get("message.type"))
+                    .and_then(Value::as_str)
+                    .and_then(TopicMessageType::named),
             },
         );
     }
@@ -379,7 +384,9 @@ pub fn subscription_groups(v: &Value) -> BodyResult<BTreeMap<String, GroupConfig
                     .unwrap_or(false),
                 orderly: boolean(c, &["consumeMessageOrderly", "consume_message_orderly"])
                     .unwrap_or(false),
-                retry_queues: int(c, &["retryQueueNums", "retry_queue_nums"]).unwrap_or(1) as u32,
+                retry_queues: Some(
+                    int(c, &["retryQueueNums", "retry_queue_nums"]).unwrap_or(1) as u32
+                ),
                 retry_max_times: int(c, &["retryMaxTimes", "retry_max_times"]).unwrap_or(16) as i32,
             },
         );

@@ -340,7 +340,7 @@ impl Cluster for RemotingCluster {
         snap
     }
 
-    async fn create(&self, item: &MetadataItem) -> Result<(), String> {
+    async fn create(&self, item: &MetadataItem) -> Result<super::Outcome, String> {
         let mut masters = self
             .masters
             .lock()
@@ -351,12 +351,15 @@ impl Cluster for RemotingCluster {
         }
         for (name, addr) in &masters {
             let r = match item {
-                MetadataItem::Topic { name: t, config } => {
+                MetadataItem::Topic {
+                    name: t, config, ..
+                } => {
                     let c = config.clone().unwrap_or(TopicConfig {
                         read_queues: 8,
                         write_queues: 8,
                         perm: 6,
                         order: false,
+                        message_type: None,
                     });
                     self.admin.create_topic(addr, &self.wire(t), &c).await
                 }
@@ -364,7 +367,7 @@ impl Cluster for RemotingCluster {
                     let c = config.clone().unwrap_or(GroupConfig {
                         broadcast: false,
                         orderly: false,
-                        retry_queues: 1,
+                        retry_queues: Some(1),
                         retry_max_times: 16,
                     });
                     self.admin.create_group(addr, &self.wire(g), &c).await
@@ -372,7 +375,7 @@ impl Cluster for RemotingCluster {
             };
             r.map_err(|e| format!("broker {name}: {e}"))?;
         }
-        Ok(())
+        Ok(super::Outcome::New)
     }
 }
 
@@ -588,6 +591,7 @@ impl RemotingCluster {
                 Producers {
                     via: ProducerSource::AllProducerInfo,
                     groups,
+                    topics: BTreeMap::new(),
                 },
                 errors,
             );
@@ -636,6 +640,7 @@ impl RemotingCluster {
             Producers {
                 via: ProducerSource::NamedGroups,
                 groups,
+                topics: BTreeMap::new(),
             },
             errors,
         )

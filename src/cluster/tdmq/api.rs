@@ -3,7 +3,7 @@
 //! only ever handed to the signer.
 
 use super::sign::{self, Request};
-use crate::plan::Secret;
+use crate::plan::{Secret, Side, TdmqSpec};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -95,7 +95,9 @@ pub struct Api {
     region: String,
     secret_id: String,
     secret: Secret,
-    cluster_id: String,
+    /// How the plan names what is read ("cluster_id rocketmq-x"), and its side, for hints.
+    names: String,
+    side: String,
     http: reqwest::Client,
     timeout: Duration,
     /// Attempts for idempotent reads.
@@ -103,26 +105,20 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(
-        endpoint: Option<String>,
-        region: &str,
-        cluster_id: &str,
-        secret_id: &str,
-        secret: Secret,
-        timeout: Duration,
-    ) -> Result<Api, String> {
+    pub fn new(t: &TdmqSpec, side: Side, secret: Secret) -> Result<Api, String> {
         let http = reqwest::Client::builder()
-            .timeout(timeout)
+            .timeout(t.timeout)
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         Ok(Api {
-            endpoint,
-            region: region.to_string(),
-            secret_id: secret_id.to_string(),
+            endpoint: t.endpoint.clone(),
+            region: t.region.clone(),
+            secret_id: t.secret_id.clone(),
             secret,
-            cluster_id: cluster_id.to_string(),
+            names: t.product.named(),
+            side: side.name().to_string(),
             http,
-            timeout,
+            timeout: t.timeout,
             attempts: 4,
         })
     }
@@ -279,13 +275,13 @@ impl Api {
                     "{clock}: more than 5 minutes, so signatures are refused; set the clock right (NTP)"
                 ),
                 _ => format!(
-                    "the SecretKey does not belong to SecretId {}: check target.secret_key_env / secret_key_file ({clock})",
-                    self.secret_id
+                    "the SecretKey does not belong to SecretId {}: check {}.secret_key_env / secret_key_file ({clock})",
+                    self.secret_id, self.side
                 ),
             },
             "AuthFailure.SecretIdNotFound" | "AuthFailure.InvalidSecretId" => format!(
-                "SecretId {} is not known: check target.secret_id",
-                self.secret_id
+                "SecretId {} is not known: check {}.secret_id",
+                self.secret_id, self.side
             ),
             "AuthFailure.UnauthorizedOperation" => {
                 "the SecretId's CAM policy does not allow this action on TDMQ".into()
@@ -295,8 +291,8 @@ impl Api {
                 self.region
             ),
             c if c.starts_with("ResourceNotFound") => format!(
-                "check cluster_id {} and region {} in the plan",
-                self.cluster_id, self.region
+                "check {} and region {} in the plan",
+                self.names, self.region
             ),
             c if c.starts_with("RequestLimitExceeded") => "rate limited by the API".into(),
             _ => String::new(),
@@ -351,6 +347,20 @@ impl Api {
         params: &Value,
         list: &str,
     ) -> Result<Vec<Value>, ApiError> {
+        self.read_pages(service, version, action, params, list, "TotalCount")
+            .await
+    }
+
+    /// Every page of a list whose total is counted in `total` (most say `TotalCount`).
+    pub async fn read_pages(
+        &self,
+        service: &str,
+        version: &str,
+        action: &str,
+        params: &Value,
+        list: &str,
+        total: &str,
+    ) -> Result<Vec<Value>, ApiError> {
         const LIMIT: u64 = 100;
         let mut out = vec![];
         let mut offset = 0u64;
@@ -359,32 +369,33 @@ impl Api {
             p["Offset"] = offset.into();
             p["Limit"] = LIMIT.into();
             let page = self.read(service, version, action, &p).await?;
-            let (items, total) = page_items(action, list, &page)?;
+            let (items, count) = page_items(action, list, total, &page)?;
             let n = items.len() as u64;
             out.extend(items);
             offset += n;
-            if n < LIMIT || total.is_some_and(|t| offset >= t) || n == 0 {
+            if n < LIMIT || count.is_some_and(|t| offset >= t) || n == 0 {
                 return Ok(out);
             }
         }
     }
 }
 
-/// The items of one page and its `TotalCount`. The spec marks some lists nullable ("may return
-/// null: no valid value"): a page without its list holds no items only when it counts none;
-/// otherwise reading it as empty would make every item of the list absent.
+/// The items of one page and its count (`total`, usually `TotalCount`). The spec marks some
+/// lists nullable ("may return null: no valid value"): a page without its list holds no items
+/// only when it counts none; otherwise reading it as empty would make every item absent.
 fn page_items(
     action: &str,
     list: &str,
+    total: &str,
     page: &Value,
 ) -> Result<(Vec<Value>, Option<u64>), ApiError> {
-    let total = page.get("TotalCount").and_then(Value::as_u64);
+    let count = page.get(total).and_then(Value::as_u64);
     match page.get(list) {
-        Some(Value::Array(items)) => Ok((items.clone(), total)),
-        _ if total == Some(0) => Ok((vec![], total)),
+        Some(Value::Array(items)) => Ok((items.clone(), count)),
+        _ if count == Some(0) => Ok((vec![], count)),
         _ => Err(ApiError::Body {
             action: action.into(),
-            error: format!("no `{list}` list and no TotalCount of 0"),
+            error: format!("no `{list}` list and no {total} of 0"),
         }),
     }
 }
@@ -424,12 +435,18 @@ mod tests {
     fn a_page_without_its_list_is_empty_only_when_it_counts_none() {
         let g = serde_json::json!({ "Name": "G" });
         let page = serde_json::json!({ "Groups": [g], "TotalCount": 1 });
-        assert_eq!(page_items("A", "Groups", &page), Ok((vec![g], Some(1))));
+        assert_eq!(
+            page_items("A", "Groups", "TotalCount", &page),
+            Ok((vec![g], Some(1)))
+        );
         for empty in [
             serde_json::json!({ "Groups": null, "TotalCount": 0 }),
             serde_json::json!({ "TotalCount": 0 }),
         ] {
-            assert_eq!(page_items("A", "Groups", &empty), Ok((vec![], Some(0))));
+            assert_eq!(
+                page_items("A", "Groups", "TotalCount", &empty),
+                Ok((vec![], Some(0)))
+            );
         }
         let missing = Err(ApiError::Body {
             action: "A".into(),
@@ -440,7 +457,11 @@ mod tests {
             serde_json::json!({ "Groups": null, "TotalCount": 3 }),
             serde_json::json!({ "Groups": {}, "TotalCount": 3 }),
         ] {
-            assert_eq!(page_items("A", "Groups", &bad), missing, "{bad}");
+            assert_eq!(
+                page_items("A", "Groups", "TotalCount", &bad),
+                missing,
+                "{bad}"
+            );
         }
     }
 }

@@ -1,15 +1,18 @@
-//! The `tdmq` cluster kind: TDMQ for RocketMQ (4.x) seen through the Tencent Cloud API 3.0. Its
+//! The `tdmq` cluster kind: TDMQ for RocketMQ seen through the Tencent Cloud API 3.0. Its
 //! clients speak the RocketMQ protocol, but backlog, consumer connections and metadata are read
-//! and created through the API, in the plan's namespace. This module makes the calls; what the
-//! answers mean is decided in `snapshot` and `task`, without I/O.
+//! and created through the API. This module serves 4.x clusters (service `tdmq`, names in the
+//! plan's namespace); `instance` serves 5.x instances (service `trocket`). Shells make the
+//! calls; what the answers mean is decided in `snapshot`, `instance::snapshot` and `task`,
+//! without I/O.
 
 pub mod api;
 mod field;
+pub mod instance;
 pub mod sign;
 mod snapshot;
 mod task;
 
-use super::Cluster;
+use super::{Cluster, Outcome};
 use crate::clock;
 use crate::gate::{Move, TaskStep};
 use crate::metadata::MetadataItem;
@@ -38,20 +41,19 @@ pub struct TdmqCluster {
 }
 
 impl TdmqCluster {
-    pub fn new(spec: &ClusterSpec, t: &TdmqSpec, secret: Secret) -> Result<TdmqCluster, String> {
-        let api = Api::new(
-            t.endpoint.clone(),
-            &t.region,
-            &t.cluster_id,
-            &t.secret_id,
-            secret,
-            t.timeout,
-        )?;
+    pub fn new(
+        spec: &ClusterSpec,
+        t: &TdmqSpec,
+        cluster_id: &str,
+        namespace: &str,
+        secret: Secret,
+    ) -> Result<TdmqCluster, String> {
+        let api = Api::new(t, spec.side, secret)?;
         Ok(TdmqCluster {
             side: spec.side,
             label: spec.name.clone(),
-            cluster_id: t.cluster_id.clone(),
-            namespace: t.namespace.clone(),
+            cluster_id: cluster_id.to_string(),
+            namespace: namespace.to_string(),
             task_id: t.migration_task_id.clone(),
             api,
         })
@@ -69,7 +71,7 @@ impl TdmqCluster {
     /// The API call that creates an item, as `sync-metadata --dry-run` shows it.
     pub fn create_call(&self, item: &MetadataItem) -> (&'static str, Value) {
         match item {
-            MetadataItem::Topic { name, config } => {
+            MetadataItem::Topic { name, config, .. } => {
                 let kind = if config.as_ref().is_some_and(|c| c.order) {
                     "PartitionedOrder"
                 } else {
@@ -158,6 +160,12 @@ impl Cluster for TdmqCluster {
             )
             .await;
         if let Err(why) = snapshot::cluster_found(&clusters, &self.cluster_id) {
+            let why = match clusters {
+                Ok(_) => other_product(&self.api, &self.cluster_id, false)
+                    .await
+                    .unwrap_or(why),
+                Err(_) => why,
+            };
             return Snapshot::unreachable(self.side, &self.label, KIND, started, why);
         }
         let base = self.base();
@@ -226,13 +234,9 @@ impl Cluster for TdmqCluster {
         Ok(Some(task::moved(task_id, topics, to)))
     }
 
-    async fn create(&self, item: &MetadataItem) -> Result<(), String> {
+    async fn create(&self, item: &MetadataItem) -> Result<Outcome, String> {
         let (action, params) = self.create_call(item);
-        self.api
-            .write(SERVICE, VERSION, action, &params)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        created(self.api.write(SERVICE, VERSION, action, &params).await)
     }
 
     fn describe_create(&self, item: &MetadataItem) -> String {
@@ -241,5 +245,56 @@ impl Cluster for TdmqCluster {
             "{action} {params} (clients use {})",
             self.client_name(item.name())
         )
+    }
+}
+
+/// A create call's answer: an item that exists already is no error (it was created meanwhile,
+/// or by someone else), whatever the product calls it.
+fn created(answer: Result<Value, ApiError>) -> Result<Outcome, String> {
+    match answer {
+        Ok(_) => Ok(Outcome::New),
+        Err(e)
+            if matches!(
+                e.code(),
+                Some("ResourceInUse" | "UnsupportedOperation.ResourceAlreadyExists")
+            ) =>
+        {
+            Ok(Outcome::AlreadyThere)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// When the plan's id is not found as the product it names, whether the other product line
+/// knows it: the operator then needs `version` changed, not the id.
+async fn other_product(api: &Api, id: &str, plan_says_v5: bool) -> Option<String> {
+    if plan_says_v5 {
+        let answer = api
+            .read(
+                SERVICE,
+                VERSION,
+                "DescribeRocketMQClusters",
+                &json!({ "Offset": 0, "Limit": 10, "ClusterIdList": [id] }),
+            )
+            .await;
+        snapshot::cluster_found(&answer, id).ok().map(|()| {
+            format!(
+                "{id} is a TDMQ 4.x cluster, not a 5.x instance: in the plan write `version = 4`, `cluster_id = \"{id}\"` and its `namespace` instead of `instance_id`"
+            )
+        })
+    } else {
+        let answer = api
+            .read(
+                instance::SERVICE,
+                instance::VERSION,
+                "DescribeInstance",
+                &json!({ "InstanceId": id }),
+            )
+            .await;
+        answer.ok().map(|_| {
+            format!(
+                "{id} is a TDMQ 5.x instance, not a 4.x cluster: in the plan write `version = 5` and `instance_id = \"{id}\"` instead of cluster_id and namespace"
+            )
+        })
     }
 }

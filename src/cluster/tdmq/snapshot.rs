@@ -215,12 +215,20 @@ pub fn max_offset(topic: &str, stats: &Value) -> Known<u64> {
 /// A topic the topics answer lists. TDMQ has one partition count for reads and writes; without
 /// one the config is not known.
 pub fn listed_topic(v: &Value, max_offset: Known<u64>) -> TopicState {
-    let order = matches!(text(v, "Type").as_str(), "GlobalOrder" | "PartitionedOrder");
+    let kind = text(v, "Type");
+    let order = matches!(kind.as_str(), "GlobalOrder" | "PartitionedOrder");
+    let message_type = match kind.as_str() {
+        "Normal" => Some(TopicMessageType::Normal),
+        "GlobalOrder" | "PartitionedOrder" => Some(TopicMessageType::Fifo),
+        "Transaction" => Some(TopicMessageType::Transaction),
+        _ => None,
+    };
     let config = setting(v, "PartitionNum").map(|q| TopicConfig {
         read_queues: q,
         write_queues: q,
         perm: 6,
         order,
+        message_type,
     });
     TopicState {
         exists: Known::Known(true),
@@ -236,7 +244,7 @@ pub fn group_config(v: &Value) -> Option<GroupConfig> {
     Some(GroupConfig {
         broadcast: v.get("BroadcastEnabled").and_then(Value::as_bool)?,
         orderly: false,
-        retry_queues: setting(v, "RetryPartitionNum")?,
+        retry_queues: Some(setting(v, "RetryPartitionNum")?),
         retry_max_times: i32::try_from(setting(v, "RetryMaxTimes")?).ok()?,
     })
 }
@@ -278,6 +286,7 @@ pub fn producers(scope: &Scope) -> Producers {
                 )
             })
             .collect(),
+        topics: BTreeMap::new(),
     }
 }
 
@@ -584,6 +593,7 @@ mod tests {
                             write_queues: 3,
                             perm: 6,
                             order: false,
+                            message_type: Some(TopicMessageType::Normal),
                         }),
                     }
                 ),
@@ -618,7 +628,7 @@ mod tests {
                         config: Some(GroupConfig {
                             broadcast: false,
                             orderly: false,
-                            retry_queues: 1,
+                            retry_queues: Some(1),
                             retry_max_times: 10,
                         }),
                         consume_tps: Some(20.0),
@@ -635,6 +645,7 @@ mod tests {
                     "P_ORDERS".to_string(),
                     Known::unknown("the TDMQ API does not list producer connections"),
                 )]),
+                topics: BTreeMap::new(),
             }
         );
     }
@@ -840,7 +851,7 @@ mod tests {
             Some(GroupConfig {
                 broadcast: true,
                 orderly: false,
-                retry_queues: 2,
+                retry_queues: Some(2),
                 retry_max_times: 3,
             })
         );
@@ -892,7 +903,7 @@ mod tests {
             Some(GroupConfig {
                 broadcast: true,
                 orderly: false,
-                retry_queues: 2,
+                retry_queues: Some(2),
                 retry_max_times: 3,
             })
         );
@@ -946,11 +957,13 @@ mod tests {
 
     #[test]
     fn topic_types_and_partitions_make_the_config() {
-        for (kind, order) in [
-            ("Normal", false),
-            ("GlobalOrder", true),
-            ("PartitionedOrder", true),
-            ("Transaction", false),
+        use TopicMessageType::*;
+        for (kind, order, message_type) in [
+            ("Normal", false, Some(Normal)),
+            ("GlobalOrder", true, Some(Fifo)),
+            ("PartitionedOrder", true, Some(Fifo)),
+            ("Transaction", false, Some(Transaction)),
+            ("Retry", false, None),
         ] {
             let t = listed_topic(
                 &json!({ "Name": "T", "Type": kind, "PartitionNum": 4 }),
@@ -967,6 +980,7 @@ mod tests {
                         write_queues: 4,
                         perm: 6,
                         order,
+                        message_type,
                     }),
                 },
                 "{kind}"
