@@ -209,3 +209,69 @@ pub fn message_type(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn plan(types: &str) -> Plan {
+        let text = format!(
+            "[source]\nkind = \"rehearsal\"\n[target]\nkind = \"rehearsal\"\n[[batch]]\nname = \"orders\"\ntopics = [\"T\"]\nconsumer_groups = [\"G\"]\n{types}"
+        );
+        Plan::parse(Path::new("p.toml"), &text).unwrap()
+    }
+
+    fn config(order: bool, message_type: Option<TopicMessageType>) -> TopicConfig {
+        TopicConfig {
+            read_queues: 4,
+            write_queues: 4,
+            perm: 6,
+            order,
+            message_type,
+        }
+    }
+
+    #[test]
+    fn a_topic_type_comes_from_the_plan_or_the_source_never_a_guess() {
+        use TopicMessageType::*;
+        let silent = plan("");
+        let said = plan("topic_types = { T = \"DELAY\" }\n");
+        // The source shows it: its message.type, or its order flag.
+        assert_eq!(
+            message_type(&silent, "T", Some(&config(false, Some(Transaction)))),
+            Known::Known(Transaction)
+        );
+        assert_eq!(
+            message_type(&silent, "T", Some(&config(true, None))),
+            Known::Known(Fifo)
+        );
+        // The plan says it.
+        assert_eq!(
+            message_type(&said, "T", Some(&config(false, None))),
+            Known::Known(Delay)
+        );
+        // Nobody says: the operator is asked, in the plan, with the line to write.
+        let ask = message_type(&silent, "T", Some(&config(false, None)));
+        assert_eq!(
+            ask.reason(),
+            Some(
+                "the source does not show whether topic T carries delayed or transactional messages: say what it carries in batch 'orders': topic_types = { T = \"NORMAL\" } (or FIFO, DELAY, TRANSACTION)"
+            )
+        );
+        assert!(message_type(&silent, "T", None).known().is_none());
+        // The plan and the source disagree: neither wins.
+        let clash = message_type(&said, "T", Some(&config(true, None)));
+        assert!(
+            clash.reason().is_some_and(|r| r.contains(
+                "the plan says topic T carries DELAY messages but the source shows FIFO"
+            )),
+            "{clash:?}"
+        );
+        assert!(
+            message_type(&silent, "T", Some(&config(false, Some(Mixed))))
+                .reason()
+                .is_some_and(|r| r.contains("MIXED"))
+        );
+    }
+}
