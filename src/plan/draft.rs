@@ -146,7 +146,7 @@ pub fn render(namesrv: &[String], batches: &[DraftBatch], unconsumed: &BTreeSet<
         list(namesrv)
     ));
     o.push_str("# access_key = \"...\"            # if the source has ACL\n# secret_key_env = \"SOURCE_SK\"\n\n");
-    o.push_str("[target]\n# Fill in the new cluster. For TDMQ for RocketMQ:\n#   kind = \"tdmq\", region, cluster_id, namespace, secret_id, secret_key_env\n");
+    o.push_str("[target]\n# Fill in the new cluster. For TDMQ for RocketMQ:\n#   kind = \"tdmq\", region, cluster_id, namespace, secret_id, secret_key_env (a 4.x cluster)\n#   kind = \"tdmq\", version = 5, region, instance_id, secret_id, secret_key_env (a 5.x instance)\n");
     o.push_str(
         "kind = \"remoting\"\nname = \"target\"\nnamesrv = [\"TARGET-NAMESERVER:9876\"]\n\n",
     );
