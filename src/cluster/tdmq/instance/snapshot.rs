@@ -126,37 +126,32 @@ pub fn max_offset(topic: &str, queues: &[Value]) -> Known<u64> {
     Known::Known(sum)
 }
 
-/// The expressions a subscription shows: its clients' where it lists them, else the group's.
+/// The expressions a subscription shows: the group's, and those of the clients it lists. The
+/// spec lists in `ClientSubscriptionInfos` the clients whose subscription is inconsistent
+/// (订阅不一致的客户端列表), so both are kept: a narrower one must not hide behind the group's.
 fn expressions(sub: &Value) -> Expressions {
-    let of_clients: BTreeMap<String, Filter> = sub
-        .get("ClientSubscriptionInfos")
-        .and_then(Value::as_array)
+    let filter = |v: &Value| {
+        v.get("SubString")
+            .and_then(Value::as_str)
+            .map(|s| Filter::parse(v.get("ExpressionType").and_then(Value::as_str), Some(s)))
+    };
+    let seen: BTreeSet<Filter> = filter(sub)
         .into_iter()
-        .flatten()
-        .map(|c| {
-            (
-                text(c, "ClientId"),
-                Filter::parse(
-                    c.get("ExpressionType").and_then(Value::as_str),
-                    c.get("SubString").and_then(Value::as_str),
-                ),
-            )
-        })
+        .chain(
+            (sub.get("ClientSubscriptionInfos").and_then(Value::as_array))
+                .into_iter()
+                .flatten()
+                .filter_map(filter),
+        )
         .collect();
-    if !of_clients.is_empty() {
-        return Expressions::Seen(of_clients.into_values().collect());
-    }
-    match sub.get("SubString").and_then(Value::as_str) {
-        Some(s) => Expressions::Seen(BTreeSet::from([Filter::parse(
-            sub.get("ExpressionType").and_then(Value::as_str),
-            Some(s),
-        )])),
-        None => Expressions::NotShown(format!(
+    if seen.is_empty() {
+        return Expressions::NotShown(format!(
             "the API gives no SubString for group {} on topic {}",
             text(sub, "ConsumerGroup"),
             text(sub, "Topic")
-        )),
+        ));
     }
+    Expressions::Seen(seen)
 }
 
 /// Per group, the topics it subscribes and with what, from every topic's subscriptions; and the
@@ -328,6 +323,12 @@ fn item<'a, T>(
     answer
 }
 
+/// The call is not served for this instance (DescribeTopicStats is for some editions only).
+fn unsupported(e: &ApiError) -> bool {
+    e.code()
+        .is_some_and(|c| c.starts_with("UnsupportedOperation"))
+}
+
 /// What a missing or failed answer leaves an item's value at.
 fn or_unknown<T>(answer: Option<&Result<T, ApiError>>) -> Result<&T, String> {
     match answer {
@@ -375,11 +376,11 @@ pub fn assemble(
                         format!("subscriptions of topic {t}"),
                         answers.subscriptions.get(t),
                     );
-                    let stats = item(
-                        &mut errors,
-                        format!("topic {t} offsets"),
-                        answers.stats.get(t),
-                    );
+                    // Editions without the call leave the offsets unknown; the rest is complete.
+                    let stats = match answers.stats.get(t) {
+                        Some(Err(e)) if unsupported(e) => None,
+                        other => item(&mut errors, format!("topic {t} offsets"), other),
+                    };
                     TopicState {
                         exists: Known::Known(true),
                         consumed_by: match or_unknown(subs) {
@@ -388,9 +389,12 @@ pub fn assemble(
                             ),
                             Err(e) => Known::Unknown(e),
                         },
-                        max_offset: match or_unknown(stats) {
-                            Ok(queues) => max_offset(t, queues),
-                            Err(e) => Known::Unknown(e),
+                        max_offset: match (or_unknown(stats), answers.stats.get(t)) {
+                            (Ok(queues), _) => max_offset(t, queues),
+                            (Err(_), Some(Err(e))) if unsupported(e) => Known::unknown(format!(
+                                "this instance's edition gives no topic offsets: {e}"
+                            )),
+                            (Err(e), _) => Known::Unknown(e),
                         },
                         config: topic_config(v),
                     }
@@ -519,8 +523,8 @@ mod tests {
                 Ok(vec![json!({
                     "ConsumerGroup": "G_BILLING", "IsOnline": true, "ConsumerLag": 7,
                     "SubString": "TagA", "ExpressionType": "TAG",
+                    "Consistency": 1,
                     "ClientSubscriptionInfos": [
-                        { "ClientId": "c1", "ClientAddr": "10.0.0.1", "Topic": "T_ORDER", "SubString": "TagA", "ExpressionType": "TAG" },
                         { "ClientId": "c2", "ClientAddr": "10.0.0.2", "Topic": "T_ORDER", "SubString": "TagA || TagB", "ExpressionType": "TAG" },
                     ],
                 })]),
@@ -584,7 +588,7 @@ mod tests {
         assert_eq!(clients[0].version.as_deref(), Some("5.0.7"));
         assert_eq!(clients[1].version, None);
         assert_eq!(g.consumes_broadcasting(), Some(false));
-        // Every client's expression, so clients that disagree show.
+        // The group's expression and the inconsistent client's, so clients that disagree show.
         let subs = g.subscriptions.known().unwrap();
         assert_eq!(
             subs["T_ORDER"],
@@ -628,6 +632,26 @@ mod tests {
             .insert("T_ORDER".into(), Err(refused("DescribeProducerList")));
         a.clients.clear();
         let s = scope(&["T_ORDER"], &["G_BILLING"]);
+        // An edition without offsets leaves them unknown without making the snapshot partial.
+        let mut edition = answers();
+        edition.stats.insert(
+            "T_ORDER".into(),
+            Err(ApiError::Service {
+                action: "DescribeTopicStats".into(),
+                code: "UnsupportedOperation".into(),
+                message: "not supported".into(),
+                request_id: "r".into(),
+                hint: String::new(),
+            }),
+        );
+        let snap = assemble(Side::Target, "t5", 0, &s, edition);
+        assert_eq!(snap.errors, vec![]);
+        assert!(
+            snap.topics["T_ORDER"]
+                .max_offset
+                .reason()
+                .is_some_and(|r| r.starts_with("this instance's edition gives no topic offsets"))
+        );
         let snap = assemble(Side::Target, "t5", 0, &s, a);
         let items: Vec<&str> = snap.errors.iter().map(|e| e.item.as_str()).collect();
         assert_eq!(
