@@ -208,7 +208,7 @@ impl Session {
             if let Some(e) = &snap.unreachable {
                 tracing::warn!("{} cluster '{}' unreachable: {e}", snap.side, snap.cluster);
             }
-            let d = self.handle(Command::Observe(snap));
+            let d = self.handle(Command::Observe(Box::new(snap)));
             self.commit(d.entries)?;
         }
         Ok(())

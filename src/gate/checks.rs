@@ -1073,7 +1073,7 @@ pub fn nothing_pending(snap: &Snapshot, broker: &str, awaited: Awaited, now: Mil
 /// plus those to create, within its limit. Nothing to check (`None`) on a cluster without
 /// limits to report.
 pub fn capacity(snap: &Snapshot, of: Counted, names: &[&str], now: Millis) -> Option<Check> {
-    let cap = snap.capacity.as_ref()?;
+    let cap = snap.capacity.as_deref()?;
     let side = snap.side;
     let kind = CheckKind::Capacity { side, of };
     let (used, limit) = match of {

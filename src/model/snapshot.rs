@@ -66,7 +66,7 @@ pub struct Snapshot {
     pub migration: Option<Box<MigrationTask>>,
     /// The instance's counts and limits, where the cluster has them (TDMQ 5.x).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub capacity: Option<Capacity>,
+    pub capacity: Option<Box<Capacity>>,
 }
 
 /// A snapshot recorded before who consumes a topic was read says nothing about it.

@@ -239,7 +239,7 @@ impl App {
                     self.log(now, line);
                 }
                 self.ui.history.record(&snap);
-                let d = self.wizard.handle(Command::Observe(*snap), now);
+                let d = self.wizard.handle(Command::Observe(snap), now);
                 journal(d.entries)
             }
             Event::Tick => vec![],

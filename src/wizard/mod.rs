@@ -36,7 +36,7 @@ impl Confirmation {
 
 #[derive(Debug, Clone)]
 pub enum Command {
-    Observe(Snapshot),
+    Observe(Box<Snapshot>),
     Advance {
         step: Step,
         confirmation: Confirmation,
@@ -231,7 +231,7 @@ impl Wizard {
 
     pub fn handle(&mut self, command: Command, now: Millis) -> Decision {
         match command {
-            Command::Observe(snap) => self.observe(snap, now),
+            Command::Observe(snap) => self.observe(*snap, now),
             Command::Advance {
                 step,
                 confirmation,

@@ -439,7 +439,7 @@ impl Harness {
     }
 
     pub fn observe(&mut self, s: Snapshot, now: Millis) {
-        self.run(Command::Observe(s), now);
+        self.run(Command::Observe(Box::new(s)), now);
     }
 
     pub fn advance(&mut self, step: &str, now: Millis) -> Outcome {

@@ -160,11 +160,16 @@ impl Cluster for TdmqCluster {
             )
             .await;
         if let Err(why) = snapshot::cluster_found(&clusters, &self.cluster_id) {
-            let why = match clusters {
-                Ok(_) => other_product(&self.api, &self.cluster_id, false)
+            // Not found (an empty list, or an error saying so): perhaps the other product's id.
+            let not_found = match &clusters {
+                Ok(_) => true,
+                Err(e) => e.code().is_some_and(|c| c.starts_with("ResourceNotFound")),
+            };
+            let why = match not_found {
+                true => other_product(&self.api, &self.cluster_id, false)
                     .await
                     .unwrap_or(why),
-                Err(_) => why,
+                false => why,
             };
             return Snapshot::unreachable(self.side, &self.label, KIND, started, why);
         }

@@ -176,7 +176,7 @@ impl Cluster for InstanceCluster {
             "ConsumerGroup",
         );
 
-        let (subscriptions, stats, producers, group_details) = tokio::join!(
+        let (subscriptions, producers, group_details) = tokio::join!(
             each(topic_names.clone(), |t| async move {
                 let r = self
                     .list(
@@ -184,17 +184,6 @@ impl Cluster for InstanceCluster {
                         json!({ "Topic": t }),
                         "SubscriptionData",
                         "SubscriptionCount",
-                    )
-                    .await;
-                (t, r)
-            }),
-            each(topic_names.clone(), |t| async move {
-                let r = self
-                    .list(
-                        "DescribeTopicStats",
-                        json!({ "Topic": t }),
-                        "Data",
-                        "TotalCount",
                     )
                     .await;
                 (t, r)
@@ -217,18 +206,36 @@ impl Cluster for InstanceCluster {
                 (g, r)
             }),
         );
-        let clients = each(snapshot::online_groups(&group_details), |g| async move {
-            let r = self
-                .list(
-                    "DescribeConsumerClientList",
-                    json!({ "ConsumerGroup": g }),
-                    "Data",
-                    "TotalCount",
-                )
-                .await;
-            (g, r)
-        })
-        .await;
+        // Offsets are read through a group (GroupId is required); the produce offsets are the
+        // topic's whichever group asks.
+        let readers = snapshot::offset_readers(&subscriptions);
+        let (stats, clients) = tokio::join!(
+            each(readers.keys().cloned().collect(), |t| {
+                let group = readers.get(&t).cloned().unwrap_or_default();
+                async move {
+                    let r = self
+                        .list(
+                            "DescribeTopicStats",
+                            json!({ "Topic": t, "GroupId": group }),
+                            "Data",
+                            "TotalCount",
+                        )
+                        .await;
+                    (t, r)
+                }
+            }),
+            each(snapshot::online_groups(&group_details), |g| async move {
+                let r = self
+                    .list(
+                        "DescribeConsumerClientList",
+                        json!({ "ConsumerGroup": g }),
+                        "Data",
+                        "TotalCount",
+                    )
+                    .await;
+                (g, r)
+            }),
+        );
 
         let answers = snapshot::Answers {
             topics: Some(topics),
@@ -240,7 +247,7 @@ impl Cluster for InstanceCluster {
             stats,
         };
         let mut snap = snapshot::assemble(self.side, &self.label, started, scope, answers);
-        snap.capacity = Some(snapshot::capacity(&instance));
+        snap.capacity = Some(Box::new(snapshot::capacity(&instance)));
         if let Some(task_id) = &self.task_id {
             snap.migration = Some(Box::new(
                 task::read(&self.api, task_id, &scope.topics).await,

@@ -14,7 +14,11 @@
 //!   unknown (see [`group_backlog`]).
 //! - DescribeProducerList: producers per TOPIC (ClientId, ClientIp, Language, Version); 5.x does
 //!   not group them by producer group.
-//! - DescribeTopicStats `Data[]`: per queue `BrokerOffset` (the produce offset).
+//! - DescribeTopicStats `Data[]`: per queue `BrokerOffset` (the produce offset). It needs a
+//!   `GroupId` (the offsets are read through a group that subscribes the topic) and is
+//!   documented for some editions only (`UnsupportedOperation` elsewhere).
+//! - `ClientSubscriptionInfos` lists the clients whose subscription is inconsistent (with
+//!   `Consistency` 1), not every client.
 //! - No answer dates its figures: ages count from the poll, as for every cluster kind.
 
 use super::super::api::ApiError;
@@ -41,7 +45,7 @@ pub struct Answers {
     pub clients: BTreeMap<String, Result<Vec<Value>, ApiError>>,
     /// DescribeProducerList's `ProducerList` for each existing topic.
     pub producers: BTreeMap<String, Result<Vec<Value>, ApiError>>,
-    /// DescribeTopicStats' `Data` for each existing topic.
+    /// DescribeTopicStats' `Data` for each topic of [`offset_readers`].
     pub stats: BTreeMap<String, Result<Vec<Value>, ApiError>>,
 }
 
@@ -73,6 +77,24 @@ pub fn existing<'n>(
         .into_iter()
         .filter(|n| listed.contains_key(*n))
         .cloned()
+        .collect()
+}
+
+/// For each topic whose subscriptions were read, a group that subscribes it: DescribeTopicStats
+/// reads a topic's offsets only through a group (its `GroupId` is required).
+pub fn offset_readers(
+    subscriptions: &BTreeMap<String, Result<Vec<Value>, ApiError>>,
+) -> BTreeMap<String, String> {
+    subscriptions
+        .iter()
+        .filter_map(|(t, r)| {
+            let subs = r.as_ref().ok()?;
+            let group = subs
+                .iter()
+                .map(|s| text(s, "ConsumerGroup"))
+                .find(|g| !g.is_empty())?;
+            Some((t.clone(), group))
+        })
         .collect()
 }
 
@@ -250,7 +272,8 @@ pub fn producers(list: &[Value]) -> Vec<Client> {
     list.iter()
         .map(|p| Client {
             client_id: text(p, "ClientId"),
-            addr: text(p, "ClientIp"),
+            // The API writes it as a socket address does: "/10.0.0.1:5000".
+            addr: text(p, "ClientIp").trim_start_matches('/').to_string(),
             language: text(p, "Language"),
             version: Some(text(p, "Version")).filter(|s| !s.is_empty()),
             message_model: None,
@@ -394,6 +417,11 @@ pub fn assemble(
                             (Err(_), Some(Err(e))) if unsupported(e) => Known::unknown(format!(
                                 "this instance's edition gives no topic offsets: {e}"
                             )),
+                            (Err(_), None) if subs.is_some_and(|r| r.is_ok()) => {
+                                Known::unknown(format!(
+                                    "no group subscribes {t} on this instance, and the API reads a topic's offsets through a group"
+                                ))
+                            }
                             (Err(e), _) => Known::Unknown(e),
                         },
                         config: topic_config(v),
