@@ -4,8 +4,8 @@ mod support;
 
 use rocketmq_migrate::journal::Entry;
 use rocketmq_migrate::model::{
-    BrokerPending, CheckKind, Fact, Known, LevelPending, Prerequisite, SnapshotState, Status,
-    Verdict, WarningKind,
+    BrokerPending, CheckKind, Fact, Known, LevelPending, Prerequisite, ProducerSource,
+    SnapshotState, Status, Verdict, WarningKind,
 };
 use rocketmq_migrate::plan::Side;
 use rocketmq_migrate::stage::Stage;
@@ -1592,4 +1592,49 @@ fn producers_the_wizard_cannot_see_are_a_line_to_acknowledge() {
     assert!(unacknowledged(v).contains(&kind), "{:?}", unacknowledged(v));
     assert_eq!(WarningKind::parse(&kind.id()), Some(kind));
     assert!(reasons(&o).contains("not verified, the plan names no producer groups"));
+}
+
+/// A source that lists producers per topic (TDMQ 5.x) shows every producer left, named in the
+/// plan or not: the drain waits for each topic of the batch to have none there.
+#[test]
+fn a_source_listing_producers_per_topic_is_checked_topic_by_topic() {
+    let per_topic = |snap: Snap, t_order: usize| {
+        let mut s = snap.build();
+        s.producers.via = ProducerSource::PerTopic;
+        s.producers.groups.clear();
+        let clients = |n: usize| Known::Known((0..n).map(|i| client(&format!("p{i}"))).collect());
+        s.producers.topics = [("T_ORDER", t_order), ("T_PAY", 0), ("T_STOCK", 0)]
+            .into_iter()
+            .map(|(t, n)| (t.to_string(), clients(n)))
+            .collect();
+        s
+    };
+    let mut h = double_read();
+    h.observe(per_topic(source_start(T0), 1), T0);
+    h.observe(
+        target_with_consumers(T0).producers("P_ORDER", 1).build(),
+        T0,
+    );
+    assert!(moved(&h.advance("orders", T0)));
+    let o = h.advance("orders", T0);
+    let kind = CheckKind::NoTopicProducers {
+        side: Side::Source,
+        topic: "T_ORDER".into(),
+    };
+    assert_eq!(failing(&o), [(kind.clone(), Status::Blocked)]);
+    let c = check(refusal(&o), &kind);
+    assert_eq!(fact(c), (&Fact::Count(1), Side::Source, "source", 0));
+    assert_eq!(
+        c.summary,
+        "1 producer(s) of T_ORDER still connected to source: p0"
+    );
+    // No per-group check is made of a source that cannot tell groups apart.
+    assert!(
+        !refusal(&o)
+            .checks
+            .iter()
+            .any(|c| matches!(c.kind, CheckKind::NoProducers { .. }))
+    );
+    h.observe(per_topic(source_start(T0), 0), T0);
+    assert!(moved(&h.advance("orders", T0)), "drain source");
 }

@@ -87,10 +87,12 @@ impl std::fmt::Display for LockError {
 
 impl std::error::Error for LockError {}
 
-/// Held while alive; the OS releases it when the process ends, however it ends.
+/// Held while alive; the OS releases it when the process ends, however it ends. A clean exit
+/// also empties the file, so the next holder finds no one to report: only a holder that died
+/// leaves its name behind ("took over the lock left by ...").
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    file: File,
     pub path: PathBuf,
     /// The previous holder, when it left a lock file behind without holding the lock (it died).
     pub stale_previous: Option<Holder>,
@@ -134,10 +136,19 @@ impl Lock {
             .and_then(|_| file.sync_data())
             .map_err(io)?;
         Ok(Lock {
-            _file: file,
+            file,
             path: path.to_path_buf(),
             stale_previous,
         })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Still held here: nobody else can have written the file since.
+        if let Err(e) = self.file.set_len(0) {
+            tracing::warn!("could not clear the lock file {}: {e}", self.path.display());
+        }
     }
 }
 
@@ -175,5 +186,22 @@ mod tests {
         std::fs::write(&p, serde_json::to_string(&ghost).unwrap()).unwrap();
         let l = Lock::acquire(&p, &Holder::current("advance")).unwrap();
         assert_eq!(l.stale_previous, Some(ghost));
+    }
+
+    #[test]
+    fn a_clean_exit_hands_over_quietly() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.lock");
+        // Another process's clean exit: it held the lock, then let it go.
+        let other = Holder {
+            pid: 999_998,
+            ..Holder::current("advance")
+        };
+        drop(Lock::acquire(&p, &other).unwrap());
+        let next = Lock::acquire(&p, &Holder::current("status")).unwrap();
+        assert_eq!(next.stale_previous, None, "nobody died: nothing to report");
+        // While held, the file names the holder (for "another wizard drives this plan").
+        let held = std::fs::read_to_string(&p).unwrap();
+        assert!(held.contains("\"command\":\"status\""), "{held}");
     }
 }

@@ -80,10 +80,21 @@ impl std::fmt::Display for RemotingError {
                     f,
                     "the SecretKey (or the AccessKey) is wrong: {addr} could not authenticate the request to {what} ({remark}); check the secret the plan points to"
                 ),
-                NO_PERMISSION => write!(
+                NO_PERMISSION if remark.to_ascii_lowercase().contains(" is disabled") => write!(
                     f,
-                    "no permission: the AccessKey lacks the rights to {what} on {addr} ({remark})"
+                    "the account is disabled on {addr}, which refused the request to {what} ({remark}); enable it, or name another in access_key"
                 ),
+                NO_PERMISSION => match acl2_denied(remark) {
+                    Some((user, resource)) => write!(
+                        f,
+                        "no permission: {addr} has no ACL 2.0 policy letting {user} {what} ({remark}); grant {user} the `{}` action on {resource}",
+                        acl2_action(what)
+                    ),
+                    None => write!(
+                        f,
+                        "no permission: the AccessKey lacks the rights to {what} on {addr} ({remark})"
+                    ),
+                },
                 SYSTEM_BUSY => write!(f, "{addr} is busy and refused to {what}: {remark}"),
                 REQUEST_CODE_NOT_SUPPORTED => write!(
                     f,
@@ -117,8 +128,28 @@ fn wrong_credentials(remark: &str) -> bool {
     r.contains("credentials are invalid")
         || r.contains("signature")
         || r.contains("user not found")
+        // ACL 2.0 (DefaultAuthenticationHandler): "User:migrate is not found."
+        || r.starts_with("user:") && r.contains(" is not found")
         || r.contains("accesskey")
             && (r.contains("not exist") || r.contains("not found") || r.contains("invalid"))
+}
+
+/// An ACL 2.0 refusal (AclAuthorizationHandler): "User:migrate has no permission to access
+/// Topic:T_ORDER from 10.0.0.5, no matched policies." gives the subject and the resource.
+fn acl2_denied(remark: &str) -> Option<(&str, &str)> {
+    let (user, rest) = remark.split_once(" has no permission to access ")?;
+    let (resource, _) = rest.split_once(" from ")?;
+    Some((user.trim(), resource.trim()))
+}
+
+/// The ACL 2.0 action a request needs (RocketMQ's `@RocketMQAction` on its header): creating
+/// needs Create; the whole topic and group tables, List; any other read, Get.
+fn acl2_action(what: &str) -> &'static str {
+    match what {
+        w if w.starts_with("create") => "Create",
+        "read topic configs" | "read subscription groups" | "list topics" => "List",
+        _ => "Get",
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +180,23 @@ mod tests {
             wrong.starts_with("the SecretKey (or the AccessKey) is wrong"),
             "{wrong}"
         );
+        // ACL 2.0's own words (auth module, DefaultAuthenticationHandler and
+        // AclAuthorizationHandler), as the broker puts them in the remark.
+        for wrong in ["User:migrate is not found.", "check signature failed."] {
+            assert!(
+                refused(wrong).starts_with("the SecretKey (or the AccessKey) is wrong"),
+                "{wrong}"
+            );
+        }
+        let denied = refused(
+            "User:migrate has no permission to access Topic:T_ORDER from 10.0.0.5, no matched policies.",
+        );
+        assert!(
+            denied.starts_with("no permission: 10.0.0.1:10911 has no ACL 2.0 policy letting User:migrate read topic configs")
+                && denied.ends_with("grant User:migrate the `List` action on Topic:T_ORDER"),
+            "{denied}"
+        );
+        assert!(refused("User:migrate is disabled.").starts_with("the account is disabled"));
         let lacks = refused("No permission for topic TBW102: needs SUB");
         assert!(
             lacks
