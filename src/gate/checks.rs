@@ -1082,6 +1082,19 @@ pub fn capacity(snap: &Snapshot, of: Counted, names: &[&str], now: Millis) -> Op
     };
     let what = of.name();
     let subject = format!("{what} of {}", snap.cluster);
+    let undecided = |why: String| {
+        let question = format!("whether {side} has room for the plan's {what} is unknown");
+        let kind = kind.clone();
+        Some(unknown(
+            snap,
+            now,
+            kind,
+            &subject,
+            Metric::Capacity,
+            question,
+            why,
+        ))
+    };
     let mut adding = 0u64;
     for n in names {
         let exists = match of {
@@ -1091,33 +1104,12 @@ pub fn capacity(snap: &Snapshot, of: Counted, names: &[&str], now: Millis) -> Op
         match exists {
             Some(Known::Known(true)) => {}
             Some(Known::Known(false)) => adding += 1,
-            other => {
-                return Some(unknown(
-                    snap,
-                    now,
-                    kind,
-                    &subject,
-                    Metric::Capacity,
-                    format!("whether {side} has room for the plan's {what} is unknown"),
-                    why_unknown(other, "not in the snapshot"),
-                ));
-            }
+            other => return undecided(why_unknown(other, "not in the snapshot")),
         }
     }
     let (used, limit) = match (used, limit) {
         (Known::Known(u), Known::Known(l)) => (*u, *l),
-        (u, l) => {
-            let why = u.reason().or(l.reason()).unwrap_or_default().to_string();
-            return Some(unknown(
-                snap,
-                now,
-                kind,
-                &subject,
-                Metric::Capacity,
-                format!("whether {side} has room for the plan's {what} is unknown"),
-                why,
-            ));
-        }
+        (u, l) => return undecided(u.reason().or(l.reason()).unwrap_or_default().to_string()),
     };
     let ev = vec![evidence(
         snap,

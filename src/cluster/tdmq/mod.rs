@@ -14,7 +14,7 @@ mod task;
 
 use super::{Cluster, Outcome};
 use crate::clock;
-use crate::gate::{Move, TaskStep};
+use crate::gate::Move;
 use crate::metadata::MetadataItem;
 use crate::model::Snapshot;
 use crate::plan::{ClusterSpec, Scope, Secret, Side, TdmqSpec};
@@ -228,15 +228,7 @@ impl Cluster for TdmqCluster {
     }
 
     async fn follow_move(&self, topics: &[String], made: Move) -> Result<Option<String>, String> {
-        let (Some(task_id), Some((_, to))) = (&self.task_id, made.stages()) else {
-            return Ok(None);
-        };
-        match made.rule().task {
-            TaskStep::Holds => return Ok(None),
-            TaskStep::Advances => task::advance(&self.api, task_id, topics, to).await?,
-            TaskStep::Rewinds => task::roll_back(&self.api, task_id, topics).await?,
-        }
-        Ok(Some(task::moved(task_id, topics, to)))
+        task::follow(&self.api, self.task_id.as_deref(), topics, made).await
     }
 
     async fn create(&self, item: &MetadataItem) -> Result<Outcome, String> {

@@ -4,6 +4,7 @@
 
 use super::api::{Api, ApiError};
 use super::field::text;
+use crate::gate::{Move, TaskStep};
 use crate::model::{Known, MigrationTask, TaskTopic};
 use crate::stage::Stage;
 use serde_json::{Value, json};
@@ -80,6 +81,24 @@ pub fn health_errors(v: &Value) -> Vec<String> {
 }
 
 /// Moves the topics to the task's next stage, `to`, in one call.
+/// The task (if the plan names one) follows a batch's move of these topics: what it did.
+pub async fn follow(
+    api: &Api,
+    task_id: Option<&str>,
+    topics: &[String],
+    made: Move,
+) -> Result<Option<String>, String> {
+    let (Some(task_id), Some((_, to))) = (task_id, made.stages()) else {
+        return Ok(None);
+    };
+    match made.rule().task {
+        TaskStep::Holds => return Ok(None),
+        TaskStep::Advances => advance(api, task_id, topics, to).await?,
+        TaskStep::Rewinds => roll_back(api, task_id, topics).await?,
+    }
+    Ok(Some(moved(task_id, topics, to)))
+}
+
 pub async fn advance(api: &Api, task_id: &str, topics: &[String], to: Stage) -> Result<(), String> {
     let answer = api
         .write(

@@ -9,7 +9,7 @@ use super::api::{Api, ApiError};
 use super::{created, other_product, task};
 use crate::clock;
 use crate::cluster::{Cluster, Outcome};
-use crate::gate::{Move, TaskStep};
+use crate::gate::Move;
 use crate::metadata::MetadataItem;
 use crate::model::{Known, Snapshot};
 use crate::plan::{ClusterSpec, Scope, Secret, Side, TdmqSpec};
@@ -258,15 +258,7 @@ impl Cluster for InstanceCluster {
     }
 
     async fn follow_move(&self, topics: &[String], made: Move) -> Result<Option<String>, String> {
-        let (Some(task_id), Some((_, to))) = (&self.task_id, made.stages()) else {
-            return Ok(None);
-        };
-        match made.rule().task {
-            TaskStep::Holds => return Ok(None),
-            TaskStep::Advances => task::advance(&self.api, task_id, topics, to).await?,
-            TaskStep::Rewinds => task::roll_back(&self.api, task_id, topics).await?,
-        }
-        Ok(Some(task::moved(task_id, topics, to)))
+        task::follow(&self.api, self.task_id.as_deref(), topics, made).await
     }
 
     async fn create(&self, item: &MetadataItem) -> Result<Outcome, String> {

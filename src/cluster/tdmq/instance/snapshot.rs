@@ -23,6 +23,7 @@
 
 use super::super::api::ApiError;
 use super::super::field::{known_count, num, text};
+use super::super::snapshot::clients as listed_clients;
 use super::KIND;
 use crate::clock::Millis;
 use crate::model::*;
@@ -254,19 +255,6 @@ pub fn message_model(detail: &Value) -> Option<MessageModel> {
     }
 }
 
-/// The clients of a DescribeConsumerClientList answer.
-pub fn consumers(list: &[Value], model: Option<MessageModel>) -> Vec<Client> {
-    list.iter()
-        .map(|c| Client {
-            client_id: text(c, "ClientId"),
-            addr: text(c, "ClientAddr"),
-            language: text(c, "Language"),
-            version: Some(text(c, "Version")).filter(|s| !s.is_empty()),
-            message_model: model,
-        })
-        .collect()
-}
-
 /// The producers of a DescribeProducerList answer.
 pub fn producers(list: &[Value]) -> Vec<Client> {
     list.iter()
@@ -302,7 +290,10 @@ fn group_consumers(
     match (consumer_num(group, detail), clients) {
         (Known::Unknown(why), _) => Known::Unknown(why),
         (Known::Known(0), _) => Known::Known(vec![]),
-        (Known::Known(_), Some(Ok(list))) => Known::Known(consumers(list, message_model(detail))),
+        // ConsumerClient has the fields of a 4.x connection (ClientId, ClientAddr, ...).
+        (Known::Known(_), Some(Ok(list))) => {
+            Known::Known(listed_clients(list, message_model(detail)))
+        }
         (Known::Known(_), Some(Err(e))) => Known::unknown(e.to_string()),
         (Known::Known(n), None) => Known::unknown(format!(
             "group {group} has {n} consumer(s) online but their clients were not read"
