@@ -481,6 +481,7 @@ impl Validator<'_> {
                     && c.version.is_none()
                 {
                     self.err(span(i), format!("{s}.instance_id"), "`instance_id` names a TDMQ 5.x instance, but the plan does not say `version = 5`", "add `version = 5` (and remove cluster_id and namespace), or name a 4.x cluster with cluster_id and namespace");
+                    return None;
                 }
                 self.only_keys(
                     side,
