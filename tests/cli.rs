@@ -609,3 +609,41 @@ fn the_demo_hides_a_forgotten_group_and_a_narrow_filter_and_shows_the_way_throug
         Duration::from_secs(60),
     );
 }
+
+/// Completions and the manual page come from the CLI definition: every command is in them, and
+/// generating them writes no log file.
+#[test]
+fn completions_and_the_manual_page_name_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = |args: &[&str]| {
+        let o = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = generate(&["completions", shell]);
+        for cmd in ["sync-metadata", "retire-broker", "advance", "demo"] {
+            assert!(out.contains(cmd), "{shell} completions lack {cmd}");
+        }
+    }
+    let man = generate(&["man"]);
+    assert!(
+        man.starts_with(".ie") && man.contains(".TH rocketmq-migrate 1"),
+        "{man}"
+    );
+    for cmd in ["sync\\-metadata", "retire\\-broker", "completions"] {
+        assert!(man.contains(cmd), "the manual page lacks {cmd}");
+    }
+    let bad = Command::new(BIN)
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("bash"), "names the shells it knows");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "no log file: {left:?}");
+}

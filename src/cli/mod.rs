@@ -2,6 +2,7 @@
 
 mod advance;
 mod demo;
+mod docs;
 mod init;
 mod inspect;
 mod sync;
@@ -118,6 +119,10 @@ pub enum Cmd {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Shell completions on standard output (e.g. `completions bash > /etc/bash_completion.d/rocketmq-migrate`).
+    Completions { shell: clap_complete::Shell },
+    /// The manual page (roff) on standard output: `man > rocketmq-migrate.1`.
+    Man,
 }
 
 /// How a command ends: an exit code and what to tell the operator.
@@ -200,11 +205,14 @@ pub fn main() -> ExitCode {
         };
         dir.join("rocketmq-migrate.log")
     });
-    if let Some(parent) = log.parent() {
-        let _ = std::fs::create_dir_all(parent);
+    // Completions and the manual page come from the definition alone: no log beside a plan.
+    if !matches!(cli.command, Cmd::Completions { .. } | Cmd::Man) {
+        if let Some(parent) = log.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        init_logging(&log);
+        tracing::info!(command = ?cli.command, plan = %cli.config.display(), "start");
     }
-    init_logging(&log);
-    tracing::info!(command = ?cli.command, plan = %cli.config.display(), "start");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -251,6 +259,8 @@ async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
             advance::retire_broker(plan, &broker, side, yes).await
         }
         Cmd::SyncMetadata { dry_run } => sync::run(plan, dry_run).await,
+        Cmd::Completions { shell } => docs::completions(shell),
+        Cmd::Man => docs::man(),
         Cmd::Init {
             from,
             single_batch,
