@@ -125,6 +125,18 @@ pub fn diff(plan: &Plan, source: &Snapshot, target: &Snapshot) -> MetadataDiff {
                             if a.order { "source" } else { "target" }
                         ));
                     }
+                    // A target that fixes the type refuses messages of another kind.
+                    if let (Known::Known(wanted), Some(there)) =
+                        (message_type(plan, t, Some(a)), b.message_type)
+                        && wanted != there
+                    {
+                        d.differing.push(format!(
+                            "topic {t} carries {} messages but is a {} topic on the target: the target refuses the others; recreate it there as {}",
+                            wanted.name(),
+                            there.name(),
+                            wanted.name()
+                        ));
+                    }
                 }
             }
             Some(Known::Known(false)) => d.missing.push(MetadataItem::Topic {
@@ -267,6 +279,28 @@ mod tests {
                 "the plan says topic T carries DELAY messages but the source shows FIFO"
             )),
             "{clash:?}"
+        );
+        // An existing target topic of another type is reported, never changed.
+        let mut source = Snapshot::unreachable(crate::plan::Side::Source, "s", "test", 0, "");
+        source.unreachable = None;
+        let mut target = source.clone();
+        target.side = crate::plan::Side::Target;
+        let state = |c: TopicConfig| crate::model::TopicState {
+            exists: Known::Known(true),
+            consumed_by: Known::unknown("x"),
+            max_offset: Known::unknown("x"),
+            config: Some(c),
+        };
+        source.topics.insert("T".into(), state(config(true, None)));
+        target
+            .topics
+            .insert("T".into(), state(config(true, Some(Normal))));
+        let d = diff(&silent, &source, &target);
+        assert_eq!(
+            d.differing,
+            [
+                "topic T carries FIFO messages but is a NORMAL topic on the target: the target refuses the others; recreate it there as FIFO"
+            ]
         );
         assert!(
             message_type(&silent, "T", Some(&config(false, Some(Mixed))))

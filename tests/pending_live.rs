@@ -278,7 +278,7 @@ fn a_timer_message_is_held_until_due() {
     assert_eq!(topic_max(&snap, "T_AT"), Known::Known(0));
     assert_eq!(consumer.count("RECV at-0"), 0);
 
-    let (snap, _) = s.wait("timer message delivered", Duration::from_secs(40), |b| {
+    let (mut snap, _) = s.wait("timer message delivered", Duration::from_secs(40), |b| {
         b.timer == Known::Known(0)
     });
     assert!(
@@ -286,6 +286,14 @@ fn a_timer_message_is_held_until_due() {
         "{:?}",
         sent.elapsed()
     );
+    // Out of the wheel, the broker writes it to its topic a moment later (longer under load);
+    // the settle window, longer than that moment, sees the topic's offset move.
+    let written = Instant::now();
+    while topic_max(&snap, "T_AT") != Known::Known(1) && written.elapsed() < Duration::from_secs(10)
+    {
+        std::thread::sleep(Duration::from_millis(200));
+        snap = s.snapshot();
+    }
     assert_eq!(topic_max(&snap, "T_AT"), Known::Known(1));
     consumer.wait_for("RECV at-0", Duration::from_secs(30));
     drop(producer.stop());
@@ -359,7 +367,7 @@ fn a_broker_that_does_not_answer_is_unknown_naming_it_and_the_request() {
     assert!(why.contains("GET_ALL_DELAY_OFFSET"), "{why}");
     assert!(why.contains("did not answer"), "{why}");
     // The reads of topics and groups failed and say so; pending keeps its failure to itself.
-    assert!(!snap.errors.is_empty());
+    assert!(!snap.errors.is_empty(), "{snap:#?}");
     assert!(
         snap.errors
             .iter()
