@@ -154,6 +154,30 @@ pub struct GroupState {
 }
 
 impl GroupState {
+    /// A group the cluster says it does not have: nobody consumes there, nothing is held.
+    pub fn absent() -> GroupState {
+        GroupState {
+            exists: Known::Known(false),
+            backlog: Known::unknown("the group does not exist on this cluster"),
+            consumers: Known::Known(vec![]),
+            subscriptions: Known::Known(Subscriptions::new()),
+            config: None,
+            consume_tps: None,
+        }
+    }
+
+    /// A group nothing could be read of, and why.
+    pub fn unknown(why: &str) -> GroupState {
+        GroupState {
+            exists: Known::unknown(why),
+            backlog: Known::unknown(why),
+            consumers: Known::unknown(why),
+            subscriptions: Known::unknown(why),
+            config: None,
+            consume_tps: None,
+        }
+    }
+
     /// How the group's online consumers say they consume (their `messageModel`): `Some(true)`
     /// when every one says broadcasting, `Some(false)` when any says clustering, `None` when
     /// none is online or none says. The group's `consumeBroadcastEnable` setting only allows
@@ -247,6 +271,28 @@ pub struct TopicState {
     /// Sum of max offsets over the topic's queues: unchanged over a window means nothing was written.
     pub max_offset: Known<u64>,
     pub config: Option<TopicConfig>,
+}
+
+impl TopicState {
+    /// A topic the cluster says it does not have: no message, nobody consuming it.
+    pub fn absent() -> TopicState {
+        TopicState {
+            exists: Known::Known(false),
+            consumed_by: Known::Known(BTreeSet::new()),
+            max_offset: Known::Known(0),
+            config: None,
+        }
+    }
+
+    /// A topic nothing could be read of, and why.
+    pub fn unknown(why: &str) -> TopicState {
+        TopicState {
+            exists: Known::unknown(why),
+            consumed_by: Known::unknown(why),
+            max_offset: Known::unknown(why),
+            config: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

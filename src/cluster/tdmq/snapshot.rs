@@ -339,19 +339,9 @@ pub fn assemble(
     snap.pending = Known::unknown("the TDMQ API does not show scheduled or half messages");
     for t in &scope.topics {
         let state = match &topics {
-            Err(e) => TopicState {
-                exists: Known::unknown(e.clone()),
-                consumed_by: Known::unknown(e.clone()),
-                max_offset: Known::unknown(e.clone()),
-                config: None,
-            },
+            Err(e) => TopicState::unknown(e),
             Ok(m) => match m.get(t) {
-                None => TopicState {
-                    exists: Known::Known(false),
-                    consumed_by: Known::Known(BTreeSet::new()),
-                    max_offset: Known::Known(0),
-                    config: None,
-                },
+                None => TopicState::absent(),
                 Some(v) => {
                     let max = match answers.topic_stats.get(t) {
                         Some(Ok(s)) => max_offset(t, s),
@@ -375,23 +365,9 @@ pub fn assemble(
     }
     for g in &scope.groups {
         let state = match &groups {
-            Err(e) => GroupState {
-                exists: Known::unknown(e.clone()),
-                backlog: Known::unknown(e.clone()),
-                consumers: Known::unknown(e.clone()),
-                subscriptions: Known::unknown(e.clone()),
-                config: None,
-                consume_tps: None,
-            },
+            Err(e) => GroupState::unknown(e),
             Ok(m) => match m.get(&g.name) {
-                None => GroupState {
-                    exists: Known::Known(false),
-                    backlog: Known::unknown("the group does not exist on this cluster"),
-                    consumers: Known::Known(vec![]),
-                    subscriptions: Known::Known(Subscriptions::new()),
-                    config: None,
-                    consume_tps: None,
-                },
+                None => GroupState::absent(),
                 Some(v) => {
                     let connections = answers.connections.get(&g.name);
                     if let Some(Err(e)) = connections {

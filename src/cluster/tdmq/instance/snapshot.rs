@@ -301,27 +301,6 @@ fn group_consumers(
     }
 }
 
-/// A value no answer gave, for every field of an item: the reason.
-fn all_unknown_topic(why: &str) -> TopicState {
-    TopicState {
-        exists: Known::unknown(why),
-        consumed_by: Known::unknown(why),
-        max_offset: Known::unknown(why),
-        config: None,
-    }
-}
-
-fn all_unknown_group(why: &str) -> GroupState {
-    GroupState {
-        exists: Known::unknown(why),
-        backlog: Known::unknown(why),
-        consumers: Known::unknown(why),
-        subscriptions: Known::unknown(why),
-        config: None,
-        consume_tps: None,
-    }
-}
-
 /// An item's answer, recording its failure as an item error.
 fn item<'a, T>(
     errors: &mut Vec<ItemError>,
@@ -376,14 +355,9 @@ pub fn assemble(
 
     for t in &scope.topics {
         let state = match or_unknown(topics) {
-            Err(e) => all_unknown_topic(&e),
+            Err(e) => TopicState::unknown(&e),
             Ok(list) => match names(list, "Topic").get(t) {
-                None => TopicState {
-                    exists: Known::Known(false),
-                    consumed_by: Known::Known(BTreeSet::new()),
-                    max_offset: Known::Known(0),
-                    config: None,
-                },
+                None => TopicState::absent(),
                 Some(v) => {
                     let subs = item(
                         &mut errors,
@@ -425,16 +399,9 @@ pub fn assemble(
 
     for g in &scope.groups {
         let state = match or_unknown(groups) {
-            Err(e) => all_unknown_group(&e),
+            Err(e) => GroupState::unknown(&e),
             Ok(list) => match names(list, "ConsumerGroup").get(&g.name) {
-                None => GroupState {
-                    exists: Known::Known(false),
-                    backlog: Known::unknown("the group does not exist on this cluster"),
-                    consumers: Known::Known(vec![]),
-                    subscriptions: Known::Known(Subscriptions::new()),
-                    config: None,
-                    consume_tps: None,
-                },
+                None => GroupState::absent(),
                 Some(listed) => {
                     let detail = item(
                         &mut errors,
@@ -455,7 +422,7 @@ pub fn assemble(
                             exists: Known::Known(true),
                             subscriptions,
                             config: group_config(listed),
-                            ..all_unknown_group(&e)
+                            ..GroupState::unknown(&e)
                         },
                         Ok(d) => GroupState {
                             exists: Known::Known(true),
