@@ -46,6 +46,8 @@ pub struct BatchView {
     pub next_action: Option<String>,
     pub groups: Vec<GroupRow>,
     pub producers: Vec<ProducerRow>,
+    /// What to do now in the applications for this batch, and what the wizard waits for.
+    pub now: crate::runbook::Now,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -188,13 +190,14 @@ impl StatusView {
             .iter()
             .map(|b| {
                 let stage = w.progress.stage(&b.name);
+                let step = Step::Batch(b.name.clone());
+                let verdict = w.forward_verdict(&step, now).map(|(_, v)| v);
                 BatchView {
                     name: b.name.clone(),
                     stage,
                     meaning: stage.meaning().into(),
-                    next_action: w
-                        .forward_verdict(&Step::Batch(b.name.clone()), now)
-                        .map(|(_, v)| v.action),
+                    now: crate::runbook::now(w, &step, verdict.as_ref()),
+                    next_action: verdict.map(|v| v.action),
                     groups: b
                         .groups
                         .iter()
@@ -301,6 +304,9 @@ impl StatusView {
                     opt(p.source),
                     opt(p.target)
                 ));
+            }
+            if b.stage != Stage::Done {
+                o.push_str(&b.now.text("  "));
             }
         }
         o.push_str(&format!("\n{} finish\n", tick(self.finished)));

@@ -3,10 +3,10 @@
 //! app's state. Drawing only reads it.
 
 use crate::clock::{self, Millis};
-use crate::gate::Move;
 use crate::model::{Freshness, Status, Verdict};
 use crate::plan::Side;
-use crate::stage::{Stage, Step};
+use crate::runbook::{self, Now};
+use crate::stage::Step;
 use crate::wizard::Wizard;
 
 #[derive(Debug, Clone)]
@@ -18,10 +18,8 @@ pub struct Screen {
     pub target: ClusterLine,
     /// The gate of the selected step's next move; `None` when the step is complete.
     pub verdict: Option<Verdict>,
-    /// What the operator does now, in one sentence.
-    pub instruction: String,
-    /// What the wizard waits for before the step can be taken.
-    pub waiting: String,
+    /// What the operator does now in the applications, and what the wizard waits to observe.
+    pub now: Now,
 }
 
 #[derive(Debug, Clone)]
@@ -33,27 +31,12 @@ pub struct ClusterLine {
 impl Screen {
     pub fn build(wizard: &Wizard, selected: &Step, now: Millis) -> Screen {
         let verdict = wizard.forward_verdict(selected, now).map(|(_, v)| v);
-        let waiting = match &verdict {
-            None => "nothing: this step is complete".to_string(),
-            Some(v) if v.opens() => format!("gate open: press Enter to {}", v.action),
-            Some(v) => v
-                .failing()
-                .next()
-                .map(|c| c.summary.clone())
-                .or_else(|| {
-                    v.unacknowledged()
-                        .next()
-                        .map(|w| format!("acknowledgement of: {}", w.text))
-                })
-                .unwrap_or_default(),
-        };
         Screen {
             at: now,
             source: cluster_line(wizard, Side::Source, now),
             target: cluster_line(wizard, Side::Target, now),
-            instruction: instruction(wizard, selected),
+            now: runbook::now(wizard, selected, verdict.as_ref()),
             verdict,
-            waiting,
         }
     }
 
@@ -78,27 +61,5 @@ fn cluster_line(wizard: &Wizard, side: Side, now: Millis) -> ClusterLine {
     ClusterLine {
         word,
         status: f.status(),
-    }
-}
-
-/// One sentence: what the operator must do now for the selected step.
-fn instruction(wizard: &Wizard, step: &Step) -> String {
-    let p = &wizard.progress;
-    match step {
-        Step::Preflight if p.preflight.is_some() => "Preflight is complete.".into(),
-        Step::Preflight => "Check that both clusters answer with fresh data, then press Enter to complete preflight.".into(),
-        Step::Metadata if p.metadata.is_some() => "Metadata is complete.".into(),
-        Step::Metadata => "Create the plan's topics and groups on the target (press s), then press Enter to confirm metadata.".into(),
-        Step::Finish if p.finished.is_some() => "The migration is finished.".into(),
-        Step::Finish => "When every batch is done, press Enter to finish the migration.".into(),
-        Step::Batch(b) => match p.stage(b) {
-            Stage::NotStarted => format!("Press Enter to release the first consumers of batch '{b}'."),
-            Stage::Done => format!("Batch '{b}' is complete."),
-            // What the move that brought the batch here asked for, until the next one.
-            s => match s.prev().and_then(Move::forward) {
-                Some(made) => format!("{} Then press Enter.", made.instruction(b)),
-                None => format!("Batch '{b}' is at {s}."),
-            },
-        },
     }
 }

@@ -75,7 +75,8 @@ pub fn draw(f: &mut Frame, app: &App) {
     ])
     .areas(area);
     title(f, app, top, t);
-    let rail_w = if area.width >= 120 { 34 } else { 24 };
+    // Wide enough at every size for a stage's code and its words: "  S_RW_D_NA double write".
+    let rail_w = if area.width >= 120 { 34 } else { 26 };
     let [rail, right] =
         Layout::horizontal([Constraint::Length(rail_w), Constraint::Min(0)]).areas(body);
     panels::rail(f, app, rail, t);

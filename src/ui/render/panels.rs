@@ -4,6 +4,7 @@ use super::Theme;
 use crate::clock;
 use crate::model::{CheckKind, Known, Snapshot, Status, Verdict};
 use crate::plan::Side;
+use crate::runbook::Now;
 use crate::stage::{Stage, Step};
 use crate::ui::app::{App, Focus, SortKey};
 use ratatui::Frame;
@@ -21,6 +22,75 @@ fn block(title: String, focused: bool, t: Theme) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, t.title()))
+}
+
+/// The now box's lines, wrapped to `width`, at most `max` (at least 2): what to do, how to stop
+/// instances, the checklist (each instance under its group, ticked where the step wants it; only
+/// the groups' summaries, which name the hosts still to move, when that does not fit), and
+/// always last what the wizard waits for. What does not fit is counted, never dropped silently:
+/// `status` shows all of it.
+fn now_lines(now: &Now, width: u16, max: usize, t: Theme) -> Vec<Line<'static>> {
+    let w = usize::from(width.max(10));
+    let plain = ratatui::style::Style::default();
+    let lines = |text: &str, style, indent: usize| -> Vec<Line<'static>> {
+        (wrap(text, w.saturating_sub(indent + 2))
+            .into_iter()
+            .enumerate())
+        .map(|(i, l)| {
+            let pad = if i == 0 { indent } else { indent + 2 };
+            Line::from(Span::styled(format!("{}{l}", " ".repeat(pad)), style))
+        })
+        .collect()
+    };
+    let body = |instances: bool| {
+        let mut body = lines(&now.instruction, t.title(), 0);
+        if let Some(stop) = &now.how_to_stop {
+            body.extend(lines(stop, t.dim(), 0));
+        }
+        for g in &now.checklist {
+            let mark = if g.done { "[x]" } else { "[ ]" };
+            body.extend(lines(&format!("{mark} {}", g.summary), plain, 0));
+            for i in g.instances.iter().filter(|_| instances) {
+                body.extend(lines(&i.line(), t.dim(), 4));
+            }
+        }
+        body
+    };
+    let waiting = lines(&now.waiting, plain, 0);
+    let room = max.max(2).saturating_sub(waiting.len()).max(1);
+    let mut out = body(true);
+    if out.len() > room {
+        out = body(false);
+    }
+    if out.len() > room {
+        let hidden = out.len() - room + 1;
+        out.truncate(room - 1);
+        out.push(Line::from(Span::styled(
+            format!("... {hidden} more: see `status`"),
+            t.dim(),
+        )));
+    }
+    out.extend(waiting);
+    out
+}
+
+/// Words wrapped to `width` columns (a word longer than the line stays whole).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![];
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 fn step_label(app: &App, step: &Step, wide: bool) -> (String, String) {
@@ -46,12 +116,11 @@ fn step_label(app: &App, step: &Step, wide: bool) -> (String, String) {
                 Stage::NotStarted => "[ ]",
                 _ => "[>]",
             };
-            let meaning = if wide {
-                format!(" {}", short_meaning(s))
-            } else {
-                String::new()
-            };
-            (format!("{mark} {b}"), format!("    {}{meaning}", s.code()))
+            let indent = if wide { "    " } else { "  " };
+            (
+                format!("{mark} {b}"),
+                format!("{indent}{} {}", s.code(), short_meaning(s)),
+            )
         }
     }
 }
@@ -89,54 +158,36 @@ pub fn rail(f: &mut Frame, app: &App, area: Rect, t: Theme) {
 
 pub fn right(f: &mut Frame, app: &App, area: Rect, t: Theme) {
     let small = area.height < 30;
-    let screen = &app.screen;
-    let waiting = format!("Waiting for: {}", screen.waiting);
-    // The instruction and what it waits for, whole: up to 4 lines of text on a small screen.
     let inner = area.width.saturating_sub(2);
-    let text_lines = wrapped_lines(&screen.instruction, inner) + wrapped_lines(&waiting, inner);
-    let now_h = text_lines.clamp(2, if small { 4 } else { 6 }) + 2;
-    let [now_box, backlog, conns, gate] = Layout::vertical([
-        Constraint::Length(now_h),
-        Constraint::Percentage(if small { 34 } else { 38 }),
-        Constraint::Percentage(if small { 24 } else { 27 }),
-        Constraint::Min(6),
-    ])
-    .areas(area);
-    let lines = vec![
-        Line::from(Span::styled(screen.instruction.clone(), t.title())),
-        Line::from(vec![
-            Span::styled("Waiting for: ", t.dim()),
-            Span::raw(screen.waiting.clone()),
-        ]),
-    ];
+    // The runbook comes first: up to 8 lines of text on a small screen (leaving the backlog,
+    // connections and gate a few rows each), 18 on a big one.
+    let lines = now_lines(&app.screen.now, inner, if small { 8 } else { 18 }, t);
+    let now_h = lines.len() as u16 + 2;
+    let [now_box, backlog, conns, gate] = if small {
+        Layout::vertical([
+            Constraint::Length(now_h),
+            Constraint::Min(4),
+            Constraint::Length(4),
+            Constraint::Length(4),
+        ])
+        .areas(area)
+    } else {
+        Layout::vertical([
+            Constraint::Length(now_h),
+            Constraint::Percentage(30),
+            Constraint::Percentage(22),
+            Constraint::Min(6),
+        ])
+        .areas(area)
+    };
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(block("now".into(), false, t)),
+        Paragraph::new(lines).block(block("now".into(), false, t)),
         now_box,
     );
     let groups = rows(app);
     backlog_panel(f, app, backlog, &groups, t);
     connections_panel(f, app, conns, &groups, t);
-    gate_panel(f, app, gate, screen.verdict.as_ref(), t);
-}
-
-/// How many lines `text` takes wrapped at word boundaries to `width` columns.
-fn wrapped_lines(text: &str, width: u16) -> u16 {
-    let width = usize::from(width.max(1));
-    let mut lines = 1u16;
-    let mut used = 0usize;
-    for word in text.split_whitespace() {
-        let w = word.chars().count();
-        let needed = if used == 0 { w } else { used + 1 + w };
-        if needed <= width {
-            used = needed;
-        } else {
-            lines += 1;
-            used = w.min(width);
-        }
-    }
-    lines
+    gate_panel(f, app, gate, app.screen.verdict.as_ref(), t);
 }
 
 /// Groups of the plan, filtered and sorted as the operator asked.

@@ -1,0 +1,152 @@
+//! The runbook of each stage: what the operator does in the applications, built from the live
+//! connections and ticked as instances move, and what the wizard waits for, in sentences.
+
+mod support;
+
+use rocketmq_migrate::runbook::{self, Goal, Now, Role};
+use rocketmq_migrate::stage::{Stage, Step};
+use support::*;
+
+const T0: u64 = 1_700_000_000_000;
+
+fn now_of(h: &Harness, at: u64) -> Now {
+    let step = Step::Batch("orders".into());
+    let v = h.w.forward_verdict(&step, at).map(|(_, v)| v);
+    runbook::now(&h.w, &step, v.as_ref())
+}
+
+#[test]
+fn first_consumers_list_every_instance_to_restart_and_tick_those_on_the_target() {
+    let mut h = Harness::ready(T0);
+    let n = now_of(&h, T0);
+    assert!(
+        n.instruction
+            .starts_with("Restart SOME consumers of batch 'orders' on the new cluster")
+    );
+    assert_eq!(
+        n.how_to_stop.as_deref(),
+        Some("Stop gracefully (never kill -9): offsets commit.")
+    );
+    let a = &n.checklist[0];
+    assert_eq!(
+        (a.group.as_str(), a.role, a.goal, a.done),
+        ("G_A", Role::Consumer, Goal::SomeOnTarget, false)
+    );
+    assert_eq!(
+        a.summary,
+        "G_A: none on the target yet; 2 on the source: G_A-source-0, G_A-source-1"
+    );
+    assert_eq!(
+        a.instances.iter().map(|i| i.line()).collect::<Vec<_>>(),
+        [
+            "[ ] G_A-source-0 on the source (G_A-source-0, V4_9_4)",
+            "[ ] G_A-source-1 on the source (G_A-source-1, V4_9_4)"
+        ]
+    );
+    assert_eq!(
+        n.waiting,
+        "Nothing: the gate is open. Press Enter to release first consumers."
+    );
+
+    // One instance of G_A restarted on the target: G_A is ticked, G_B not yet.
+    h.observe(
+        Snap::new(rocketmq_migrate::plan::Side::Target, T0)
+            .group(group("G_A").consumers(1).subscribed(&["T_ORDER", "T_PAY"]))
+            .build(),
+        T0,
+    );
+    let n = now_of(&h, T0);
+    assert!(n.checklist[0].done);
+    assert_eq!(
+        n.checklist[0].summary,
+        "1 of 3 instances of G_A on the target: G_A-target-0"
+    );
+    assert!(
+        n.checklist[0]
+            .instances
+            .iter()
+            .any(|i| i.line() == "[x] G_A-target-0 on the target (G_A-target-0, V4_9_4)")
+    );
+    assert!(!n.checklist[1].done);
+}
+
+#[test]
+fn each_stage_says_what_to_move_and_what_it_waits_for() {
+    let mut h = Harness::ready(T0);
+    h.observe(target_with_consumers(T0).build(), T0);
+    assert!(moved(&h.advance("orders", T0)));
+    assert_eq!(h.w.progress.stage("orders"), Stage::DoubleRead);
+
+    // Producers next: the plan's producer group, every instance off the source.
+    let n = now_of(&h, T0);
+    assert!(
+        n.instruction
+            .starts_with("Restart EVERY producer of batch 'orders'"),
+        "{}",
+        n.instruction
+    );
+    let p = &n.checklist[0];
+    assert_eq!(
+        (p.group.as_str(), p.role, p.goal),
+        ("P_ORDER", Role::Producer, Goal::AllOffSource)
+    );
+    assert_eq!(
+        p.summary,
+        "2 of 2 instances of P_ORDER still on the source: P_ORDER-source-0, P_ORDER-source-1"
+    );
+    assert_eq!(
+        n.waiting,
+        "Nothing: the gate is open. Press Enter to release producers."
+    );
+
+    // A group with no consumer on the target: the sentence says what the wizard waits to see.
+    h.observe(target_with_consumers(T0).group(group("G_B")).build(), T0);
+    let n = now_of(&h, T0);
+    assert_eq!(
+        n.waiting,
+        "Waiting for a consumer of G_B on the target, subscribed to its topics."
+    );
+
+    // The remaining consumers: ticked as they leave the source.
+    h.observe(
+        target_with_consumers(T0).producers("P_ORDER", 2).build(),
+        T0,
+    );
+    assert!(moved(&h.advance("orders", T0)));
+    h.observe(source_start(T0).producers("P_ORDER", 0).build(), T0);
+    assert!(moved(&h.advance("orders", T0)));
+    assert_eq!(h.w.progress.stage("orders"), Stage::Draining);
+    let n = now_of(&h, T0);
+    let a = &n.checklist[0];
+    assert_eq!(a.goal, Goal::AllOffSource);
+    assert_eq!(
+        a.summary,
+        "2 of 3 instances of G_A still on the source: G_A-source-0, G_A-source-1"
+    );
+    assert_eq!(
+        n.waiting,
+        "Waiting for the backlog of G_A on the source to drain."
+    );
+    let text = n.text("  ");
+    assert!(
+        text.contains("  now: When the source has drained"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[ ] 2 of 3 instances of G_A still on the source"),
+        "{text}"
+    );
+    assert!(text.contains("[x] G_A-target-0 on the target"), "{text}");
+}
+
+#[test]
+fn instances_nobody_could_read_are_not_known_never_none() {
+    let mut h = Harness::ready(T0);
+    h.observe(source_start(T0).unknown_consumers("G_A").build(), T0);
+    let n = now_of(&h, T0);
+    assert_eq!(
+        n.checklist[0].summary,
+        "consumers of G_A on the source are not known yet"
+    );
+    assert!(!n.checklist[0].done);
+}
