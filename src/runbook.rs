@@ -386,3 +386,92 @@ pub fn batches(wizard: &Wizard, now_ms: crate::clock::Millis) -> Vec<(String, No
         })
         .collect()
 }
+
+/// What the applications of a batch need to reach the new cluster, ready to paste: the address
+/// (the plan's NameServers, or the endpoints the TDMQ API reports), the names they must use, and
+/// which credentials (never a secret: the wizard does not hold the applications' ones).
+pub fn client_settings(plan: &Plan, target: Option<&Snapshot>, batch: &Batch) -> String {
+    use crate::plan::{ClusterKind, TdmqProduct};
+    let spec = &plan.target;
+    let mut o = format!(
+        "# Clients of batch '{}' on the new cluster '{}'\n",
+        batch.name, spec.name
+    );
+    let reported = || -> Vec<String> {
+        match target.filter(|s| s.unreachable.is_none()) {
+            None => {
+                vec!["# address: not known until the target is read (the API reports it)".into()]
+            }
+            Some(s) if s.endpoints.is_empty() => {
+                vec!["# address: the API reported none; see the cluster's access points in the TDMQ console".into()]
+            }
+            Some(s) => s
+                .endpoints
+                .iter()
+                .map(|e| format!("namesrvAddr={}   # {} network", e.address, e.network))
+                .collect(),
+        }
+    };
+    let (addresses, namespace, credentials): (Vec<String>, Option<&str>, String) = match &spec.kind
+    {
+        ClusterKind::Remoting(r) => (
+            vec![
+                format!("namesrvAddr={}", r.namesrv.join(";")),
+                if r.tls.is_some() {
+                    "# TLS: on (in the client: setUseTLS(true), or -Dtls.enable=true)"
+                        .into()
+                } else {
+                    "# TLS: off".into()
+                },
+            ],
+            r.namespace.as_deref(),
+            match &r.acl {
+                Some(_) => "# credentials: each application's own ACL account (AccessKey and SecretKey) with the rights to produce or consume these topics and groups".into(),
+                None => "# credentials: none (the plan names no ACL account for this cluster)".into(),
+            },
+        ),
+        ClusterKind::Tdmq(t) => match &t.product {
+            TdmqProduct::V4 { namespace, .. } => (
+                reported(),
+                Some(namespace.as_str()),
+                "# credentials: a role of the cluster with produce/consume permission on the namespace: AccessKey = the role's token, SecretKey = the role name (TDMQ console, role management)".into(),
+            ),
+            TdmqProduct::V5 { .. } => (
+                reported(),
+                None,
+                "# credentials: if the instance has ACL on, a role's AccessKey and SecretKey with produce/consume permission (TDMQ console, access management)".into(),
+            ),
+        },
+        ClusterKind::Rehearsal(_) => (
+            vec!["# the rehearsal's simulated applications move by themselves".into()],
+            None,
+            String::new(),
+        ),
+    };
+    for a in addresses {
+        o.push_str(&format!("{a}\n"));
+    }
+    let named = |n: &String| match namespace {
+        Some(ns) => format!("{ns}%{n}"),
+        None => n.clone(),
+    };
+    let list = |names: Vec<String>| names.join(", ");
+    o.push_str(&format!(
+        "topics: {}\n",
+        list(batch.topics.iter().map(named).collect())
+    ));
+    o.push_str(&format!(
+        "consumer groups: {}\n",
+        list(batch.groups.iter().map(|g| named(&g.name)).collect())
+    ));
+    if !batch.producer_groups.is_empty() {
+        o.push_str(&format!(
+            "producer groups: {}\n",
+            list(batch.producer_groups.iter().map(named).collect())
+        ));
+    }
+    if !credentials.is_empty() {
+        o.push_str(&format!("{credentials}\n"));
+    }
+    o
+}

@@ -150,3 +150,30 @@ fn instances_nobody_could_read_are_not_known_never_none() {
     );
     assert!(!n.checklist[0].done);
 }
+
+#[test]
+fn client_settings_of_a_self_built_target_name_its_nameservers_and_never_a_secret() {
+    let plan = rocketmq_migrate::plan::Plan::parse(
+        std::path::Path::new("p.toml"),
+        "[source]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.1:9876\"]\n[target]\nkind = \"remoting\"\nname = \"new-idc\"\nnamesrv = [\"10.9.0.1:9876\", \"10.9.0.2:9876\"]\naccess_key = \"migrate-admin\"\nsecret_key_env = \"TARGET_SK\"\n[target.tls]\naccept_any_certificate = true\n[[batch]]\nname = \"orders\"\ntopics = [\"T_ORDER\"]\nconsumer_groups = [\"G_A\"]\n",
+    )
+    .unwrap();
+    let text = runbook::client_settings(&plan, None, &plan.batches[0]);
+    assert!(
+        text.contains("namesrvAddr=10.9.0.1:9876;10.9.0.2:9876\n"),
+        "{text}"
+    );
+    assert!(text.contains("# TLS: on"), "{text}");
+    assert!(
+        text.contains("topics: T_ORDER\nconsumer groups: G_A\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("each application's own ACL account"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("migrate-admin") && !text.contains("TARGET_SK"),
+        "{text}"
+    );
+}

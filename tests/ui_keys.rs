@@ -179,6 +179,8 @@ impl Shell {
                 for effect in self.app.handle(ev, now) {
                     match effect {
                         Effect::Journal(entries) => self.commit(entries, now, reached)?,
+                        // The clipboard is the terminal's: nothing to simulate.
+                        Effect::Copy(_) => {}
                         Effect::SyncMetadata => {
                             if let (Some(s), Some(t)) = (
                                 self.app.wizard.source.clone(),

@@ -345,3 +345,55 @@ fn a_broker_that_left_is_retired_by_typing_its_name() {
         "{journaled:?}"
     );
 }
+
+/// `p`: the selected batch's client settings for a TDMQ 4.x target, with the endpoints the API
+/// reported and the namespace-qualified names; offered to the clipboard as well.
+#[test]
+fn client_settings_popup() {
+    let plan = rocketmq_migrate::plan::Plan::parse(
+        std::path::Path::new("p.toml"),
+        "[source]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.1:9876\"]\n[target]\nkind = \"tdmq\"\nname = \"tdmq-prod\"\nregion = \"ap-guangzhou\"\ncluster_id = \"rocketmq-x\"\nnamespace = \"prod\"\nsecret_id = \"AKIDX\"\nsecret_key_env = \"SK\"\n[[batch]]\nname = \"orders\"\ntopics = [\"T_ORDER\", \"T_PAY\"]\nconsumer_groups = [\"G_A\", \"G_B\"]\nproducer_groups = [\"P_ORDER\"]\n",
+    )
+    .unwrap();
+    let mut h = Harness::with(plan);
+    let mut target = Snap::new(Side::Target, T0).build();
+    target.endpoints = vec![
+        rocketmq_migrate::model::Endpoint {
+            network: "VPC".into(),
+            address: "http://rocketmq-x.rocketmq.ap-gz.qcloud.tencenttdmq.com:5098".into(),
+        },
+        rocketmq_migrate::model::Endpoint {
+            network: "PUBLIC".into(),
+            address: "http://rocketmq-x.rocketmq.ap-gz.public.tencenttdmq.com:9876".into(),
+        },
+    ];
+    h.observe(target, T0);
+    let mut app = app_from(&h, T0);
+    select(&mut app, "batch:orders");
+    let effects = app.handle(
+        Event::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::NONE)),
+        T0,
+    );
+    let copied: Vec<&String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            rocketmq_migrate::ui::app::Effect::Copy(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1);
+    let text = copied[0];
+    assert!(text.contains("namesrvAddr=http://rocketmq-x.rocketmq.ap-gz.qcloud.tencenttdmq.com:5098   # VPC network"), "{text}");
+    assert!(text.contains("topics: prod%T_ORDER, prod%T_PAY"), "{text}");
+    assert!(
+        text.contains("consumer groups: prod%G_A, prod%G_B"),
+        "{text}"
+    );
+    assert!(text.contains("producer groups: prod%P_ORDER"), "{text}");
+    assert!(text.contains("AccessKey = the role's token"), "{text}");
+    assert!(
+        !text.contains("AKIDX") && !text.contains("SK\n"),
+        "no API credential: {text}"
+    );
+    snapshot_both("dialog_client_settings", &mut app, T0);
+}

@@ -67,6 +67,17 @@ pub struct Snapshot {
     /// The instance's counts and limits, where the cluster has them (TDMQ 5.x).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Box<Capacity>>,
+    /// The addresses clients connect to, as the cluster reports them (TDMQ).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// An address clients use, and the network it is reached from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// "VPC", "PUBLIC", "INTERNAL", as the API names it.
+    pub network: String,
+    pub address: String,
 }
 
 /// A snapshot recorded before who consumes a topic was read says nothing about it.
@@ -407,6 +418,7 @@ impl Snapshot {
             pending: Known::unknown("the cluster is unreachable"),
             migration: None,
             capacity: None,
+            endpoints: vec![],
         }
     }
 

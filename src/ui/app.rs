@@ -31,6 +31,8 @@ pub enum Effect {
     /// Write these to the journal, then apply them (`App::apply`).
     Journal(Vec<Entry>),
     SyncMetadata,
+    /// Offer this text to the terminal's clipboard (OSC 52).
+    Copy(String),
     Quit,
 }
 
@@ -79,6 +81,8 @@ pub enum Dialog {
         text: String,
     },
     Message(String),
+    /// Text to paste (client settings), shown whole.
+    Settings(String),
 }
 
 /// What a confirmation asks the wizard again, confirmed.
@@ -101,7 +105,9 @@ impl Dialog {
             Dialog::Acknowledge { .. } => keymap::ACKNOWLEDGE,
             Dialog::Quit => keymap::QUIT,
             Dialog::Filter { .. } => keymap::FILTER,
-            Dialog::Refused { .. } | Dialog::Help | Dialog::Message(_) => keymap::CLOSE,
+            Dialog::Refused { .. } | Dialog::Help | Dialog::Message(_) | Dialog::Settings(_) => {
+                keymap::CLOSE
+            }
         }
     }
 }
@@ -318,6 +324,25 @@ impl App {
                 }
             }
             Action::SyncMetadata => return vec![Effect::SyncMetadata],
+            Action::ClientSettings => match self.selected_step() {
+                Step::Batch(b) => {
+                    let Some(batch) = self.wizard.plan.batch(&b) else {
+                        return vec![];
+                    };
+                    let text = crate::runbook::client_settings(
+                        &self.wizard.plan,
+                        self.wizard.target.as_ref(),
+                        batch,
+                    );
+                    self.ui.dialog = Some(Dialog::Settings(text.clone()));
+                    return vec![Effect::Copy(text)];
+                }
+                other => {
+                    self.ui.dialog = Some(Dialog::Message(format!(
+                        "{other} has no client settings; select a batch"
+                    )))
+                }
+            },
             Action::RetireBroker => {
                 // The first broker that left, on either cluster: once retired, the next.
                 let left = (self.wizard.progress.brokers.iter())

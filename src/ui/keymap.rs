@@ -9,6 +9,7 @@ pub enum Action {
     Advance,
     Rollback,
     SyncMetadata,
+    ClientSettings,
     RetireBroker,
     Up,
     Down,
@@ -63,6 +64,14 @@ pub const BINDINGS: &[Binding] = &[
         label: "sync metadata",
         help: "Create on the target the plan's topics and groups it lacks (never changes what exists).",
         footer: true,
+    },
+    Binding {
+        keys: &[KeyCode::Char('p')],
+        shown: "p",
+        action: Action::ClientSettings,
+        label: "client settings",
+        help: "The selected batch's settings for the applications on the new cluster (address, names, credentials), copied to the clipboard where the terminal allows.",
+        footer: false,
     },
     Binding {
         keys: &[KeyCode::Char('R')],

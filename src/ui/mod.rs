@@ -265,6 +265,7 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
                     }
                 }
                 Effect::SyncMetadata => spawn_sync(&app, &clusters, tx.clone()),
+                Effect::Copy(text) => terminal::copy(&text),
                 Effect::Quit => quit = true,
             }
         }

@@ -57,3 +57,15 @@ impl Drop for TerminalGuard {
         restore();
     }
 }
+
+/// Offers `text` to the terminal's clipboard (OSC 52). Terminals that do not support it ignore
+/// the sequence; the popup shows the text either way.
+pub fn copy(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    if let Err(e) = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush()) {
+        tracing::warn!("could not offer the client settings to the clipboard: {e}");
+    }
+}

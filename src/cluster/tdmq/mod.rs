@@ -218,6 +218,9 @@ impl Cluster for TdmqCluster {
             topic_stats,
         };
         let mut snap = snapshot::assemble(self.side, &self.label, started, scope, answers);
+        if let Ok(c) = &clusters {
+            snap.endpoints = snapshot::endpoints(c);
+        }
         if let Some(task_id) = &self.task_id {
             snap.migration = Some(Box::new(
                 task::read(&self.api, task_id, &scope.topics).await,

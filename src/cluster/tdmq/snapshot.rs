@@ -55,6 +55,21 @@ pub fn cluster_found(answer: &Result<Value, ApiError>, cluster_id: &str) -> Resu
     }
 }
 
+/// The addresses DescribeRocketMQClusters reports for the cluster (its first item's `Info`).
+pub fn endpoints(clusters: &Value) -> Vec<Endpoint> {
+    let info = &clusters["ClusterList"][0]["Info"];
+    [("VPC", "VpcEndPoint"), ("PUBLIC", "PublicEndPoint")]
+        .into_iter()
+        .filter_map(|(network, key)| {
+            let address = text(info, key);
+            (!address.is_empty()).then(|| Endpoint {
+                network: network.into(),
+                address,
+            })
+        })
+        .collect()
+}
+
 /// The items of a list answer by `Name`; of two with one name, the later wins.
 fn by_name(list: &[Value]) -> BTreeMap<String, &Value> {
     list.iter().map(|v| (text(v, "Name"), v)).collect()

@@ -146,6 +146,16 @@ pub fn draw(f: &mut Frame, app: &App, t: Theme) {
             vec![Line::from(m.clone()), Line::from(""), keys],
             t,
         ),
+        Dialog::Settings(text) => {
+            let mut lines: Vec<Line> = text.lines().map(|l| Line::from(l.to_string())).collect();
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                "Offered to the clipboard (OSC 52) where the terminal allows; else select and copy.",
+                t.dim(),
+            )));
+            lines.push(keys);
+            popup(f, "client settings", lines, t);
+        }
         Dialog::Help => {
             let mut lines: Vec<Line> = BINDINGS
                 .iter()

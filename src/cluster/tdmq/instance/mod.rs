@@ -248,6 +248,7 @@ impl Cluster for InstanceCluster {
         };
         let mut snap = snapshot::assemble(self.side, &self.label, started, scope, answers);
         snap.capacity = Some(Box::new(snapshot::capacity(&instance)));
+        snap.endpoints = snapshot::endpoints(&instance);
         if let Some(task_id) = &self.task_id {
             snap.migration = Some(Box::new(
                 task::read(&self.api, task_id, &scope.topics).await,

@@ -61,6 +61,22 @@ pub fn capacity(instance: &Value) -> Capacity {
     }
 }
 
+/// The addresses DescribeInstance reports (`EndpointList`), open ones only.
+pub fn endpoints(instance: &Value) -> Vec<Endpoint> {
+    (instance.get("EndpointList").and_then(Value::as_array))
+        .into_iter()
+        .flatten()
+        .filter(|e| matches!(text(e, "Status").as_str(), "" | "OPEN"))
+        .filter_map(|e| {
+            let address = text(e, "EndpointUrl");
+            (!address.is_empty()).then(|| Endpoint {
+                network: text(e, "Type"),
+                address,
+            })
+        })
+        .collect()
+}
+
 /// The names a list answer holds, under `key`.
 fn names<'v>(list: &'v [Value], key: &str) -> BTreeMap<String, &'v Value> {
     list.iter().map(|v| (text(v, key), v)).collect()
