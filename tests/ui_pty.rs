@@ -63,6 +63,16 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
         None,
         "Metadata complete",
     );
+    // The now box is the runbook: what to restart, how to stop it, each group's instances from
+    // the live connections, and what the wizard waits for.
+    for says in [
+        "Restart SOME consumers",
+        "Stop gracefully (never kill -9)",
+        "none on the target yet",
+        "Press Enter to release first consumers.",
+    ] {
+        t.wait_for("a", says, SHORT);
+    }
     advance(
         &t,
         "a",
@@ -70,6 +80,11 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
         None,
         "Redeploy SOME consumers",
     );
+    // The rehearsal's applications follow: the groups' instances appear on the target, ticked,
+    // and the runbook moves on to the producers.
+    for says in ["Restart EVERY producer", "still on the source", "[x] "] {
+        t.wait_for("a", says, Duration::from_secs(30));
+    }
     // Producers before consumers on the target: not offered, and the screen says why.
     t.key("a", "Enter");
     let s = t.wait_for("a", "Not offered: release producers", SHORT);
