@@ -569,3 +569,35 @@ fn a_migration_task_follows_the_batch() {
     let report = text(&run(&plan, SECRET_KEY, &["report"]));
     assert!(!report.contains(SECRET_KEY));
 }
+
+/// Preflight on a 4.x target: the cluster's limits (MaxTopicNum) against what the plan creates.
+#[test]
+fn preflight_refuses_a_plan_larger_than_the_cluster() {
+    let server = Server::start("rocketmq-x", "ns");
+    {
+        let mut st = server.state.lock().unwrap();
+        st.add_topic("T_OLD", 8, 0);
+        st.max_topic_num = Some(2);
+    }
+    let plan = support::plan();
+    let tplan = Plan::parse(
+        std::path::Path::new("t.toml"),
+        &format!("[source]\nkind = \"remoting\"\nnamesrv = [\"127.0.0.1:1\"]\n[target]\nkind = \"tdmq\"\nname = \"tdmq-prod\"\nregion = \"ap-guangzhou\"\ncluster_id = \"rocketmq-x\"\nnamespace = \"ns\"\nsecret_id = \"{SECRET_ID}\"\nsecret_key_env = \"X\"\nendpoint = \"{}\"\n[[batch]]\nname = \"b\"\ntopics = [\"T\"]\nconsumer_groups = [\"G\"]\n", server.url),
+    )
+    .unwrap();
+    let (tdmq, rt) = target_client(&tplan);
+    let now = rocketmq_migrate::clock::now();
+    let mut h = Harness::new();
+    h.observe(source_start(now).build(), now);
+    h.observe(rt.block_on(tdmq.snapshot(&plan.scope())), now);
+    // The test plan's three topics are missing: 1 held + 3 > 2.
+    let r = reasons(&h.advance("preflight", now));
+    assert!(
+        r.contains("tdmq-prod holds 1 of at most 2 topics and the plan creates 3 more"),
+        "{r}"
+    );
+    // Room made: preflight passes with the numbers as evidence.
+    server.state.lock().unwrap().max_topic_num = Some(10);
+    h.observe(rt.block_on(tdmq.snapshot(&plan.scope())), now);
+    assert!(moved(&h.advance("preflight", now)));
+}

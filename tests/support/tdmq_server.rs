@@ -117,6 +117,8 @@ impl Instance {
 pub struct State {
     pub cluster_id: String,
     pub namespace: String,
+    /// DescribeRocketMQClusters' Config MaxTopicNum, when a test sets it (else the example's).
+    pub max_topic_num: Option<i64>,
     pub topics: BTreeMap<String, Value>,
     pub groups: BTreeMap<String, Value>,
     /// group -> subscribed topics
@@ -800,6 +802,13 @@ fn answer(st: &mut State, service: &str, action: &str, p: &Value) -> Value {
         "DescribeRocketMQClusters" => {
             let mut r = spec_example(action);
             r["Response"]["ClusterList"][0]["Info"]["ClusterId"] = st.cluster_id.clone().into();
+            // The cluster's counts are what it holds; its limit the example's unless set.
+            let config = &mut r["Response"]["ClusterList"][0]["Config"];
+            config["UsedTopicNum"] = st.topics.len().into();
+            config["UsedGroupNum"] = st.groups.len().into();
+            if let Some(max) = st.max_topic_num {
+                config["MaxTopicNum"] = max.into();
+            }
             r
         }
         "DescribeRocketMQGroups" => {

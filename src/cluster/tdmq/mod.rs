@@ -220,6 +220,7 @@ impl Cluster for TdmqCluster {
         let mut snap = snapshot::assemble(self.side, &self.label, started, scope, answers);
         if let Ok(c) = &clusters {
             snap.endpoints = snapshot::endpoints(c);
+            snap.capacity = Some(Box::new(snapshot::capacity(c)));
         }
         if let Some(task_id) = &self.task_id {
             snap.migration = Some(Box::new(

@@ -70,6 +70,19 @@ pub fn endpoints(clusters: &Value) -> Vec<Endpoint> {
         .collect()
 }
 
+/// The cluster's topic and group counts and limits, from DescribeRocketMQClusters' `Config`
+/// (UsedTopicNum of MaxTopicNum, UsedGroupNum of MaxGroupNum).
+pub fn capacity(clusters: &Value) -> Capacity {
+    let config = &clusters["ClusterList"][0]["Config"];
+    let of = "the cluster";
+    Capacity {
+        topics: known_count(config, "UsedTopicNum", of),
+        topic_limit: known_count(config, "MaxTopicNum", of),
+        groups: known_count(config, "UsedGroupNum", of),
+        group_limit: known_count(config, "MaxGroupNum", of),
+    }
+}
+
 /// The items of a list answer by `Name`; of two with one name, the later wins.
 fn by_name(list: &[Value]) -> BTreeMap<String, &Value> {
     list.iter().map(|v| (text(v, "Name"), v)).collect()
