@@ -369,6 +369,7 @@ fn observe(kind: &CheckKind) -> String {
             )
         }
         Capacity { side, of } => format!("room on the {side} for the plan's {}", of.name()),
+        ClockAgrees { side } => format!("the local clock to agree with the {side}'s API"),
         TaskStage { topic } => format!("the migration task to hold {topic} at the batch's stage"),
     }
 }

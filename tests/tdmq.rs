@@ -596,8 +596,20 @@ fn preflight_refuses_a_plan_larger_than_the_cluster() {
         r.contains("tdmq-prod holds 1 of at most 2 topics and the plan creates 3 more"),
         "{r}"
     );
-    // Room made: preflight passes with the numbers as evidence.
-    server.state.lock().unwrap().max_topic_num = Some(10);
+    // Room made, but the local clock is 2 minutes behind the API's: refused until it is set.
+    {
+        let mut st = server.state.lock().unwrap();
+        st.max_topic_num = Some(10);
+        st.date_skew = 120;
+    }
+    h.observe(rt.block_on(tdmq.snapshot(&plan.scope())), now);
+    let r = reasons(&h.advance("preflight", now));
+    assert!(
+        r.contains("the local clock is -1")
+            && r.contains("s from tdmq-prod's API: signed requests fail once it is 5 minutes off"),
+        "{r}"
+    );
+    server.state.lock().unwrap().date_skew = 0;
     h.observe(rt.block_on(tdmq.snapshot(&plan.scope())), now);
     assert!(moved(&h.advance("preflight", now)));
 }

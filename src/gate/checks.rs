@@ -1143,3 +1143,54 @@ pub fn capacity(snap: &Snapshot, of: Counted, names: &[&str], now: Millis) -> Op
         )
     })
 }
+
+/// How far the local clock may be from the API's: the API refuses signatures 5 minutes off, and
+/// a drifting clock gets there during a night.
+const CLOCK_SLACK_S: i64 = 60;
+
+/// The local clock against the cluster's API, where it has one (TDMQ). `None`: nothing to check.
+pub fn clock_agrees(snap: &Snapshot, now: Millis) -> Option<Check> {
+    let seen = snap.clock_offset_s.as_ref()?;
+    let side = snap.side;
+    let kind = CheckKind::ClockAgrees { side };
+    let subject = format!("{}'s API", snap.cluster);
+    let offset = match seen {
+        Known::Known(o) => *o,
+        Known::Unknown(why) => {
+            let what = format!("whether the local clock agrees with {subject} is unknown");
+            return Some(unknown(
+                snap,
+                now,
+                kind,
+                &subject,
+                Metric::ClockOffset,
+                what,
+                why.clone(),
+            ));
+        }
+    };
+    let ev = vec![evidence(
+        snap,
+        now,
+        &subject,
+        Metric::ClockOffset,
+        Fact::Seconds(offset),
+    )];
+    Some(if offset.abs() <= CLOCK_SLACK_S {
+        check(
+            kind,
+            Status::Pass,
+            format!("the local clock is {offset:+} s from {subject}"),
+            ev,
+        )
+    } else {
+        check(
+            kind,
+            Status::Blocked,
+            format!(
+                "the local clock is {offset:+} s from {subject}: signed requests fail once it is 5 minutes off; set it right (NTP) first"
+            ),
+            ev,
+        )
+    })
+}

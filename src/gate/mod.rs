@@ -16,8 +16,8 @@ use crate::stage::Stage;
 use crate::wizard::{BrokerRecord, BrokerState, Brokers};
 pub use checks::Awaited;
 use checks::{
-    backlog_at_most, backlog_by_topics, broker_in_route, capacity, fresh, nothing_pending,
-    pending_read, settled, step_done, task_topic,
+    backlog_at_most, backlog_by_topics, broker_in_route, capacity, clock_agrees, fresh,
+    nothing_pending, pending_read, settled, step_done, task_topic,
 };
 pub use rules::{Move, Rule, TaskStep, rule};
 pub use settle::{QuietWatch, Watches};
@@ -188,6 +188,17 @@ impl<'a> Gate<'a> {
             {
                 self.push(c);
             }
+        }
+    }
+
+    /// The local clock against `side`'s API, where it has one: once for the whole plan.
+    pub fn clock(&mut self, side: Side) {
+        let kind = CheckKind::ClockAgrees { side };
+        if self.checks.iter().any(|c| c.kind == kind) {
+            return;
+        }
+        if let Some(c) = self.fresh(side).and_then(|s| clock_agrees(s, self.now)) {
+            self.push(c);
         }
     }
 

@@ -125,6 +125,10 @@ pub enum CheckKind {
         group: String,
         topic: String,
     },
+    /// The local clock agrees with the cluster's API (TDMQ refuses signatures 5 minutes off).
+    ClockAgrees {
+        side: Side,
+    },
     /// The cluster has room for the topics or groups the plan creates there.
     Capacity {
         side: Side,
@@ -181,6 +185,7 @@ impl CheckKind {
             PendingRead { side } => format!("{side}-pending"),
             TaskStage { topic } => format!("task-stage:{topic}"),
             Capacity { side, of } => format!("{side}-capacity:{}", of.name()),
+            ClockAgrees { side } => format!("{side}-clock"),
             FiltersCover { group, topic } => format!("target-filter:{group}/{topic}"),
             OnlyPlannedConsumers { side, topic } => format!("{side}-consumed-by:{topic}"),
             OnlyBatchTopics { side, group } => format!("{side}-other-topics:{group}"),
@@ -208,7 +213,8 @@ impl CheckKind {
             | PendingRead { side }
             | OnlyPlannedConsumers { side, .. }
             | OnlyBatchTopics { side, .. }
-            | Capacity { side, .. } => Some(*side),
+            | Capacity { side, .. }
+            | ClockAgrees { side } => Some(*side),
             TaskStage { .. } | FiltersCover { .. } => Some(Side::Target),
             StepDone { .. } | BatchDone { .. } => None,
         }

@@ -27,12 +27,13 @@ pub enum Metric {
     NotYetOnTopics,
     ConsumedBy,
     Capacity,
+    ClockOffset,
     /// A metric recorded by a version of the wizard that this one does not know.
     Recorded(String),
 }
 
 impl Metric {
-    const KNOWN: [Metric; 16] = [
+    const KNOWN: [Metric; 17] = [
         Metric::SnapshotAge,
         Metric::ConsumersOnline,
         Metric::Subscriptions,
@@ -49,6 +50,7 @@ impl Metric {
         Metric::NotYetOnTopics,
         Metric::ConsumedBy,
         Metric::Capacity,
+        Metric::ClockOffset,
     ];
 
     /// The words shown and kept in the journal and JSON (`metric`).
@@ -70,6 +72,7 @@ impl Metric {
             Metric::NotYetOnTopics => "messages not yet on their topics",
             Metric::ConsumedBy => "consumed by",
             Metric::Capacity => "capacity",
+            Metric::ClockOffset => "local clock offset",
             Metric::Recorded(w) => w,
         }
     }
@@ -163,6 +166,8 @@ pub enum Fact {
         limit: u64,
         adding: u64,
     },
+    /// A signed number of seconds (a clock offset).
+    Seconds(i64),
     /// Not known, and why: never a number.
     Unknown(String),
     /// A value recorded by an earlier version, kept as it was written.
@@ -252,6 +257,7 @@ impl Fact {
                 limit,
                 adding,
             } => format!("{used} of {limit} used, {adding} to create"),
+            Fact::Seconds(s) => format!("{s:+} s"),
             Fact::Groups(g) if g.is_empty() => "none".into(),
             Fact::Groups(g) => g.iter().cloned().collect::<Vec<_>>().join(", "),
             Fact::Expressions(f) if f.is_empty() => "none".into(),
@@ -305,6 +311,7 @@ impl Fact {
             Fact::Expressions(f) => (n(f.len() as u64), Some(self.words())),
             Fact::Groups(g) => (n(g.len() as u64), Some(self.words())),
             Fact::Room { adding, .. } => (n(*adding), Some(self.words())),
+            Fact::Seconds(s) => (Some(*s), Some(self.words())),
             Fact::Unknown(why) => (None, Some(why.clone())),
             Fact::Recorded { value, note } => (*value, note.clone()),
         }

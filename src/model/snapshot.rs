@@ -70,6 +70,10 @@ pub struct Snapshot {
     /// The addresses clients connect to, as the cluster reports them (TDMQ).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<Endpoint>,
+    /// Seconds the local clock is ahead of the cluster's API (TDMQ: signatures older than 5
+    /// minutes are refused); `None` where there is no API clock to compare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_s: Option<Known<i64>>,
 }
 
 /// An address clients use, and the network it is reached from.
@@ -419,6 +423,7 @@ impl Snapshot {
             migration: None,
             capacity: None,
             endpoints: vec![],
+            clock_offset_s: None,
         }
     }
 

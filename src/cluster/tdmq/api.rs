@@ -3,6 +3,7 @@
 //! only ever handed to the signer.
 
 use super::sign::{self, Request};
+use crate::model::Known;
 use crate::plan::{Secret, Side, TdmqSpec};
 use serde_json::Value;
 use std::time::Duration;
@@ -102,6 +103,9 @@ pub struct Api {
     timeout: Duration,
     /// Attempts for idempotent reads.
     attempts: u32,
+    /// The last answer's clock offset: `None` before any answer, `Some(None)` when it had no
+    /// Date header.
+    clock: std::sync::Mutex<Option<Option<i64>>>,
 }
 
 impl Api {
@@ -120,6 +124,7 @@ impl Api {
             http,
             timeout: t.timeout,
             attempts: 4,
+            clock: std::sync::Mutex::new(None),
         })
     }
 
@@ -197,6 +202,10 @@ impl Api {
             .get("date")
             .and_then(|d| d.to_str().ok())
             .map(str::to_string);
+        // Every answer dates the API's clock: preflight compares the local one with it.
+        if let Ok(mut seen) = self.clock.lock() {
+            *seen = Some(date.as_deref().and_then(clock_offset));
+        }
         let text = answer.bytes().await.map_err(|e| ApiError::Transport {
             action: action.into(),
             error: e.to_string(),
@@ -253,18 +262,7 @@ impl Api {
 
     /// What the operator should check, for the codes that have a usual cause.
     fn hint(&self, action: &str, code: &str, date: Option<&str>) -> String {
-        let offset = date
-            .and_then(|d| {
-                humantime::parse_rfc3339_weak(d)
-                    .ok()
-                    .or_else(|| httpdate(d))
-            })
-            .map(
-                |server| match std::time::SystemTime::now().duration_since(server) {
-                    Ok(ahead) => ahead.as_secs() as i64,
-                    Err(behind) => -(behind.duration().as_secs() as i64),
-                },
-            );
+        let offset = date.and_then(clock_offset);
         let clock = match offset {
             Some(o) => format!("the local clock is {o:+} s from the API's (Date header)"),
             None => "the API sent no Date header to compare the clock with".into(),
@@ -297,6 +295,15 @@ impl Api {
             c if c.starts_with("RequestLimitExceeded") => "rate limited by the API".into(),
             _ => String::new(),
         }
+    }
+
+    /// The local clock against the API's, from the last answer, as a preflight line reads it.
+    pub fn clock(&self) -> Option<Known<i64>> {
+        let seen = *self.clock.lock().ok()?;
+        Some(match seen? {
+            Some(offset) => Known::Known(offset),
+            None => Known::unknown("the API's answers carry no Date header to compare clocks with"),
+        })
     }
 
     /// An idempotent read: retried with backoff on rate limits and transient failures.
@@ -398,6 +405,17 @@ fn page_items(
             error: format!("no `{list}` list and no {total} of 0"),
         }),
     }
+}
+
+/// Seconds the local clock is ahead of the one that wrote `date` (an HTTP or RFC 3339 date).
+fn clock_offset(date: &str) -> Option<i64> {
+    let server = humantime::parse_rfc3339_weak(date)
+        .ok()
+        .or_else(|| httpdate(date))?;
+    Some(match std::time::SystemTime::now().duration_since(server) {
+        Ok(ahead) => ahead.as_secs() as i64,
+        Err(behind) => -(behind.duration().as_secs() as i64),
+    })
 }
 
 /// An HTTP date ("Wed, 25 Nov 2026 07:00:00 GMT").

@@ -227,6 +227,7 @@ impl Cluster for TdmqCluster {
                 task::read(&self.api, task_id, &scope.topics).await,
             ));
         }
+        snap.clock_offset_s = self.api.clock();
         snap.taken_at = clock::now();
         snap
     }

@@ -254,6 +254,7 @@ impl Cluster for InstanceCluster {
                 task::read(&self.api, task_id, &scope.topics).await,
             ));
         }
+        snap.clock_offset_s = self.api.clock();
         snap.taken_at = clock::now();
         snap
     }
