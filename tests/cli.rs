@@ -647,3 +647,53 @@ fn completions_and_the_manual_page_name_every_command() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "no log file: {left:?}");
 }
+
+/// `demo --plan`: the operator's own plan rehearsed on simulated clusters, its batch walked to
+/// done with the headless commands, while the operator's plan file stays as it was.
+#[test]
+fn demo_rehearses_the_operators_own_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("migration.toml");
+    let written = "[source]\nkind = \"remoting\"\nnamesrv = [\"10.0.0.1:9876\"]\n[target]\nkind = \"remoting\"\nnamesrv = [\"10.9.0.1:9876\"]\n[gates]\nsettle_window = \"3s\"\nstale_after = \"10s\"\npoll_interval = \"500ms\"\n[[batch]]\nname = \"payments\"\ntopics = [\"PAY_DONE\"]\nconsumer_groups = [\"GID_LEDGER\"]\n";
+    std::fs::write(&own, written).unwrap();
+    let rehearsal = dir.path().join("rehearsal");
+    let o = Command::new(BIN)
+        .args(["demo", "--dir"])
+        .arg(&rehearsal)
+        .arg("--plan")
+        .arg(&own)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = Rehearsal {
+        _dir: tempfile::tempdir().unwrap(),
+        plan: rehearsal.join("migration.toml"),
+    };
+    let status = r.status();
+    assert_eq!(status["batches"][0]["name"], "payments");
+    assert!(
+        std::fs::read_to_string(rehearsal.join("scenario.toml"))
+            .unwrap()
+            .contains("invented")
+    );
+    r.ok(&["advance", "preflight", "--yes"]);
+    r.ok(&["sync-metadata"]);
+    r.ok(&["advance", "metadata", "--yes"]);
+    for stage in [
+        "S_RW_D_R",
+        "S_RW_D_RW",
+        "S_R_D_RW",
+        "S_NA_D_RW",
+        "S_NA_D_RW_DONE",
+    ] {
+        let o = r.advance_until("payments", &[], Duration::from_secs(60));
+        assert_eq!(o.status.code(), Some(0), "to {stage}: {}", text(&o));
+    }
+    assert_eq!(r.stage("payments"), "DONE");
+    assert_eq!(
+        std::fs::read_to_string(&own).unwrap(),
+        written,
+        "the operator's plan is untouched"
+    );
+}

@@ -52,6 +52,9 @@ pub enum Cmd {
         /// Start the rehearsal over (deletes its journal).
         #[arg(long)]
         reset: bool,
+        /// Rehearse this plan's own batches, topics and groups (applications invented).
+        #[arg(long = "plan", value_name = "PLAN")]
+        own_plan: Option<PathBuf>,
     },
     /// Validate the plan, reach both clusters, compare metadata. Exit 0 when ready, 1 when not.
     Check,
@@ -239,7 +242,11 @@ async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
     let plan = cli.config.as_path();
     match cli.command {
         Cmd::Run => Ok(crate::ui::run(plan, log).await?),
-        Cmd::Demo { dir, reset } => demo::run(&dir, reset, log).await,
+        Cmd::Demo {
+            dir,
+            reset,
+            own_plan,
+        } => demo::run(&dir, reset, own_plan.as_deref(), log).await,
         Cmd::Check => inspect::check(plan).await,
         Cmd::Status { json } => inspect::status(plan, json).await,
         Cmd::Report { output } => inspect::report(plan, output.as_deref()),

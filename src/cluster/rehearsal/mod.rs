@@ -3,6 +3,7 @@
 //! that consumers or producers were released, the simulated instances move, with a redeploy
 //! delay and a rebalance pause.
 
+pub mod from_plan;
 mod scenario;
 mod sim;
 
