@@ -31,10 +31,12 @@ pub struct ClusterLine {
 }
 
 impl Screen {
-    pub fn build(wizard: &Wizard, selected: &Step, now: Millis) -> Screen {
+    /// `watching`: another process drives, so the gate is the driver's to take.
+    pub fn build(wizard: &Wizard, selected: &Step, now: Millis, watching: bool) -> Screen {
         let verdict = wizard.forward_verdict(selected, now).map(|(_, v)| v);
         let waiting = match &verdict {
             None => "nothing: this step is complete".to_string(),
+            Some(v) if v.opens() && watching => format!("gate open: the driver can {}", v.action),
             Some(v) if v.opens() => format!("gate open: press Enter to {}", v.action),
             Some(v) => v
                 .failing()
@@ -51,7 +53,7 @@ impl Screen {
             at: now,
             source: cluster_line(wizard, Side::Source, now),
             target: cluster_line(wizard, Side::Target, now),
-            instruction: instruction(wizard, selected),
+            instruction: instruction(wizard, selected, watching),
             verdict,
             waiting,
         }
@@ -81,22 +83,32 @@ fn cluster_line(wizard: &Wizard, side: Side, now: Millis) -> ClusterLine {
     }
 }
 
-/// One sentence: what the operator must do now for the selected step.
-fn instruction(wizard: &Wizard, step: &Step) -> String {
+/// One sentence: what the operator must do now for the selected step (watching: what the
+/// driver does next).
+fn instruction(wizard: &Wizard, step: &Step, watching: bool) -> String {
     let p = &wizard.progress;
+    let then = if watching {
+        "Then the driver advances."
+    } else {
+        "Then press Enter."
+    };
     match step {
         Step::Preflight if p.preflight.is_some() => "Preflight is complete.".into(),
+        Step::Preflight if watching => "The driver checks that both clusters answer with fresh data, then completes preflight.".into(),
         Step::Preflight => "Check that both clusters answer with fresh data, then press Enter to complete preflight.".into(),
         Step::Metadata if p.metadata.is_some() => "Metadata is complete.".into(),
+        Step::Metadata if watching => "The driver creates the plan's topics and groups on the target, then confirms metadata.".into(),
         Step::Metadata => "Create the plan's topics and groups on the target (press s), then press Enter to confirm metadata.".into(),
         Step::Finish if p.finished.is_some() => "The migration is finished.".into(),
+        Step::Finish if watching => "When every batch is done, the driver finishes the migration.".into(),
         Step::Finish => "When every batch is done, press Enter to finish the migration.".into(),
         Step::Batch(b) => match p.stage(b) {
+            Stage::NotStarted if watching => format!("Next, the driver releases the first consumers of batch '{b}'."),
             Stage::NotStarted => format!("Press Enter to release the first consumers of batch '{b}'."),
             Stage::Done => format!("Batch '{b}' is complete."),
             // What the move that brought the batch here asked for, until the next one.
             s => match s.prev().and_then(Move::forward) {
-                Some(made) => format!("{} Then press Enter.", made.instruction(b)),
+                Some(made) => format!("{} {then}", made.instruction(b)),
                 None => format!("Batch '{b}' is at {s}."),
             },
         },
