@@ -1,8 +1,10 @@
 //! Metadata of the plan's scope on both clusters: what the target lacks, what differs, what is
-//! unknown. Pure; `sync-metadata` turns `missing` into create calls.
+//! unknown. Pure; `sync-metadata` and the wizard's `s` turn `missing` into a [`Proposal`] the
+//! operator confirms, then into create calls.
 
-use crate::model::{GroupConfig, Known, Snapshot, TopicConfig, TopicMessageType};
-use crate::plan::Plan;
+use crate::clock::{self, Millis};
+use crate::model::{Freshness, GroupConfig, Known, Snapshot, TopicConfig, TopicMessageType};
+use crate::plan::{Plan, Side};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +91,115 @@ impl MetadataDiff {
     pub fn is_clean(&self) -> bool {
         self.missing.is_empty() && self.unknown.is_empty()
     }
+}
+
+/// An item the target lacks, with how the target would create it (`Ok`: the call and its
+/// settings) or why it cannot (`Err`: a TDMQ 5.x topic whose type nobody said).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub item: MetadataItem,
+    pub how: Result<String, String>,
+}
+
+impl Planned {
+    /// One line per item, as `sync-metadata` prints it and the wizard lists it: the item with
+    /// its settings, then the target's call when it says more than that.
+    pub fn line(&self) -> String {
+        let what = self.item.describe();
+        match &self.how {
+            Ok(how) if *how == what => what,
+            Ok(how) => format!("{what}: {how}"),
+            Err(why) => format!("{what}: cannot be created: {why}"),
+        }
+    }
+}
+
+/// What creating the target's missing metadata would do, for the operator to confirm: exactly
+/// the items listed in `create` are created, nothing else.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Proposal {
+    /// Why nothing can be compared yet (no data, stale data, an unreachable cluster, an item
+    /// that could not be read): nothing is offered while this is not empty.
+    pub unknown: Vec<String>,
+    /// What will be created, in order.
+    pub create: Vec<Planned>,
+    /// What the target lacks but cannot be created as it should be (`how` is the reason).
+    pub cannot: Vec<Planned>,
+    /// On both, with different settings: reported, left as it is.
+    pub differing: Vec<String>,
+}
+
+impl Proposal {
+    /// The items the operator confirms.
+    pub fn items(&self) -> Vec<MetadataItem> {
+        self.create.iter().map(|p| p.item.clone()).collect()
+    }
+
+    /// "Create these 3 items on the target 'tdmq'?"
+    pub fn question(&self, target: &str) -> String {
+        format!(
+            "Create {} on the target '{target}'?",
+            these_items(self.create.len())
+        )
+    }
+}
+
+/// "these 3 items", "this 1 item".
+pub fn these_items(n: usize) -> String {
+    if n == 1 {
+        "this 1 item".into()
+    } else {
+        format!("these {n} items")
+    }
+}
+
+/// The proposal from the latest snapshot of each side, judged at `now`: data missing or older
+/// than the plan's `stale_after` compares nothing. `how` is the target's way of creating an
+/// item ([`crate::cluster::Cluster::how_to_create`]).
+pub fn propose(
+    plan: &Plan,
+    source: Option<&Snapshot>,
+    target: Option<&Snapshot>,
+    now: Millis,
+    how: impl Fn(&MetadataItem) -> Result<String, String>,
+) -> Proposal {
+    let mut p = Proposal::default();
+    let limit = clock::ms(plan.gates.stale_after);
+    for (side, snap) in [(Side::Source, source), (Side::Target, target)] {
+        match Freshness::of(snap, now, limit) {
+            Freshness::NoData => p
+                .unknown
+                .push(format!("no data from the {side} cluster yet")),
+            Freshness::Stale { age_ms, limit_ms } => p.unknown.push(format!(
+                "{side} data is stale: {} old, limit {}",
+                clock::age(age_ms),
+                clock::age(limit_ms)
+            )),
+            // Unreachable: the diff says so; partial: the diff names each item not read.
+            _ => {}
+        }
+    }
+    let (Some(source), Some(target), true) = (source, target, p.unknown.is_empty()) else {
+        return p;
+    };
+    let d = diff(plan, source, target);
+    p.unknown = d.unknown;
+    p.differing = d.differing;
+    if !p.unknown.is_empty() {
+        return p;
+    }
+    for item in d.missing {
+        let planned = Planned {
+            how: how(&item),
+            item,
+        };
+        if planned.how.is_ok() {
+            p.create.push(planned);
+        } else {
+            p.cannot.push(planned);
+        }
+    }
+    p
 }
 
 pub fn diff(plan: &Plan, source: &Snapshot, target: &Snapshot) -> MetadataDiff {
@@ -242,6 +353,34 @@ mod tests {
             order,
             message_type,
         }
+    }
+
+    #[test]
+    fn a_planned_item_reads_as_one_line_with_its_settings() {
+        let item = MetadataItem::Group {
+            name: "G".into(),
+            config: None,
+        };
+        let line = |how: Result<&str, &str>| {
+            Planned {
+                item: item.clone(),
+                how: how.map(String::from).map_err(String::from),
+            }
+            .line()
+        };
+        // The target's call says nothing more than the item: said once.
+        assert_eq!(
+            line(Ok("group G (default settings)")),
+            "group G (default settings)"
+        );
+        assert_eq!(
+            line(Ok("CreateConsumerGroup {}")),
+            "group G (default settings): CreateConsumerGroup {}"
+        );
+        assert_eq!(
+            line(Err("no type")),
+            "group G (default settings): cannot be created: no type"
+        );
     }
 
     #[test]

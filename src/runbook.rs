@@ -110,6 +110,21 @@ fn host(addr: &str) -> &str {
 /// Offsets a consumer has not committed yet are lost to a kill -9 and read again.
 const STOP_GRACEFULLY: &str = "Stop gracefully (never kill -9): offsets commit.";
 
+/// The runbook of `step` for a watcher (`run --watch`): what the driver and the applications
+/// do, since the watcher presses nothing.
+pub fn watched(wizard: &Wizard, step: &Step, verdict: Option<&Verdict>) -> Now {
+    let mut n = now(wizard, step, verdict);
+    n.instruction = n
+        .instruction
+        .replace("Press Enter", "The driver presses Enter")
+        .replace("press Enter", "the driver presses Enter")
+        .replace("press s", "the driver presses s");
+    if let Some(v) = verdict.filter(|v| v.opens()) {
+        n.waiting = format!("Nothing: the gate is open; the driver can {}.", v.action);
+    }
+    n
+}
+
 /// The runbook of `step`, from the wizard's state and the step's gate (`None`: complete).
 pub fn now(wizard: &Wizard, step: &Step, verdict: Option<&Verdict>) -> Now {
     let p = &wizard.progress;

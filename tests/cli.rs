@@ -150,9 +150,13 @@ fn a_whole_rehearsal_migration_with_its_refusals() {
         r.ok(&["sync-metadata", "--dry-run"])
             .contains("would create topic T_ORDER")
     );
-    assert!(r.ok(&["sync-metadata"]).contains("created group G_STOCK"));
     assert!(
-        r.ok(&["sync-metadata"]).contains("nothing to create"),
+        r.ok(&["sync-metadata", "--yes"])
+            .contains("created group G_STOCK")
+    );
+    assert!(
+        r.ok(&["sync-metadata", "--yes"])
+            .contains("nothing to create"),
         "idempotent"
     );
     let o = r.run(&["check"]);
@@ -287,7 +291,7 @@ fn a_second_wizard_is_refused_while_status_still_works() {
     std::thread::sleep(Duration::from_millis(100));
     child.kill().unwrap();
     child.wait().unwrap();
-    r.ok(&["sync-metadata"]);
+    r.ok(&["sync-metadata", "--yes"]);
 }
 
 #[test]
@@ -306,7 +310,7 @@ fn kill_9_at_any_moment_loses_and_duplicates_nothing() {
     let mut last_records = 0;
     for step in steps {
         if step == "metadata" {
-            r.ok(&["sync-metadata"]);
+            r.ok(&["sync-metadata", "--yes"]);
         }
         // Kill attempts at several moments, then let one attempt finish.
         for _ in 0..3 {
@@ -360,7 +364,7 @@ fn a_torn_last_line_is_reported_and_skipped() {
         "state before the torn line is kept: {}",
         text(&o)
     );
-    r.ok(&["sync-metadata"]);
+    r.ok(&["sync-metadata", "--yes"]);
     let replay = r.journal();
     assert!(
         replay.torn.is_none(),
@@ -451,7 +455,7 @@ fn secrets_never_reach_output_journal_report_or_log() {
         &["status"],
         &["status", "--json"],
         &["advance", "preflight", "--yes"],
-        &["sync-metadata"],
+        &["sync-metadata", "--yes"],
         &["report"],
     ] {
         let o = run(args);
@@ -491,7 +495,7 @@ fn secrets_never_reach_output_journal_report_or_log() {
 fn a_slow_confirmation_is_decided_on_fresh_data() {
     let r = Rehearsal::new();
     r.ok(&["advance", "preflight", "--yes"]);
-    r.ok(&["sync-metadata"]);
+    r.ok(&["sync-metadata", "--yes"]);
     r.ok(&["advance", "metadata", "--yes"]);
     // In a terminal `advance` asks; the operator answers after longer than the staleness limit
     // (4 s here). Deciding on the data it had before the prompt would refuse it as stale: it
@@ -509,6 +513,76 @@ fn a_slow_confirmation_is_decided_on_fresh_data() {
     assert!(screen.contains("release first consumers done"), "{screen}");
     assert!(screen.contains("EXITED 0"), "{screen}");
     assert!(!screen.contains("stale"), "{screen}");
+}
+
+/// `sync-metadata` lists exactly what it will create and asks; without a terminal to ask on it
+/// needs `--yes`, and without it creates nothing (and writes no journal).
+#[test]
+fn sync_metadata_lists_what_it_creates_and_asks_first() {
+    let r = Rehearsal::new();
+    let o = r.run(&["sync-metadata"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("[1/5] to create topic T_ORDER"),
+        "the list: {out}"
+    );
+    assert!(out.contains("[5/5] to create group G_STOCK"), "{out}");
+    assert!(
+        out.contains(
+            "sync-metadata would create these 5 items on the target 'new' and there is no terminal to ask: pass --yes to create them, or --dry-run to look without changing anything"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("created"), "{out}");
+    assert!(
+        !journal::journal_path(&r.plan).exists(),
+        "nothing created, nothing journaled"
+    );
+    let o = r.run(&["check"]);
+    assert!(
+        text(&o).contains("missing on target: topic T_ORDER"),
+        "{}",
+        text(&o)
+    );
+
+    // In a terminal it asks: "n" creates nothing, "y" creates the list.
+    let t = tmux::Tmux::new();
+    for (name, answer) in [("no", "n"), ("yes", "y")] {
+        t.start(
+            name,
+            &format!("{BIN} -c {} sync-metadata", r.plan.display()),
+        );
+        let screen = t.wait_for(
+            name,
+            "Create these 5 items on the target 'new'? [y/N]",
+            Duration::from_secs(20),
+        );
+        assert!(screen.contains("[2/5] to create topic T_STOCK"), "{screen}");
+        t.key(name, answer);
+        t.key(name, "Enter");
+        let screen = t.wait_for(name, "EXITED", Duration::from_secs(20));
+        assert!(screen.contains("EXITED 0"), "{screen}");
+        let created = r
+            .journal()
+            .records
+            .iter()
+            .filter(|r| r.entry.kind() == "metadata_created")
+            .count();
+        if answer == "n" {
+            assert!(
+                screen.contains("not confirmed: nothing created"),
+                "{screen}"
+            );
+            assert_eq!(created, 0);
+        } else {
+            assert!(screen.contains("[5/5] created group G_STOCK"), "{screen}");
+            assert_eq!(created, 5);
+        }
+    }
+    assert_eq!(r.run(&["check"]).status.code(), Some(0));
+    // Nothing left to create: nothing to confirm, with or without a terminal.
+    assert!(r.ok(&["sync-metadata"]).contains("nothing to create"));
 }
 
 /// Runs `args` on the plan until its output says `what` (a gate that waits on the simulated
@@ -577,7 +651,7 @@ fn the_demo_hides_a_forgotten_group_and_a_narrow_filter_and_shows_the_way_throug
         journal.contains("GID_ORDER_AUDIT stays behind (reads the order archive"),
         "the reason is journaled"
     );
-    run(&["sync-metadata"]);
+    run(&["sync-metadata", "--yes"]);
     let out = run(&["advance", "metadata", "--yes"]);
     assert!(out.contains("Metadata complete"), "{out}");
     let out = run(&["advance", "orders", "--yes"]);
@@ -678,7 +752,7 @@ fn demo_rehearses_the_operators_own_plan() {
             .contains("invented")
     );
     r.ok(&["advance", "preflight", "--yes"]);
-    r.ok(&["sync-metadata"]);
+    r.ok(&["sync-metadata", "--yes"]);
     r.ok(&["advance", "metadata", "--yes"]);
     for stage in [
         "S_RW_D_R",

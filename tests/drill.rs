@@ -237,7 +237,7 @@ fn a_whole_migration_of_two_batches_loses_no_message() {
     }
 
     d.advance("preflight", &[], Duration::from_secs(30));
-    assert_eq!(d.run(&["sync-metadata"]).status.code(), Some(0));
+    assert_eq!(d.run(&["sync-metadata", "--yes"]).status.code(), Some(0));
     d.advance("metadata", &[], Duration::from_secs(30));
 
     for (batch, topic) in [("orders", "T_ORDER"), ("stock", "T_STOCK")] {
@@ -447,7 +447,7 @@ fn ready(old: &MqCluster, new: &MqCluster) -> (Drill, Vec<App>) {
         consumer(&old.namesrv, "G_STOCK", "T_STOCK", 0),
     ];
     d.advance("preflight", &[], Duration::from_secs(30));
-    assert_eq!(d.run(&["sync-metadata"]).status.code(), Some(0));
+    assert_eq!(d.run(&["sync-metadata", "--yes"]).status.code(), Some(0));
     d.advance("metadata", &[], Duration::from_secs(30));
     (d, apps)
 }

@@ -302,7 +302,7 @@ fn sync_metadata_creates_exactly_what_the_target_lacks() {
         "a dry run writes nothing"
     );
 
-    let real = plan.run(&["sync-metadata"]);
+    let real = plan.run(&["sync-metadata", "--yes"]);
     assert_eq!(real.status.code(), Some(0), "{}", text(&real));
     let created: Vec<String> = journal::read(&journal::journal_path(&plan.path))
         .unwrap()
@@ -325,7 +325,7 @@ fn sync_metadata_creates_exactly_what_the_target_lacks() {
     assert_eq!(groups["G_B"].retry_max_times, 5);
     assert!(groups.contains_key("G_A"));
 
-    let again = plan.run(&["sync-metadata"]);
+    let again = plan.run(&["sync-metadata", "--yes"]);
     assert!(
         text(&again).contains("nothing to create"),
         "idempotent: {}",

@@ -193,7 +193,7 @@ fn status_check_and_sync_metadata_against_the_api() {
         "a dry run creates nothing"
     );
 
-    let o = run(&plan, SECRET_KEY, &["sync-metadata"]);
+    let o = run(&plan, SECRET_KEY, &["sync-metadata", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     {
         let st = server.state.lock().unwrap();

@@ -346,10 +346,10 @@ fn status_check_and_sync_metadata_on_a_5x_instance() {
     );
 
     // For real: what it can create is created with its type; T_PLAIN fails with the reason.
-    let o = run(&plan, SECRET_KEY, &["sync-metadata"]);
+    let o = run(&plan, SECRET_KEY, &["sync-metadata", "--yes"]);
     let out = text(&o);
     assert_ne!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("FAILED topic T_PLAIN"), "{out}");
+    assert!(out.contains("NOT CREATED topic T_PLAIN"), "{out}");
     {
         let st = server.state.lock().unwrap();
         assert_eq!(st.instance.topics["T_FIFO"]["TopicType"], "FIFO");
@@ -361,13 +361,13 @@ fn status_check_and_sync_metadata_on_a_5x_instance() {
     }
     // The operator says what T_PLAIN carries: it is created; a second run has nothing to do.
     write_plan("topic_types = { T_DELAY = \"DELAY\", T_PLAIN = \"NORMAL\" }\n");
-    let o = run(&plan, SECRET_KEY, &["sync-metadata"]);
+    let o = run(&plan, SECRET_KEY, &["sync-metadata", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(
         server.state.lock().unwrap().instance.topics["T_PLAIN"]["TopicType"],
         "NORMAL"
     );
-    let o = run(&plan, SECRET_KEY, &["sync-metadata"]);
+    let o = run(&plan, SECRET_KEY, &["sync-metadata", "--yes"]);
     let out = text(&o);
     assert!(out.contains("nothing to create"), "{out}");
 

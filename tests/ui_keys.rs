@@ -181,27 +181,32 @@ impl Shell {
                         Effect::Journal(entries) => self.commit(entries, now, reached)?,
                         // The clipboard is the terminal's: nothing to simulate.
                         Effect::Copy(_) => {}
-                        Effect::SyncMetadata => {
-                            if let (Some(s), Some(t)) = (
-                                self.app.wizard.source.clone(),
-                                self.app.wizard.target.clone(),
-                            ) {
-                                let d = metadata::diff(&self.app.wizard.plan, &s, &t);
-                                let rt = tokio::runtime::Builder::new_current_thread()
-                                    .build()
-                                    .unwrap();
-                                for item in d.missing {
-                                    rt.block_on(self.target.create(&item))
-                                        .map_err(TestCaseError::fail)?;
-                                    self.commit(
-                                        vec![Entry::MetadataCreated {
-                                            side: Side::Target,
-                                            item,
-                                        }],
-                                        now,
-                                        reached,
-                                    )?;
-                                }
+                        Effect::ProposeSync => {
+                            let p = metadata::propose(
+                                &self.app.wizard.plan,
+                                self.app.wizard.source.as_ref(),
+                                self.app.wizard.target.as_ref(),
+                                now,
+                                |item| self.target.how_to_create(item),
+                            );
+                            let more = self.app.handle(Event::SyncProposed(Box::new(p)), now);
+                            assert!(more.is_empty(), "a proposal only opens the dialog");
+                        }
+                        Effect::SyncMetadata(items) => {
+                            let rt = tokio::runtime::Builder::new_current_thread()
+                                .build()
+                                .unwrap();
+                            for item in items {
+                                rt.block_on(self.target.create(&item))
+                                    .map_err(TestCaseError::fail)?;
+                                self.commit(
+                                    vec![Entry::MetadataCreated {
+                                        side: Side::Target,
+                                        item,
+                                    }],
+                                    now,
+                                    reached,
+                                )?;
                             }
                         }
                         Effect::Quit => {}

@@ -1,6 +1,7 @@
 //! End to end in a real pseudo-terminal (tmux): open the wizard on a rehearsal, walk a batch
 //! from first consumers to done, see producers refused before target consumers, quit mid-way,
-//! restart and find the same stage; the terminal is restored on every exit.
+//! restart and find the same stage; the terminal is restored on every exit. And a second
+//! terminal watching (`run --watch`) while the first drives.
 
 mod support;
 
@@ -55,7 +56,19 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
         None,
         "Preflight complete",
     );
+    // s lists what it will create, with settings, and creates it once confirmed.
     t.key("a", "s");
+    let s = t.wait_for("a", "Create these 5 items on the target 'new'?", SHORT);
+    for item in [
+        "[+] topic T_ORDER (",
+        "[+] topic T_STOCK (",
+        "[+] group G_BILLING (",
+        "[+] group G_NOTIFY (",
+        "[+] group G_STOCK (",
+    ] {
+        assert!(s.contains(item), "{item} not listed:\n{s}");
+    }
+    t.key("a", "Enter");
     advance(
         &t,
         "a",
@@ -157,4 +170,110 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
         replay.records.iter().any(|r| r.entry.kind() == "refused"),
         "the refusal is journaled"
     );
+}
+
+/// The shift lead's view: while one wizard drives the rehearsal, `run --watch` in another
+/// terminal names the driver, follows its journal (a stage change shows), refuses every key that
+/// would write, says when nobody drives any more, and quits without asking.
+#[test]
+fn a_watcher_follows_the_driver_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["migration.toml", "scenario.toml"] {
+        std::fs::copy(Path::new("tests/fixtures/fast").join(f), dir.path().join(f)).unwrap();
+    }
+    let plan = dir.path().join("migration.toml");
+    let t = Tmux::new();
+    demo(&t, "driver", dir.path(), "");
+    t.wait_for("driver", "[FRESH", SHORT);
+    let driver_pid = t.children("driver");
+    assert_eq!(driver_pid.len(), 1, "{driver_pid:?}");
+    t.start(
+        "watch",
+        &format!(
+            "cd {} && {BIN} -c {} run --watch",
+            dir.path().display(),
+            plan.display()
+        ),
+    );
+    let s = t.wait_for(
+        "watch",
+        &format!("watching — driven by run (pid {} on ", driver_pid[0]),
+        SHORT,
+    );
+    assert!(s.contains("(read-only)"), "{s}");
+    t.wait_for("watch", "[FRESH", SHORT);
+    let s = t.screen("watch");
+    assert!(
+        !s.contains("next step") && !s.contains("sync metadata"),
+        "{s}"
+    );
+    // A key that would write: refused, naming the driver; nothing is written.
+    for key in ["Enter", "s", "b"] {
+        t.key("watch", key);
+        t.wait_for(
+            "watch",
+            &format!("read-only: run (pid {} on ", driver_pid[0]),
+            SHORT,
+        );
+        t.key("watch", "Escape");
+    }
+
+    // The driver walks preflight and metadata and releases the first consumers of orders.
+    advance(
+        &t,
+        "driver",
+        "complete preflight (preflight) OPEN",
+        None,
+        "Preflight complete",
+    );
+    t.key("driver", "s");
+    t.wait_for("driver", "Create these 5 items", SHORT);
+    t.key("driver", "Enter");
+    advance(
+        &t,
+        "driver",
+        "confirm metadata (metadata) OPEN",
+        None,
+        "Metadata complete",
+    );
+    advance(
+        &t,
+        "driver",
+        "release first consumers (batch:orders) OPEN",
+        None,
+        "Redeploy SOME consumers",
+    );
+    // The watcher follows: the batch's new stage, and the first consumers on the target.
+    t.wait_for("watch", "S_RW_D_R double read", SHORT);
+    t.key("watch", "l");
+    t.wait_for(
+        "watch",
+        "the driver moved batch orders: S_RW_D_NA -> S_RW_D_R",
+        SHORT,
+    );
+
+    // The driver quits: nobody drives now.
+    t.key("driver", "q");
+    t.wait_for("driver", "A batch is mid-migration", SHORT);
+    t.key("driver", "y");
+    t.wait_for("driver", "EXITED 0", SHORT);
+    t.wait_for("watch", "watching — nobody drives this plan now", SHORT);
+    t.key("watch", "Enter");
+    t.wait_for("watch", "read-only: nobody drives this plan now", SHORT);
+    t.key("watch", "Escape");
+    // Mid-migration, yet nothing to lose: q quits at once and restores the terminal.
+    t.key("watch", "q");
+    let s = t.wait_for("watch", "EXITED 0", SHORT);
+    assert!(!s.contains("┌ steps"), "terminal restored:\n{s}");
+
+    // Every record is the driver's: the watcher opened nothing and journaled nothing.
+    let replay =
+        rocketmq_migrate::journal::read(&rocketmq_migrate::journal::journal_path(&plan)).unwrap();
+    let opened: Vec<u32> = (replay.records.iter())
+        .filter_map(|r| match &r.entry {
+            rocketmq_migrate::journal::Entry::Opened { holder, .. } => Some(holder.pid),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, driver_pid);
 }

@@ -7,9 +7,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
+use rocketmq_migrate::journal::Holder;
+use rocketmq_migrate::metadata::{self, MetadataItem, Proposal};
+use rocketmq_migrate::model::Known;
 use rocketmq_migrate::plan::Side;
 use rocketmq_migrate::stage::Stage;
-use rocketmq_migrate::ui::app::{App, Event};
+use rocketmq_migrate::ui::app::{App, Dialog, Effect, Event};
 use rocketmq_migrate::ui::render;
 use support::*;
 
@@ -396,4 +399,274 @@ fn client_settings_popup() {
         "no API credential: {text}"
     );
     snapshot_both("dialog_client_settings", &mut app, T0);
+}
+
+/// The target lacks T_PAY, T_STOCK, G_B and G_S, and has T_ORDER with fewer queues; the target
+/// fixes a topic's type at creation (as TDMQ 5.x does), and nobody said what T_PAY carries.
+fn lacking_metadata() -> (App, u64) {
+    let mut h = Harness::new();
+    h.observe(source_start(T0).ordered("T_STOCK").build(), T0);
+    let mut target = Snap::new(Side::Target, T0)
+        .missing_topic("T_PAY")
+        .missing_topic("T_STOCK")
+        .missing_group("G_B")
+        .missing_group("G_S")
+        .build();
+    if let Some(c) = target
+        .topics
+        .get_mut("T_ORDER")
+        .and_then(|t| t.config.as_mut())
+    {
+        c.read_queues = 4;
+        c.write_queues = 4;
+    }
+    h.observe(target, T0);
+    (app_from(&h, T0), T0)
+}
+
+/// How a target that fixes the type at creation says it creates an item, or why it cannot.
+fn typed_target(item: &MetadataItem) -> Result<String, String> {
+    match item {
+        MetadataItem::Topic {
+            name,
+            message_type: Known::Known(t),
+            ..
+        } => Ok(format!(
+            "CreateTopic {{\"Topic\":\"{name}\",\"TopicType\":\"{}\"}}",
+            t.name()
+        )),
+        MetadataItem::Topic {
+            message_type: Known::Unknown(why),
+            ..
+        } => Err(why.clone()),
+        MetadataItem::Group { .. } => Ok(item.describe()),
+    }
+}
+
+fn proposal(app: &App, now: u64) -> Proposal {
+    let w = &app.wizard;
+    metadata::propose(
+        &w.plan,
+        w.source.as_ref(),
+        w.target.as_ref(),
+        now,
+        typed_target,
+    )
+}
+
+fn press(app: &mut App, code: KeyCode, now: u64) -> Vec<Effect> {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)), now)
+}
+
+/// `s`, and the shell's answer: the proposal from the app's latest data at `now`.
+fn press_s(app: &mut App, now: u64) -> Proposal {
+    assert_eq!(
+        press(app, KeyCode::Char('s'), now),
+        vec![Effect::ProposeSync]
+    );
+    let p = proposal(app, now);
+    let more = app.handle(Event::SyncProposed(Box::new(p.clone())), now);
+    assert!(more.is_empty(), "{more:?}");
+    p
+}
+
+#[test]
+fn sync_lists_what_it_will_create_and_asks() {
+    let (mut app, now) = lacking_metadata();
+    let p = press_s(&mut app, now + S);
+    let names: Vec<&str> = p.create.iter().map(|c| c.item.name()).collect();
+    assert_eq!(names, ["T_STOCK", "G_B", "G_S"]);
+    assert_eq!(p.cannot.len(), 1, "T_PAY's type is not known: {p:?}");
+    assert_eq!(p.differing.len(), 1, "{p:?}");
+    snapshot_both("dialog_sync", &mut app, now + S);
+    let t = draw(&mut app, 160, 48, now + S);
+    find(&t, "Create these 3 items on the target 'target'?");
+    find(
+        &t,
+        "[+] topic T_STOCK (8 read / 8 write queues, perm 6, ordered): CreateTopic",
+    );
+    find(
+        &t,
+        "[no] topic T_PAY (8 read / 8 write queues, perm 6): cannot be created: the source does not",
+    );
+    find(
+        &t,
+        "differs (left as it is): topic T_ORDER: queues 8/8 on source, 4/4 on target",
+    );
+    find(&t, "Enter/y: create them   Esc/n: cancel");
+}
+
+#[test]
+fn sync_creates_nothing_until_confirmed_and_then_exactly_the_list() {
+    let (mut app, now) = lacking_metadata();
+    // s then Esc (or n): the dialog closes, nothing is created.
+    for cancel in [KeyCode::Esc, KeyCode::Char('n')] {
+        press_s(&mut app, now);
+        assert!(matches!(app.ui.dialog, Some(Dialog::Sync(_))));
+        assert_eq!(press(&mut app, cancel, now), vec![]);
+        assert!(app.ui.dialog.is_none());
+    }
+    // A key the dialog does not use leaves it open.
+    press_s(&mut app, now);
+    assert_eq!(press(&mut app, KeyCode::Char('x'), now), vec![]);
+    assert!(matches!(app.ui.dialog, Some(Dialog::Sync(_))));
+    press(&mut app, KeyCode::Esc, now);
+    // Enter (or y) creates exactly what was listed: not T_PAY, which cannot be created.
+    for confirm in [KeyCode::Enter, KeyCode::Char('y')] {
+        let p = press_s(&mut app, now);
+        let effects = press(&mut app, confirm, now);
+        assert_eq!(effects, vec![Effect::SyncMetadata(p.items())]);
+        let names: Vec<String> = p.items().iter().map(|i| i.name().to_string()).collect();
+        assert_eq!(names, ["T_STOCK", "G_B", "G_S"]);
+        assert!(app.ui.dialog.is_none());
+    }
+}
+
+#[test]
+fn sync_on_stale_data_compares_nothing_and_offers_nothing() {
+    let (mut app, now) = lacking_metadata();
+    let later = now + 45 * S;
+    let p = press_s(&mut app, later);
+    assert!(p.create.is_empty() && p.cannot.is_empty(), "{p:?}");
+    assert_eq!(
+        p.unknown,
+        [
+            "source data is stale: 45s old, limit 30s",
+            "target data is stale: 45s old, limit 30s"
+        ]
+    );
+    let t = draw(&mut app, 160, 48, later);
+    find(&t, "Nothing can be compared yet: nothing is offered.");
+    find(&t, "[??] source data is stale: 45s old, limit 30s");
+    // Enter only closes it.
+    assert_eq!(press(&mut app, KeyCode::Enter, later), vec![]);
+    assert!(app.ui.dialog.is_none());
+    // No data at all: the same.
+    let p = metadata::propose(&app.wizard.plan, None, None, later, typed_target);
+    assert_eq!(
+        p.unknown,
+        [
+            "no data from the source cluster yet",
+            "no data from the target cluster yet"
+        ]
+    );
+}
+
+fn driver() -> Holder {
+    Holder {
+        pid: 4242,
+        host: "bastion-1".into(),
+        user: "ops".into(),
+        since: T0 - 600 * S,
+        command: "advance".into(),
+    }
+}
+
+#[test]
+fn watching_refuses_every_key_that_writes_and_names_the_driver() {
+    let (h, now) = at_stage(Stage::DoubleWrite);
+    let mut app = app_from(&h, now).watching(Some(driver()));
+    select(&mut app, "batch:orders");
+    let said = "read-only: advance (pid 4242 on bastion-1, user ops) since 2023-11-14T22:03:20Z drives this plan";
+    for code in [
+        KeyCode::Enter,
+        KeyCode::Char('a'),
+        KeyCode::Char('b'),
+        KeyCode::Char('s'),
+        KeyCode::Char('R'),
+    ] {
+        let effects = press(&mut app, code, now);
+        assert_eq!(effects, vec![], "{code:?}");
+        assert_eq!(
+            app.ui.dialog,
+            Some(Dialog::ReadOnly(said.into())),
+            "{code:?}"
+        );
+        let t = draw(&mut app, 160, 48, now);
+        find(&t, said);
+        press(&mut app, KeyCode::Esc, now);
+        assert!(app.ui.dialog.is_none());
+    }
+    // What it observes is the driver's to journal, not the watcher's.
+    let effects = app.handle(
+        Event::Observed(Box::new(Snap::new(Side::Target, now).build())),
+        now,
+    );
+    assert_eq!(effects, vec![]);
+    // Mid-migration, and still nothing to lose: q quits at once.
+    assert!(app.mid_migration());
+    assert_eq!(press(&mut app, KeyCode::Char('q'), now), vec![Effect::Quit]);
+
+    // The banner names the driver; the footer and the help have no key that writes.
+    let mut app = app_from(&h, now).watching(Some(driver()));
+    snapshot_both("watching", &mut app, now);
+    let t = draw(&mut app, 160, 48, now);
+    find(
+        &t,
+        "watching — driven by advance (pid 4242 on bastion-1, user ops) since 2023-11-14T22:03:20Z",
+    );
+    let screen = t.backend().to_string();
+    for absent in ["next step", "roll back", "sync metadata", "press Enter"] {
+        assert!(
+            !screen.contains(absent),
+            "{absent:?} on a watcher's screen:\n{screen}"
+        );
+    }
+    press(&mut app, KeyCode::Char('?'), now);
+    let help = draw(&mut app, 160, 48, now).backend().to_string();
+    for absent in [
+        "Try the selected step",
+        "Retire a broker",
+        "Move the selected batch",
+    ] {
+        assert!(
+            !help.contains(absent),
+            "{absent:?} in the watcher's help:\n{help}"
+        );
+    }
+    assert!(help.contains("Show this help."), "{help}");
+    assert!(
+        help.contains("read-only, no key changes the plan"),
+        "{help}"
+    );
+    press(&mut app, KeyCode::Esc, now);
+
+    // The driver goes: nobody drives; a key that writes says so.
+    app.handle(Event::Driver(None), now);
+    let t = draw(&mut app, 160, 48, now);
+    find(&t, "watching — nobody drives this plan now");
+    press(&mut app, KeyCode::Enter, now);
+    let t = draw(&mut app, 160, 48, now);
+    find(&t, "read-only: nobody drives this plan now");
+}
+
+#[test]
+fn watching_follows_the_drivers_journal() {
+    let (h, now) = at_stage(Stage::DoubleRead);
+    // The watcher opened when the driver was at double read...
+    let opened_at = h.records.len();
+    let mut app = App::new(
+        rocketmq_migrate::wizard::Wizard::new(h.w.plan.clone(), &h.records[..opened_at]).unwrap(),
+        "j".into(),
+        "l".into(),
+    )
+    .watching(Some(driver()));
+    // ...then the driver released the producers.
+    let mut driven = h;
+    driven.observe(source_start(now).build(), now);
+    driven.observe(
+        target_with_consumers(now).producers("P_ORDER", 2).build(),
+        now,
+    );
+    assert!(moved(&driven.advance("orders", now)));
+    app.follow(&driven.records[opened_at..], now).unwrap();
+    assert_eq!(app.wizard.progress.stage("orders"), Stage::DoubleWrite);
+    assert!(
+        app.ui
+            .log
+            .iter()
+            .any(|(_, l)| l == "the driver moved batch orders: S_RW_D_R -> S_RW_D_RW"),
+        "{:?}",
+        app.ui.log
+    );
 }

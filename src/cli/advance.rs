@@ -1,6 +1,6 @@
 //! advance and rollback: the gate decides; the operator confirms; the journal records.
 
-use super::{EXIT_BAD_INPUT, EXIT_REFUSED, Exit};
+use super::{EXIT_BAD_INPUT, EXIT_REFUSED, Exit, ask};
 use crate::clock;
 use crate::journal::Entry;
 use crate::model::Verdict;
@@ -8,20 +8,7 @@ use crate::plan::Side;
 use crate::session::{self, Mode, Session};
 use crate::stage::Step;
 use crate::wizard::{Command, Confirmation, Outcome};
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
-
-/// Asks on the terminal; `None` when there is no terminal to ask on.
-fn ask(question: &str) -> Option<String> {
-    if !std::io::stdin().is_terminal() {
-        return None;
-    }
-    eprint!("{question}");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).ok()?;
-    Some(line.trim().to_string())
-}
 
 fn print_verdict(v: &Verdict) {
     for c in &v.checks {

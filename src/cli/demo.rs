@@ -44,7 +44,7 @@ pub fn prepare(dir: &Path, reset: bool, own: Option<&Path>) -> Result<PathBuf, E
 pub async fn run(dir: &Path, reset: bool, own: Option<&Path>, log: &Path) -> Result<u8, Exit> {
     let plan = prepare(dir, reset, own)?;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return Ok(crate::ui::run(&plan, log).await?);
+        return Ok(crate::ui::run(&plan, log, false).await?);
     }
     let p = plan.display();
     println!("rehearsal plan: {p}");

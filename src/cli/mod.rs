@@ -43,7 +43,11 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
     /// The wizard: stages, both clusters side by side, confirmations (needs a terminal).
-    Run,
+    Run {
+        /// Watch while another process drives the plan: read-only, follows its journal.
+        #[arg(long)]
+        watch: bool,
+    },
     /// Rehearse a whole migration on two built-in simulated clusters, in the wizard.
     Demo {
         /// Folder for the rehearsal plan and its journal.
@@ -92,11 +96,15 @@ pub enum Cmd {
         #[arg(long)]
         yes: bool,
     },
-    /// Create on the target the topics and groups of the plan it lacks, with the source's settings.
+    /// Create on the target the topics and groups of the plan it lacks, with the source's settings
+    /// (lists them and asks first).
     SyncMetadata {
         /// Show what would be created, change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Create without asking (for scripts; without a terminal it is required).
+        #[arg(long)]
+        yes: bool,
     },
     /// Write a starting plan from a live source cluster (to the -c path), for you to edit.
     Init {
@@ -170,6 +178,19 @@ impl From<UiError> for Exit {
     }
 }
 
+/// Asks on the terminal; `None` when there is no terminal to ask on.
+fn ask(question: &str) -> Option<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    Some(line.trim().to_string())
+}
+
 /// Logs go to a file only: stdout and stderr belong to the operator. `RMQ_MIGRATE_LOG` takes a
 /// tracing filter such as `debug`.
 fn init_logging(path: &Path) {
@@ -241,7 +262,7 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
     let plan = cli.config.as_path();
     match cli.command {
-        Cmd::Run => Ok(crate::ui::run(plan, log).await?),
+        Cmd::Run { watch } => Ok(crate::ui::run(plan, log, watch).await?),
         Cmd::Demo {
             dir,
             reset,
@@ -265,7 +286,7 @@ async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
             let side = if target { Side::Target } else { Side::Source };
             advance::retire_broker(plan, &broker, side, yes).await
         }
-        Cmd::SyncMetadata { dry_run } => sync::run(plan, dry_run).await,
+        Cmd::SyncMetadata { dry_run, yes } => sync::run(plan, dry_run, yes).await,
         Cmd::Completions { shell } => docs::completions(shell),
         Cmd::Man => docs::man(),
         Cmd::Init {

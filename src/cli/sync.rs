@@ -1,53 +1,85 @@
-//! sync-metadata: create on the target what it lacks, with the source's settings. Idempotent;
-//! never changes or deletes what exists (differences are reported).
+//! sync-metadata: create on the target what it lacks, with the source's settings. It lists
+//! exactly what it will create and asks first (`--yes` for scripts). Idempotent; never changes
+//! or deletes what exists (differences are reported).
 
-use super::{EXIT_NOT_READY, Exit};
+use super::{EXIT_BAD_INPUT, EXIT_NOT_READY, Exit, ask};
+use crate::clock;
 use crate::journal::Entry;
 use crate::metadata;
 use crate::plan::Side;
 use crate::session::{Mode, Session};
+use std::io::IsTerminal;
 use std::path::Path;
 
-pub async fn run(plan: &Path, dry_run: bool) -> Result<u8, Exit> {
+pub async fn run(plan: &Path, dry_run: bool, yes: bool) -> Result<u8, Exit> {
+    let can_ask = std::io::stdin().is_terminal();
+    // Without a way to confirm, nothing is written: not even the journal.
+    let writes = !dry_run && (yes || can_ask);
     let mut s = Session::open(
         plan,
-        if dry_run {
-            Mode::ReadOnly
-        } else {
+        if writes {
             Mode::Drive("sync-metadata")
+        } else {
+            Mode::ReadOnly
         },
     )?;
     s.poll().await?;
-    let (Some(src), Some(dst)) = (&s.wizard.source, &s.wizard.target) else {
-        return Err(Exit::new(EXIT_NOT_READY, "no snapshot of both clusters"));
-    };
-    let diff = metadata::diff(&s.wizard.plan, src, dst);
-    for u in &diff.unknown {
+    let target = s.clusters.target.clone();
+    let p = metadata::propose(
+        &s.wizard.plan,
+        s.wizard.source.as_ref(),
+        s.wizard.target.as_ref(),
+        clock::now(),
+        |item| target.how_to_create(item),
+    );
+    for u in &p.unknown {
         println!("unknown: {u}");
     }
-    if !diff.unknown.is_empty() {
+    if !p.unknown.is_empty() {
         println!("cannot compare metadata while part of it is unknown: nothing created");
         return Ok(EXIT_NOT_READY);
     }
-    for d in &diff.differing {
+    for d in &p.differing {
         println!("differs (left as it is): {d}");
     }
-    if diff.missing.is_empty() {
+    if p.create.is_empty() && p.cannot.is_empty() {
         println!("the target has every topic and group of the plan: nothing to create");
         return Ok(0);
     }
-    let n = diff.missing.len();
-    let mut failed = 0;
-    for (i, item) in diff.missing.iter().enumerate() {
-        if dry_run {
-            println!(
-                "[{}/{n}] would create {}: {}",
-                i + 1,
-                item.describe(),
-                s.clusters.target.describe_create(item)
-            );
-            continue;
+    let n = p.create.len();
+    let verb = if dry_run { "would create" } else { "to create" };
+    for (i, planned) in p.create.iter().enumerate() {
+        println!("[{}/{n}] {verb} {}", i + 1, planned.line());
+    }
+    for planned in &p.cannot {
+        println!("cannot create {}", planned.line());
+    }
+    if dry_run {
+        println!("dry run: nothing was changed");
+        return Ok(0);
+    }
+    let name = s.wizard.plan.target.name.clone();
+    if n > 0 && !yes {
+        match ask(&format!("{} [y/N] ", p.question(&name))) {
+            None => {
+                return Err(Exit::new(
+                    EXIT_BAD_INPUT,
+                    format!(
+                        "sync-metadata would create {} on the target '{name}' and there is no terminal to ask: pass --yes to create them, or --dry-run to look without changing anything",
+                        metadata::these_items(n)
+                    ),
+                ));
+            }
+            Some(a) if a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes") => {}
+            Some(_) => {
+                println!("not confirmed: nothing created");
+                return Ok(0);
+            }
         }
+    }
+    let mut failed = 0;
+    for (i, planned) in p.create.iter().enumerate() {
+        let item = &planned.item;
         match s.clusters.create_on_target(item).await {
             Ok(done) => {
                 s.commit(vec![Entry::MetadataCreated {
@@ -66,8 +98,16 @@ pub async fn run(plan: &Path, dry_run: bool) -> Result<u8, Exit> {
             }
         }
     }
-    if dry_run {
-        println!("dry run: nothing was changed");
+    // What cannot be created is not tried; the journal keeps why, like a failure.
+    for planned in &p.cannot {
+        if let Err(why) = &planned.how {
+            failed += 1;
+            s.commit(vec![Entry::Error {
+                context: format!("sync-metadata {}", planned.item.name()),
+                message: format!("cannot be created: {why}"),
+            }])?;
+            println!("NOT CREATED {}: {why}", planned.item.describe());
+        }
     }
     Ok(if failed > 0 { EXIT_NOT_READY } else { 0 })
 }

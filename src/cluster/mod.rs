@@ -35,9 +35,11 @@ pub trait Cluster: Send + Sync {
     ) -> Result<Option<String>, String> {
         Ok(None)
     }
-    /// How creating an item on this cluster is done, for `sync-metadata --dry-run`.
-    fn describe_create(&self, item: &MetadataItem) -> String {
-        item.describe()
+    /// How creating an item on this cluster is done (the call and its settings), or why it
+    /// cannot be: what `sync-metadata` and the wizard list before asking (see
+    /// [`crate::metadata::Planned::line`]).
+    fn how_to_create(&self, item: &MetadataItem) -> Result<String, String> {
+        Ok(item.describe())
     }
 }
 

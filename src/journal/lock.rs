@@ -36,6 +36,16 @@ impl Holder {
         }
     }
 
+    /// Whether the process still runs, as far as this machine can tell: a holder on another
+    /// host (a shared file system), or a system without `/proc`, is taken to run.
+    pub fn is_running(&self) -> bool {
+        let proc = Path::new("/proc");
+        if self.host != Holder::current("").host || !proc.join("self").exists() {
+            return true;
+        }
+        proc.join(self.pid.to_string()).exists()
+    }
+
     pub fn describe(&self) -> String {
         format!(
             "{} (pid {} on {}, user {}) since {}",
@@ -69,13 +79,13 @@ impl std::fmt::Display for LockError {
                 holder: Some(h),
             } => write!(
                 f,
-                "another wizard drives this plan: {}. Wait for it to finish or quit it; read-only commands (status, report, check) work meanwhile. Lock file: {}",
+                "another wizard drives this plan: {}. Wait for it to finish or quit it; read-only commands (status, report, check) work meanwhile, and `run --watch` watches it drive. Lock file: {}",
                 h.describe(),
                 path.display()
             ),
             LockError::Held { path, holder: None } => write!(
                 f,
-                "another process holds the lock {}; read-only commands (status, report, check) work meanwhile",
+                "another process holds the lock {}; read-only commands (status, report, check) work meanwhile, and `run --watch` watches it drive",
                 path.display()
             ),
             LockError::Io { path, error } => {
@@ -86,6 +96,14 @@ impl std::fmt::Display for LockError {
 }
 
 impl std::error::Error for LockError {}
+
+/// Who holds the lock at `path` now, as its file names them, without taking it: `None` when
+/// nobody does (an empty file: the last holder exited cleanly; or it names a process that no
+/// longer runs). A holder that is just writing its name may read as `None` for a moment.
+pub fn holder_of(path: &Path) -> Option<Holder> {
+    let mut file = File::open(path).ok()?;
+    read_holder(&mut file).filter(Holder::is_running)
+}
 
 /// Held while alive; the OS releases it when the process ends, however it ends. A clean exit
 /// also empties the file, so the next holder finds no one to report: only a holder that died
@@ -170,6 +188,28 @@ mod tests {
         assert!(msg.contains("another wizard drives this plan"), "{msg}");
         assert!(msg.contains(&format!("pid {}", first.pid)), "{msg}");
         assert!(msg.contains("status"), "{msg}");
+    }
+
+    #[test]
+    fn the_holder_is_read_without_taking_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.lock");
+        assert_eq!(holder_of(&p), None, "no file: nobody");
+        let me = Holder::current("run");
+        let l = Lock::acquire(&p, &me).unwrap();
+        assert_eq!(holder_of(&p), Some(me.clone()));
+        // Reading took nothing: the holder still holds it, and nobody else gets it.
+        assert!(Lock::acquire(&p, &Holder::current("advance")).is_err());
+        drop(l);
+        assert_eq!(holder_of(&p), None, "a clean exit empties the file");
+        // A holder that died leaves its name, but no longer drives.
+        let ghost = Holder {
+            pid: 999_999_999,
+            ..me
+        };
+        std::fs::write(&p, serde_json::to_string(&ghost).unwrap()).unwrap();
+        assert!(!ghost.is_running());
+        assert_eq!(holder_of(&p), None);
     }
 
     #[test]

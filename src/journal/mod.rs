@@ -5,6 +5,6 @@ mod lock;
 mod record;
 mod store;
 
-pub use lock::{Holder, Lock, LockError};
+pub use lock::{Holder, Lock, LockError, holder_of};
 pub use record::{Entry, Record};
-pub use store::{Journal, JournalError, Replay, TornLine, journal_path, read};
+pub use store::{Follower, Journal, JournalError, Replay, TornLine, driver, journal_path, read};

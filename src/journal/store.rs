@@ -4,7 +4,7 @@ use super::lock::{Holder, Lock, LockError};
 use super::record::{Entry, Record};
 use crate::clock::Millis;
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// `migration.toml` -> `migration.journal.jsonl`, beside it.
@@ -20,6 +20,11 @@ fn lock_path(journal: &Path) -> PathBuf {
     let mut s = journal.as_os_str().to_owned();
     s.push(".lock");
     PathBuf::from(s)
+}
+
+/// Who drives the journal's plan now (holds its lock), read without taking the lock.
+pub fn driver(journal: &Path) -> Option<Holder> {
+    super::lock::holder_of(&lock_path(journal))
 }
 
 /// A last line cut short by a crash or power loss.
@@ -158,6 +163,90 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Replay, JournalError> {
     Ok(replay)
 }
 
+/// Follows a journal another process appends to, without the lock: each [`Follower::poll`]
+/// returns the complete records written since the last one. A line still being written (no
+/// line end yet) waits for the next poll.
+#[derive(Debug)]
+pub struct Follower {
+    path: PathBuf,
+    /// Bytes read so far: every one of them ends a complete line.
+    offset: u64,
+    /// Lines read so far, for error messages.
+    lines: usize,
+    /// The last record returned (or replayed before following).
+    last_seq: u64,
+}
+
+impl Follower {
+    /// Follows `path` after record `last_seq` (what the caller replayed already).
+    pub fn new(path: &Path, last_seq: u64) -> Follower {
+        Follower {
+            path: path.to_path_buf(),
+            offset: 0,
+            lines: 0,
+            last_seq,
+        }
+    }
+
+    pub fn poll(&mut self) -> Result<Vec<Record>, JournalError> {
+        let io = |error| JournalError::Io {
+            path: self.path.clone(),
+            error,
+        };
+        let mut file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.offset == 0 => {
+                return Ok(vec![]);
+            }
+            Err(e) => return Err(io(e)),
+        };
+        let len = file.metadata().map_err(io)?.len();
+        if len < self.offset {
+            return Err(JournalError::Corrupt {
+                path: self.path.clone(),
+                line: self.lines,
+                problem: "the journal is shorter than it was (replaced or cut while followed)"
+                    .into(),
+            });
+        }
+        file.seek(SeekFrom::Start(self.offset)).map_err(io)?;
+        let mut bytes = vec![];
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else {
+            return Ok(vec![]);
+        };
+        let mut out = vec![];
+        for raw in bytes[..=end].split_inclusive(|b| *b == b'\n') {
+            self.lines += 1;
+            let text = String::from_utf8_lossy(raw);
+            if text.trim().is_empty() {
+                continue;
+            }
+            let corrupt = |problem: String| JournalError::Corrupt {
+                path: self.path.clone(),
+                line: self.lines,
+                problem,
+            };
+            let rec: Record = serde_json::from_str(text.trim_end())
+                .map_err(|e| corrupt(format!("not a journal record ({e})")))?;
+            if rec.seq <= self.last_seq {
+                continue;
+            }
+            if rec.seq != self.last_seq + 1 {
+                return Err(corrupt(format!(
+                    "record number {} where {} was expected (a record was lost or written twice)",
+                    rec.seq,
+                    self.last_seq + 1
+                )));
+            }
+            self.last_seq = rec.seq;
+            out.push(rec);
+        }
+        self.offset += end as u64 + 1;
+        Ok(out)
+    }
+}
+
 /// The journal opened for appending, with the plan's lock held.
 #[derive(Debug)]
 pub struct Journal {
@@ -251,6 +340,44 @@ mod tests {
         let (mut j, r) = Journal::open(&p, &Holder::current("t")).unwrap();
         assert_eq!(r.records.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(j.append(3, err_entry(3)).unwrap().seq, 3);
+    }
+
+    #[test]
+    fn a_follower_sees_each_record_once_and_waits_for_a_line_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.journal.jsonl");
+        let mut f = Follower::new(&p, 0);
+        assert!(f.poll().unwrap().is_empty(), "no journal yet");
+        let (mut j, _) = Journal::open(&p, &Holder::current("t")).unwrap();
+        j.append(1, err_entry(1)).unwrap();
+        j.append(2, err_entry(2)).unwrap();
+        // A follower that replayed record 1 already starts after it.
+        let mut after_one = Follower::new(&p, 1);
+        let seqs = |r: Vec<Record>| r.iter().map(|r| r.seq).collect::<Vec<_>>();
+        assert_eq!(seqs(after_one.poll().unwrap()), [2]);
+        assert_eq!(seqs(f.poll().unwrap()), [1, 2]);
+        assert!(f.poll().unwrap().is_empty(), "nothing new");
+        // Half a line: not yet.
+        let mut raw = OpenOptions::new().append(true).open(&p).unwrap();
+        let line = serde_json::to_string(&Record {
+            seq: 3,
+            at: 3,
+            entry: err_entry(3),
+        })
+        .unwrap();
+        let (a, b) = line.split_at(10);
+        raw.write_all(a.as_bytes()).unwrap();
+        assert!(f.poll().unwrap().is_empty(), "a line being written waits");
+        raw.write_all(format!("{b}\n").as_bytes()).unwrap();
+        assert_eq!(seqs(f.poll().unwrap()), [3]);
+        drop(raw);
+        std::fs::write(&p, "").unwrap();
+        assert!(
+            f.poll()
+                .unwrap_err()
+                .to_string()
+                .contains("shorter than it was")
+        );
     }
 
     #[test]

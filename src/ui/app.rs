@@ -6,7 +6,8 @@ use super::history::History;
 use super::keymap::{self, Action, DialogAction, DialogBinding, action_for, dialog_action};
 use super::screen::Screen;
 use crate::clock::Millis;
-use crate::journal::{Entry, Record};
+use crate::journal::{Entry, Holder, Record};
+use crate::metadata::{MetadataItem, Proposal};
 use crate::model::{Snapshot, Verdict, Warning};
 use crate::plan::Side;
 use crate::session::Applies;
@@ -24,13 +25,22 @@ pub enum Event {
     Tick,
     /// Messages from work the shell did (metadata sync, errors).
     Log(String),
+    /// The shell's answer to [`Effect::ProposeSync`]: what creating the target's missing
+    /// metadata would do, from the latest data.
+    SyncProposed(Box<Proposal>),
+    /// Watching: who holds the plan's lock now (`None`: nobody drives it).
+    Driver(Option<Holder>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Write these to the journal, then apply them (`App::apply`).
     Journal(Vec<Entry>),
-    SyncMetadata,
+    /// List what creating the target's missing metadata would do; the shell answers with
+    /// [`Event::SyncProposed`].
+    ProposeSync,
+    /// Create exactly these on the target: the operator confirmed them, listed.
+    SyncMetadata(Vec<MetadataItem>),
     /// Offer this text to the terminal's clipboard (OSC 52).
     Copy(String),
     Quit,
@@ -83,6 +93,10 @@ pub enum Dialog {
     Message(String),
     /// Text to paste (client settings), shown whole.
     Settings(String),
+    /// What creating the target's missing metadata would do: confirmed, exactly that is created.
+    Sync(Box<Proposal>),
+    /// Watching: a key that would change the plan was pressed.
+    ReadOnly(String),
 }
 
 /// What a confirmation asks the wizard again, confirmed.
@@ -105,9 +119,39 @@ impl Dialog {
             Dialog::Acknowledge { .. } => keymap::ACKNOWLEDGE,
             Dialog::Quit => keymap::QUIT,
             Dialog::Filter { .. } => keymap::FILTER,
-            Dialog::Refused { .. } | Dialog::Help | Dialog::Message(_) | Dialog::Settings(_) => {
-                keymap::CLOSE
-            }
+            Dialog::Sync(p) if p.unknown.is_empty() && !p.create.is_empty() => keymap::SYNC,
+            Dialog::Refused { .. }
+            | Dialog::Help
+            | Dialog::Message(_)
+            | Dialog::Settings(_)
+            | Dialog::Sync(_)
+            | Dialog::ReadOnly(_) => keymap::CLOSE,
+        }
+    }
+}
+
+/// The wizard opened to watch while another process drives the plan (`run --watch`): it
+/// polls and follows the journal, and writes nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Watch {
+    /// The lock's holder, as last read; `None`: nobody drives the plan now.
+    pub driver: Option<Holder>,
+}
+
+impl Watch {
+    /// The line under the title.
+    pub fn banner(&self) -> String {
+        match &self.driver {
+            Some(h) => format!("watching — driven by {}", h.describe()),
+            None => "watching — nobody drives this plan now".into(),
+        }
+    }
+
+    /// What a key that would change the plan says instead.
+    pub fn refusal(&self) -> String {
+        match &self.driver {
+            Some(h) => format!("read-only: {} drives this plan", h.describe()),
+            None => "read-only: nobody drives this plan now; quit and start `run` (without --watch) to drive it".into(),
         }
     }
 }
@@ -139,13 +183,15 @@ pub struct App {
     pub log_file: String,
     /// False under NO_COLOR: meaning is carried by text and symbols either way.
     pub color: bool,
+    /// Watching another process drive: `Some`, and nothing is written.
+    pub watch: Option<Watch>,
 }
 
 const LOG_KEEP: usize = 200;
 
 impl App {
     pub fn new(wizard: Wizard, journal: String, log_file: String) -> App {
-        let screen = Screen::build(&wizard, &Step::Preflight, 0);
+        let screen = Screen::build(&wizard, &Step::Preflight, 0, false);
         let mut app = App {
             screen,
             wizard,
@@ -166,14 +212,23 @@ impl App {
             journal,
             log_file,
             color: true,
+            watch: None,
         };
         app.select_pending();
         app
     }
 
+    /// The same screen, watching another process drive: it writes nothing.
+    pub fn watching(mut self, driver: Option<Holder>) -> App {
+        self.watch = Some(Watch { driver });
+        self.refresh(self.screen.at);
+        self
+    }
+
     /// Recomputes the screen model: after every event, and whenever the journal changed state.
     pub fn refresh(&mut self, now: Millis) {
-        self.screen = Screen::build(&self.wizard, &self.selected_step(), now);
+        let watching = self.watch.is_some();
+        self.screen = Screen::build(&self.wizard, &self.selected_step(), now, watching);
     }
 
     /// The rail: preflight, metadata, each batch, finish.
@@ -246,11 +301,34 @@ impl App {
                 }
                 self.ui.history.record(&snap);
                 let d = self.wizard.handle(Command::Observe(snap), now);
+                // Watching: the driver journals what it observes; the watcher only reads.
+                if self.watch.is_some() {
+                    return vec![];
+                }
                 journal(d.entries)
             }
             Event::Tick => vec![],
             Event::Log(line) => {
                 self.log(now, line);
+                vec![]
+            }
+            Event::SyncProposed(p) => {
+                if self.watch.is_none() {
+                    self.ui.dialog = Some(Dialog::Sync(p));
+                }
+                vec![]
+            }
+            Event::Driver(driver) => {
+                if let Some(w) = &mut self.watch
+                    && w.driver != driver
+                {
+                    let line = match &driver {
+                        Some(h) => format!("{} drives this plan now", h.describe()),
+                        None => "nobody drives this plan now".into(),
+                    };
+                    w.driver = driver;
+                    self.log(now, line);
+                }
                 vec![]
             }
             Event::Mouse(m) => {
@@ -283,6 +361,16 @@ impl App {
         let Some(action) = action_for(&k) else {
             return vec![];
         };
+        if let Some(w) = &self.watch {
+            if keymap::writes(action) {
+                self.ui.dialog = Some(Dialog::ReadOnly(w.refusal()));
+                return vec![];
+            }
+            // Nothing to lose: a watcher quits at once.
+            if action == Action::Quit {
+                return vec![Effect::Quit];
+            }
+        }
         let n = self.steps().len();
         match action {
             Action::Up => self.ui.selected = self.ui.selected.saturating_sub(1),
@@ -323,7 +411,7 @@ impl App {
                     return vec![Effect::Quit];
                 }
             }
-            Action::SyncMetadata => return vec![Effect::SyncMetadata],
+            Action::SyncMetadata => return vec![Effect::ProposeSync],
             Action::ClientSettings => match self.selected_step() {
                 Step::Batch(b) => {
                     let Some(batch) = self.wizard.plan.batch(&b) else {
@@ -532,6 +620,18 @@ impl App {
                 }
             }
             (Dialog::Quit, DialogAction::Quit) => return vec![Effect::Quit],
+            (Dialog::Sync(p), DialogAction::Confirm) => {
+                let items = p.items();
+                let line = format!(
+                    "sync metadata: creating {} on the target",
+                    crate::metadata::these_items(items.len())
+                );
+                self.log(now, line);
+                return vec![Effect::SyncMetadata(items)];
+            }
+            (Dialog::Sync(_), DialogAction::Cancel) => {
+                self.log(now, "sync metadata: cancelled, nothing created");
+            }
             (Dialog::Filter { text }, DialogAction::Apply) => {
                 self.ui.filter = text;
                 self.ui.scroll = 0;
@@ -547,6 +647,30 @@ impl App {
             _ => {}
         }
         vec![]
+    }
+
+    /// Watching: the records the driver journaled since the last poll, applied in order; the
+    /// log says what moved.
+    pub fn follow(&mut self, records: &[Record], now: Millis) -> Result<(), String> {
+        for r in records {
+            self.apply(r)?;
+            let line = match &r.entry {
+                Entry::StepCompleted { step, .. } => format!("the driver completed {step}"),
+                Entry::StageChanged {
+                    batch, from, to, ..
+                } => format!("the driver moved batch {batch}: {from} -> {to}"),
+                Entry::MetadataCreated { item, .. } => {
+                    format!("the driver created on target: {}", item.describe())
+                }
+                Entry::BrokerRetired { side, broker, .. } => {
+                    format!("the driver retired broker {broker} on the {side} cluster")
+                }
+                _ => continue,
+            };
+            self.log(now, line);
+        }
+        self.refresh(now);
+        Ok(())
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Binding {
     pub help: &'static str,
     /// Shown in the footer (the rest only in help).
     pub footer: bool,
+    /// Changes the plan (journals a move, creates metadata): absent while watching.
+    pub writes: bool,
 }
 
 pub const BINDINGS: &[Binding] = &[
@@ -48,6 +50,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "next step",
         help: "Try the selected step's next move: the gate decides, you confirm.",
         footer: true,
+        writes: true,
     },
     Binding {
         keys: &[KeyCode::Char('b')],
@@ -56,14 +59,16 @@ pub const BINDINGS: &[Binding] = &[
         label: "roll back",
         help: "Move the selected batch one stage back, if the mirror gate allows it.",
         footer: true,
+        writes: true,
     },
     Binding {
         keys: &[KeyCode::Char('s')],
         shown: "s",
         action: Action::SyncMetadata,
         label: "sync metadata",
-        help: "Create on the target the plan's topics and groups it lacks (never changes what exists).",
+        help: "Create the topics and groups the target lacks, listed first with their settings; never changes what exists.",
         footer: true,
+        writes: true,
     },
     Binding {
         keys: &[KeyCode::Char('p')],
@@ -72,6 +77,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "client settings",
         help: "The selected batch's settings for the applications on the new cluster (address, names, credentials), copied to the clipboard where the terminal allows.",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('R')],
@@ -80,6 +86,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "retire broker",
         help: "Retire a broker that left the route, typing its name: gates stop waiting for it.",
         footer: false,
+        writes: true,
     },
     Binding {
         keys: &[KeyCode::Up, KeyCode::Char('k')],
@@ -88,6 +95,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "select",
         help: "Select the previous step in the rail.",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Down, KeyCode::Char('j')],
@@ -96,6 +104,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "select",
         help: "Select the next step in the rail.",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('K')],
@@ -104,6 +113,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "scroll",
         help: "Scroll the focused table up (mouse wheel too).",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('J')],
@@ -112,6 +122,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "scroll",
         help: "Scroll the focused table down (mouse wheel too).",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::PageUp],
@@ -120,6 +131,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "page up",
         help: "Scroll the focused table a page up.",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::PageDown],
@@ -128,6 +140,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "page down",
         help: "Scroll the focused table a page down.",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Tab],
@@ -136,6 +149,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "panel",
         help: "Focus the next panel: backlog, connections, gate, log.",
         footer: true,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('o')],
@@ -144,6 +158,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "sort",
         help: "Sort groups by name, source backlog or target backlog.",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('/')],
@@ -152,6 +167,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "filter",
         help: "Show only groups whose name contains a text (Enter applies, Esc clears).",
         footer: true,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('c')],
@@ -160,6 +176,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "clients",
         help: "Show or hide client ids, addresses and versions in the connections panel.",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('e')],
@@ -168,6 +185,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "breakdown",
         help: "Show or hide each group's backlog per topic and broker in the backlog panel.",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('l')],
@@ -176,6 +194,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "log",
         help: "Show or hide the log pane.",
         footer: false,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('?')],
@@ -184,6 +203,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "help",
         help: "Show this help.",
         footer: true,
+        writes: false,
     },
     Binding {
         keys: &[KeyCode::Char('q')],
@@ -192,8 +212,19 @@ pub const BINDINGS: &[Binding] = &[
         label: "quit",
         help: "Quit (asks while a batch is mid-migration; the journal keeps the state either way). Ctrl-C quits at once.",
         footer: true,
+        writes: false,
     },
 ];
+
+/// Whether the action changes the plan (refused while watching).
+pub fn writes(action: Action) -> bool {
+    BINDINGS.iter().any(|b| b.action == action && b.writes)
+}
+
+/// The bindings the footer and help show: while watching, none that writes.
+pub fn shown(watching: bool) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| !(watching && b.writes))
+}
 
 pub fn action_for(key: &KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) || key.modifiers.contains(KeyModifiers::ALT) {
@@ -261,6 +292,21 @@ pub const CONFIRM: &[DialogBinding] = &[
         "Enter/y",
         D::Confirm,
         "confirm",
+    ),
+    bind(
+        Only(&[KeyCode::Esc, KeyCode::Char('n')]),
+        "Esc/n",
+        D::Cancel,
+        "cancel",
+    ),
+];
+
+pub const SYNC: &[DialogBinding] = &[
+    bind(
+        Only(&[KeyCode::Enter, KeyCode::Char('y')]),
+        "Enter/y",
+        D::Confirm,
+        "create them",
     ),
     bind(
         Only(&[KeyCode::Esc, KeyCode::Char('n')]),

@@ -11,15 +11,16 @@ mod terminal;
 
 use crate::clock;
 use crate::cluster::Clusters;
-use crate::journal::Entry;
-use crate::metadata::{self, MetadataItem};
+use crate::journal::{self, Entry, Follower};
+use crate::metadata::{self, MetadataItem, Proposal};
 use crate::model::Snapshot;
 use crate::plan::{Scope, Side};
 use crate::poll;
-use crate::session::{self, Follow, Mode, Session, SessionError};
+use crate::session::{self, Applies, Follow, Mode, Session, SessionError};
 use app::{App, Effect, Event};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
+use std::collections::VecDeque;
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -87,57 +88,34 @@ fn spawn_pollers(
         .collect()
 }
 
-/// Creates on the target what it lacks, reporting each item.
-fn spawn_sync(app: &App, clusters: &Clusters, tx: mpsc::Sender<Report>) {
-    let (Some(src), Some(dst)) = (app.wizard.source.clone(), app.wizard.target.clone()) else {
-        let _ = tx.try_send(Report::Log(
-            "sync metadata: no data from both clusters yet".into(),
-        ));
-        return;
-    };
-    let diff = metadata::diff(&app.wizard.plan, &src, &dst);
+/// What creating the target's missing metadata would do, from the latest snapshots: the list
+/// the operator confirms.
+fn propose_sync(app: &App, clusters: &Clusters) -> Proposal {
+    let w = &app.wizard;
+    let target = clusters.target.clone();
+    metadata::propose(
+        &w.plan,
+        w.source.as_ref(),
+        w.target.as_ref(),
+        clock::now(),
+        |item| target.how_to_create(item),
+    )
+}
+
+/// Creates on the target exactly the items the operator confirmed, reporting each.
+fn spawn_sync(items: Vec<MetadataItem>, clusters: &Clusters, tx: mpsc::Sender<Report>) {
     let clusters = clusters.clone();
     tokio::spawn(async move {
-        for u in &diff.unknown {
-            let _ = tx
-                .send(Report::Log(format!("sync metadata: unknown: {u}")))
-                .await;
-        }
-        if !diff.unknown.is_empty() {
-            let _ = tx
-                .send(Report::Log(
-                    "sync metadata: nothing created while part of the metadata is unknown".into(),
-                ))
-                .await;
-            return;
-        }
-        if diff.missing.is_empty() {
-            let _ = tx
-                .send(Report::Log(
-                    "sync metadata: the target has every topic and group of the plan".into(),
-                ))
-                .await;
-        }
-        for d in &diff.differing {
-            let _ = tx
-                .send(Report::Log(format!(
-                    "sync metadata: differs (left as it is): {d}"
-                )))
-                .await;
-        }
-        for item in diff.missing {
-            match clusters.create_on_target(&item).await {
-                Ok(_) => {
-                    let _ = tx.send(Report::Created(item)).await;
-                }
-                Err(e) => {
-                    let _ = tx
-                        .send(Report::Log(format!(
-                            "sync metadata: FAILED to create {}: {e}",
-                            item.describe()
-                        )))
-                        .await;
-                }
+        for item in items {
+            let report = match clusters.create_on_target(&item).await {
+                Ok(_) => Report::Created(item),
+                Err(e) => Report::Failed(Entry::Error {
+                    context: format!("sync metadata {}", item.name()),
+                    message: format!("could not create {}: {e}", item.describe()),
+                }),
+            };
+            if tx.send(report).await.is_err() {
+                return;
             }
         }
     });
@@ -156,20 +134,27 @@ fn spawn_follow(app: &App, clusters: &Clusters, f: Follow, tx: mpsc::Sender<Repo
     });
 }
 
-pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
+/// The wizard on a terminal. `watch`: read-only while another process drives the plan; it
+/// takes no lock, follows the journal the driver appends to, and says who drives.
+pub async fn run(plan: &Path, log_file: &Path, watch: bool) -> Result<u8, UiError> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         return Err(UiError::NotATerminal);
     }
+    let mode = if watch {
+        Mode::ReadOnly
+    } else {
+        Mode::Drive("run")
+    };
     let Session {
         wizard,
-        journal,
+        mut journal,
         journal_path,
         clusters,
-    } = Session::open(plan, Mode::Drive("run"))?;
-    let Some(mut journal) = journal else {
+    } = Session::open(plan, mode)?;
+    if journal.is_none() && !watch {
         return Err(SessionError::Replay("the journal is not open for writing".into()).into());
-    };
+    }
     let gates = wizard.plan.gates.clone();
     let scope = wizard.plan.scope();
     let mut app = App::new(
@@ -177,6 +162,11 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
         journal_path.display().to_string(),
         log_file.display().to_string(),
     );
+    let mut follower = None;
+    if watch {
+        app = app.watching(journal::driver(&journal_path));
+        follower = Some(Follower::new(&journal_path, app.wizard.progress.last_seq));
+    }
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let (tx, mut rx) = mpsc::channel(64);
     let pollers = spawn_pollers(
@@ -225,28 +215,45 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
                         Entry::Error { context, message } => format!("FAILED: {context}: {message}"),
                         _ => "FAILED".into(),
                     };
-                    if let Err(e) = session::record(&mut journal, &mut app, &clusters, vec![entry]) {
+                    if let Some(j) = journal.as_mut()
+                        && let Err(e) = session::record(j, &mut app, &clusters, vec![entry])
+                    {
                         app.log(clock::now(), format!("journal: {e}"));
                     }
                     Event::Log(line)
                 }
                 Some(Report::Created(item)) => {
                     let line = format!("created on target: {}", item.describe());
-                    if let Err(e) = session::record(&mut journal, &mut app, &clusters, vec![Entry::MetadataCreated { side: Side::Target, item }]) {
+                    let entry = Entry::MetadataCreated { side: Side::Target, item };
+                    if let Some(j) = journal.as_mut()
+                        && let Err(e) = session::record(j, &mut app, &clusters, vec![entry])
+                    {
                         app.log(clock::now(), format!("journal: {e}"));
                     }
                     Event::Log(line)
                 }
                 None => continue,
             },
-            _ = tick.tick() => Event::Tick,
+            _ = tick.tick() => match follower.as_mut() {
+                // Watching: what the driver journaled since, and who drives now.
+                Some(f) => {
+                    if let Err(e) = follow(f, &mut app, &clusters) {
+                        app.log(clock::now(), format!("journal: {e}; no longer following it"));
+                        follower = None;
+                    }
+                    Event::Driver(journal::driver(&journal_path))
+                }
+                None => Event::Tick,
+            },
         };
         dirty = true;
         let mut quit = false;
-        for effect in app.handle(event, clock::now()) {
+        let mut effects: VecDeque<Effect> = app.handle(event, clock::now()).into();
+        while let Some(effect) = effects.pop_front() {
             match effect {
                 Effect::Journal(entries) => {
-                    match session::record(&mut journal, &mut app, &clusters, entries) {
+                    let Some(j) = journal.as_mut() else { continue };
+                    match session::record(j, &mut app, &clusters, entries) {
                         Ok(follow) => {
                             for f in follow {
                                 spawn_follow(&app, &clusters, f, tx.clone());
@@ -264,7 +271,11 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
                         }
                     }
                 }
-                Effect::SyncMetadata => spawn_sync(&app, &clusters, tx.clone()),
+                Effect::ProposeSync => {
+                    let p = propose_sync(&app, &clusters);
+                    effects.extend(app.handle(Event::SyncProposed(Box::new(p)), clock::now()));
+                }
+                Effect::SyncMetadata(items) => spawn_sync(items, &clusters, tx.clone()),
                 Effect::Copy(text) => terminal::copy(&text),
                 Effect::Quit => quit = true,
             }
@@ -279,4 +290,16 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
     }
     eprintln!("journal: {}\nlog: {}", app.journal, app.log_file);
     outcome
+}
+
+/// Watching: applies what the driver journaled since the last poll; the rehearsal's simulated
+/// applications follow it as they do in the driver.
+fn follow(f: &mut Follower, app: &mut App, clusters: &Clusters) -> Result<(), String> {
+    let records = f.poll().map_err(|e| e.to_string())?;
+    if records.is_empty() {
+        return Ok(());
+    }
+    app.follow(&records, clock::now())?;
+    clusters.follow(app.timeline());
+    Ok(())
 }

@@ -29,13 +29,18 @@ pub struct ClusterLine {
 }
 
 impl Screen {
-    pub fn build(wizard: &Wizard, selected: &Step, now: Millis) -> Screen {
+    /// `watching`: another process drives, so the gate is the driver's to take.
+    pub fn build(wizard: &Wizard, selected: &Step, now: Millis, watching: bool) -> Screen {
         let verdict = wizard.forward_verdict(selected, now).map(|(_, v)| v);
         Screen {
             at: now,
             source: cluster_line(wizard, Side::Source, now),
             target: cluster_line(wizard, Side::Target, now),
-            now: runbook::now(wizard, selected, verdict.as_ref()),
+            now: if watching {
+                runbook::watched(wizard, selected, verdict.as_ref())
+            } else {
+                runbook::now(wizard, selected, verdict.as_ref())
+            },
             verdict,
         }
     }

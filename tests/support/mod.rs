@@ -206,6 +206,12 @@ impl Snap {
         self
     }
 
+    /// A consumer group the cluster does not have.
+    pub fn missing_group(mut self, name: &str) -> Snap {
+        self.0.groups.insert(name.into(), GroupState::absent());
+        self
+    }
+
     /// The groups that consume `topic` on the cluster, as its brokers say (by default: the
     /// snapshot's groups subscribed to it).
     pub fn consumed_by(mut self, topic: &str, groups: &[&str]) -> Snap {

@@ -241,12 +241,12 @@ impl Cluster for TdmqCluster {
         created(self.api.write(SERVICE, VERSION, action, &params).await)
     }
 
-    fn describe_create(&self, item: &MetadataItem) -> String {
+    fn how_to_create(&self, item: &MetadataItem) -> Result<String, String> {
         let (action, params) = self.create_call(item);
-        format!(
+        Ok(format!(
             "{action} {params} (clients use {})",
             self.client_name(item.name())
-        )
+        ))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::Theme;
 use crate::ui::app::{App, Ask, Dialog};
-use crate::ui::keymap::{BINDINGS, hint};
+use crate::ui::keymap::{hint, shown};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -156,9 +156,68 @@ pub fn draw(f: &mut Frame, app: &App, t: Theme) {
             lines.push(keys);
             popup(f, "client settings", lines, t);
         }
+        Dialog::ReadOnly(m) => popup(
+            f,
+            "read-only",
+            vec![Line::from(Span::styled(m.clone(), t.unknown())), keys],
+            t,
+        ),
+        Dialog::Sync(p) => {
+            let target = &app.wizard.plan.target.name;
+            // The question and its keys first: on a small screen the lists are what gets cut.
+            let mut lines = vec![];
+            if !p.unknown.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    "Nothing can be compared yet: nothing is offered. Wait for fresh data from both clusters.",
+                    t.unknown(),
+                )));
+                lines.push(keys);
+                lines.push(Line::from(""));
+                for u in &p.unknown {
+                    lines.push(Line::from(vec![
+                        Span::styled("[??] ", t.unknown()),
+                        Span::raw(u.clone()),
+                    ]));
+                }
+            } else {
+                let head = match (p.create.is_empty(), p.cannot.is_empty()) {
+                    (false, _) => Span::styled(p.question(target), t.ok()),
+                    (true, true) => Span::raw(format!(
+                        "The target '{target}' has every topic and group of the plan: nothing to create."
+                    )),
+                    (true, false) => Span::styled(
+                        format!(
+                            "Nothing the target '{target}' lacks can be created as it is: see below."
+                        ),
+                        t.bad(),
+                    ),
+                };
+                lines.push(Line::from(head));
+                lines.push(keys);
+                lines.push(Line::from(""));
+                for c in &p.create {
+                    lines.push(Line::from(vec![
+                        Span::styled("[+] ", t.ok()),
+                        Span::raw(c.line()),
+                    ]));
+                }
+                for c in &p.cannot {
+                    lines.push(Line::from(vec![
+                        Span::styled("[no] ", t.bad()),
+                        Span::raw(c.line()),
+                    ]));
+                }
+                for d in &p.differing {
+                    lines.push(Line::from(vec![
+                        Span::styled("[!=] ", t.unknown()),
+                        Span::raw(format!("differs (left as it is): {d}")),
+                    ]));
+                }
+            }
+            popup(f, "sync metadata", lines, t);
+        }
         Dialog::Help => {
-            let mut lines: Vec<Line> = BINDINGS
-                .iter()
+            let mut lines: Vec<Line> = shown(app.watch.is_some())
                 .map(|b| {
                     Line::from(vec![
                         Span::styled(format!("{:>7}  ", b.shown), t.title()),
@@ -166,6 +225,16 @@ pub fn draw(f: &mut Frame, app: &App, t: Theme) {
                     ])
                 })
                 .collect();
+            if let Some(w) = &app.watch {
+                lines.push(Line::from(""));
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{}: read-only, no key changes the plan, q quits at once.",
+                        w.banner()
+                    ),
+                    t.unknown(),
+                )));
+            }
             lines.push(Line::from(""));
             lines.push(Line::from(format!(
                 "journal: {}   log: {}",

@@ -4,14 +4,14 @@
 mod dialog;
 mod panels;
 
-use super::app::App;
-use super::keymap::BINDINGS;
+use super::app::{App, Watch};
+use super::keymap;
 use crate::plan::Side;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 /// Colours, or none under NO_COLOR.
 #[derive(Clone, Copy)]
@@ -67,8 +67,17 @@ pub fn draw(f: &mut Frame, app: &App) {
     } else {
         0
     };
+    // Watching: a line (two on a narrow screen) under the title says who drives.
+    let top_h = match &app.watch {
+        Some(w) => {
+            1 + (banner(w).chars().count() as u16)
+                .div_ceil(area.width.max(1))
+                .min(2)
+        }
+        None => 1,
+    };
     let [top, body, log, foot] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(top_h),
         Constraint::Min(0),
         Constraint::Length(log_h),
         Constraint::Length(1),
@@ -99,15 +108,22 @@ fn title(f: &mut Frame, app: &App, area: Rect, t: Theme) {
             t.status(line.status),
         ));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    let mut lines = vec![Line::from(spans)];
+    if let Some(w) = &app.watch {
+        lines.push(Line::from(Span::styled(banner(w), t.unknown())));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
+
+fn banner(w: &Watch) -> String {
+    format!("{}   (read-only)", w.banner())
 }
 
 /// The keys that work now: the open popup's, or the main screen's.
 fn footer(f: &mut Frame, app: &App, area: Rect, t: Theme) {
     let keys: Vec<(&str, &str)> = match &app.ui.dialog {
         Some(d) => d.commands().iter().map(|b| (b.shown, b.label)).collect(),
-        None => BINDINGS
-            .iter()
+        None => keymap::shown(app.watch.is_some())
             .filter(|b| b.footer)
             .map(|b| (b.shown, b.label))
             .collect(),

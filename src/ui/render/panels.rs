@@ -161,7 +161,13 @@ pub fn right(f: &mut Frame, app: &App, area: Rect, t: Theme) {
     let inner = area.width.saturating_sub(2);
     // The runbook comes first: up to 8 lines of text on a small screen (leaving the backlog,
     // connections and gate a few rows each), 18 on a big one.
-    let lines = now_lines(&app.screen.now, inner, if small { 8 } else { 18 }, t);
+    // (On a small screen: what the three panels' 4 rows each and its own borders leave.)
+    let max = if small {
+        usize::from(area.height.saturating_sub(14)).clamp(2, 8)
+    } else {
+        18
+    };
+    let lines = now_lines(&app.screen.now, inner, max, t);
     let now_h = lines.len() as u16 + 2;
     let [now_box, backlog, conns, gate] = if small {
         Layout::vertical([

@@ -268,11 +268,9 @@ impl Cluster for InstanceCluster {
         created(self.api.write(SERVICE, VERSION, action, &params).await)
     }
 
-    fn describe_create(&self, item: &MetadataItem) -> String {
-        match self.create_call(item) {
-            Ok((action, params)) => format!("{action} {params}"),
-            Err(why) => format!("cannot be created: {why}"),
-        }
+    fn how_to_create(&self, item: &MetadataItem) -> Result<String, String> {
+        let (action, params) = self.create_call(item)?;
+        Ok(format!("{action} {params}"))
     }
 }
 
@@ -340,8 +338,8 @@ mod tests {
         let unknown = topic(8, Known::unknown("say it in topic_types"));
         assert_eq!(i.create_call(&unknown), Err("say it in topic_types".into()));
         assert_eq!(
-            i.describe_create(&unknown),
-            "cannot be created: say it in topic_types"
+            i.how_to_create(&unknown),
+            Err("say it in topic_types".into())
         );
     }
 
