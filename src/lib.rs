@@ -15,6 +15,7 @@ pub mod model;
 pub mod plan;
 pub mod poll;
 pub mod report;
+pub mod series;
 pub mod session;
 pub mod stage;
 pub mod ui;

@@ -4,6 +4,7 @@
 use super::{EXIT_JOURNAL, Exit};
 use crate::cluster::rehearsal::BUILTIN_PLAN;
 use crate::journal;
+use crate::series;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -18,9 +19,10 @@ pub fn prepare(dir: &Path, reset: bool) -> Result<PathBuf, Exit> {
     std::fs::create_dir_all(dir).map_err(io)?;
     let plan = dir.join("migration.toml");
     if reset {
-        let j = journal::journal_path(&plan);
-        if j.exists() {
-            std::fs::remove_file(&j).map_err(io)?;
+        for f in [journal::journal_path(&plan), series::series_path(&plan)] {
+            if f.exists() {
+                std::fs::remove_file(&f).map_err(io)?;
+            }
         }
     }
     if !plan.exists() {
@@ -29,10 +31,10 @@ pub fn prepare(dir: &Path, reset: bool) -> Result<PathBuf, Exit> {
     Ok(plan)
 }
 
-pub async fn run(dir: &Path, reset: bool, log: &Path) -> Result<u8, Exit> {
+pub async fn run(dir: &Path, reset: bool, log: &Path, operator: Option<&str>) -> Result<u8, Exit> {
     let plan = prepare(dir, reset)?;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return Ok(crate::ui::run(&plan, log).await?);
+        return Ok(crate::ui::run(&plan, log, operator).await?);
     }
     let p = plan.display();
     println!("rehearsal plan: {p}");

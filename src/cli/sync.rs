@@ -8,13 +8,16 @@ use crate::plan::Side;
 use crate::session::{Mode, Session};
 use std::path::Path;
 
-pub async fn run(plan: &Path, dry_run: bool) -> Result<u8, Exit> {
+pub async fn run(plan: &Path, dry_run: bool, operator: Option<&str>) -> Result<u8, Exit> {
     let mut s = Session::open(
         plan,
         if dry_run {
             Mode::ReadOnly
         } else {
-            Mode::Drive("sync-metadata")
+            Mode::Drive {
+                command: "sync-metadata",
+                operator,
+            }
         },
     )?;
     s.poll().await?;

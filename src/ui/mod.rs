@@ -156,7 +156,7 @@ fn spawn_follow(app: &App, clusters: &Clusters, f: Follow, tx: mpsc::Sender<Repo
     });
 }
 
-pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
+pub async fn run(plan: &Path, log_file: &Path, operator: Option<&str>) -> Result<u8, UiError> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         return Err(UiError::NotATerminal);
@@ -166,7 +166,14 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
         journal,
         journal_path,
         clusters,
-    } = Session::open(plan, Mode::Drive("run"))?;
+        mut series,
+    } = Session::open(
+        plan,
+        Mode::Drive {
+            command: "run",
+            operator,
+        },
+    )?;
     let Some(mut journal) = journal else {
         return Err(SessionError::Replay("the journal is not open for writing".into()).into());
     };
@@ -218,7 +225,10 @@ pub async fn run(plan: &Path, log_file: &Path) -> Result<u8, UiError> {
                 None => break Ok(0),
             },
             r = rx.recv() => match r {
-                Some(Report::Snapshot(s)) => Event::Observed(Box::new(s)),
+                Some(Report::Snapshot(s)) => {
+                    session::observe_series(&mut series, &app.wizard.plan, &s);
+                    Event::Observed(Box::new(s))
+                }
                 Some(Report::Log(l)) => Event::Log(l),
                 Some(Report::Failed(entry)) => {
                     let line = match &entry {
