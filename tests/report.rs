@@ -272,7 +272,7 @@ fn the_report_of_a_rehearsal_summarizes_it_and_its_page_renders_the_charts() {
         "| source | old (rehearsal) |",
         "| orders | DONE |",
         &format!("### Refusals: {refused}"),
-        "- release producers for batch orders, refused",
+        "- batch orders: release producers, refused",
         "### Acknowledgements: 1",
         "by alice, for batch stock: ordered-topic:T_STOCK",
         "| orders | G_BILLING |",

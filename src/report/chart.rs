@@ -94,6 +94,18 @@ pub fn lines(batch: &Batch, points: &[Point], measure: Measure) -> Vec<Line> {
     out
 }
 
+/// Dark, distinct colours that read on white (and apart from one another).
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
 /// "HH:MM" (or "HH:MM:SS" over a short span) of a UTC time.
 fn clock_label(at: Millis, span: Millis) -> String {
     let t = clock::rfc3339(at);
@@ -142,7 +154,7 @@ pub fn svg(title: &str, lines: &[Line], measure: Measure) -> Result<Option<Strin
                 .iter()
                 .position(|l| l.group == line.group)
                 .unwrap_or(i);
-            let color = Palette99::pick(group_index).to_rgba();
+            let color = PALETTE[group_index % PALETTE.len()];
             let style = color.stroke_width(2);
             let mut labelled = false;
             for seg in line.segments() {

@@ -119,9 +119,9 @@ pub fn render(r: &Report<'_>, charts: &Charts) -> String {
     for step in &s.refusals.per_step {
         let _ = write!(
             o,
-            "<li>{} for {}, refused {} time(s):<ul>",
-            escape(&step.action),
+            "<li>{}: {}, refused {} time(s):<ul>",
             escape(&super::timeline::step_words(&step.step)),
+            escape(&step.action),
             step.count
         );
         for reason in &step.reasons {

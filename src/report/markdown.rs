@@ -59,9 +59,9 @@ pub fn render(r: &Report<'_>) -> String {
     for step in &s.refusals.per_step {
         let _ = writeln!(
             o,
-            "- {} for {}, refused {} time(s):",
-            step.action,
+            "- {}: {}, refused {} time(s):",
             super::timeline::step_words(&step.step),
+            step.action,
             step.count
         );
         for reason in &step.reasons {

@@ -272,6 +272,7 @@ pub fn summarize(plan: &Plan, records: &[Record]) -> Summary {
             _ => {}
         }
     }
+    let evidence = backlog_evidence(records);
     Summary {
         plan: plan.path.display().to_string(),
         source: Cluster {
@@ -293,6 +294,7 @@ pub fn summarize(plan: &Plan, records: &[Record]) -> Summary {
         batches: (plan.batches.iter())
             .map(|b| {
                 let (stage, stages) = stage_times(&b.name, records);
+                let step = Step::Batch(b.name.clone()).key();
                 BatchSummary {
                     name: b.name.clone(),
                     stage,
@@ -301,7 +303,9 @@ pub fn summarize(plan: &Plan, records: &[Record]) -> Summary {
                         .group_names()
                         .map(|g| GroupDrain {
                             group: g.to_string(),
-                            drained: drained(&b.name, g, records),
+                            drained: drained(
+                                (evidence.get(&(step.as_str(), g))).map_or(&[][..], Vec::as_slice),
+                            ),
                         })
                         .collect(),
                 }
@@ -344,44 +348,52 @@ fn stage_times(batch: &str, records: &[Record]) -> (Stage, Vec<StageTime>) {
     (stage, list)
 }
 
-/// What the batch's verdicts show of a group's source backlog.
-fn drained(batch: &str, group: &str, records: &[Record]) -> Drained {
-    let step = Step::Batch(batch.to_string()).key();
-    let wanted = CheckKind::BacklogAtMost {
-        side: Side::Source,
-        group: group.to_string(),
-    };
-    let mut largest: Option<(u64, Millis)> = None;
-    let mut last: Option<(u64, Millis)> = None;
-    let mut zero_at: Option<Millis> = None;
+/// Every source backlog the journaled verdicts of a batch's own step show, per (step, group),
+/// in journal order: one pass over the records, however many groups.
+fn backlog_evidence(records: &[Record]) -> BTreeMap<(&str, &str), Vec<(Millis, u64)>> {
+    let mut out: BTreeMap<(&str, &str), Vec<(Millis, u64)>> = BTreeMap::new();
     for r in records {
         let verdict: &Verdict = match &r.entry {
             Entry::VerdictChanged { verdict, .. } | Entry::StageChanged { verdict, .. } => verdict,
             _ => continue,
         };
-        if verdict.step != step {
-            continue;
-        }
-        let values = (verdict.checks.iter())
-            .filter(|c| c.kind == wanted)
-            .flat_map(|c| &c.evidence)
-            .filter(|e| e.side == Side::Source && e.metric == Metric::Backlog)
-            .filter_map(|e| backlog(&e.fact));
-        for n in values {
-            if largest.is_none_or(|(l, _)| n > l) {
-                largest = Some((n, r.at));
-            }
-            if n == 0 && zero_at.is_none_or(|z| largest.is_some_and(|(_, at)| z < at)) {
-                zero_at = Some(r.at);
-            }
-            last = Some((n, r.at));
+        for c in &verdict.checks {
+            let CheckKind::BacklogAtMost {
+                side: Side::Source,
+                group,
+            } = &c.kind
+            else {
+                continue;
+            };
+            let values = (c.evidence.iter())
+                .filter(|e| e.side == Side::Source && e.metric == Metric::Backlog)
+                .filter_map(|e| backlog(&e.fact));
+            out.entry((verdict.step.as_str(), group.as_str()))
+                .or_default()
+                .extend(values.map(|n| (r.at, n)));
         }
     }
-    match (largest, zero_at, last) {
+    out
+}
+
+/// What a group's recorded source backlogs say of its drain.
+fn drained(values: &[(Millis, u64)]) -> Drained {
+    let mut largest: Option<(u64, Millis)> = None;
+    let mut zero_at: Option<Millis> = None;
+    for &(at, n) in values {
+        if largest.is_none_or(|(l, _)| n > l) {
+            largest = Some((n, at));
+        }
+        // The first 0 after the largest value.
+        if n == 0 && zero_at.is_none_or(|z| largest.is_some_and(|(_, l_at)| z < l_at)) {
+            zero_at = Some(at);
+        }
+    }
+    match (largest, zero_at, values.last()) {
         (Some((largest, largest_at)), Some(zero_at), _) if zero_at >= largest_at => {
             Drained::ToZero { largest, zero_at }
         }
-        (Some((largest, _)), _, Some((last, at))) => Drained::NotToZero { largest, last, at },
+        (Some((largest, _)), _, Some(&(at, last))) => Drained::NotToZero { largest, last, at },
         _ => Drained::NotRecorded,
     }
 }

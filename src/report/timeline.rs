@@ -311,17 +311,26 @@ fn line(item: &Item<'_>) -> Line {
     }
 }
 
+/// "between A and B", or "at A" when both read the same to the second.
+fn span(first: Millis, last: Millis) -> String {
+    let (a, b) = (clock::rfc3339(first), clock::rfc3339(last));
+    if a == b {
+        format!("at {a}")
+    } else {
+        format!("between {a} and {b}")
+    }
+}
+
 fn open_line(o: &OpenRun<'_>) -> Line {
     let pids: Vec<String> = o.pids.iter().map(u32::to_string).collect();
     Line {
         at: o.first.at,
         text: format!(
-            "{} opened {} times by {} between {} and {} (pids {})",
+            "{} opened {} times by {} {} (pids {})",
             o.command,
             o.count,
             o.operator.unwrap_or("an unnamed operator"),
-            clock::rfc3339(o.first.at),
-            clock::rfc3339(o.last),
+            span(o.first.at, o.last),
             pids.join(", ")
         ),
         strong: false,
@@ -338,10 +347,9 @@ fn gate_line(g: &GateRun<'_>) -> Line {
             .map(|(s, n)| format!("{} {n}", gate_words(*s)))
             .collect();
         format!(
-            "{gate} flipped {} times between {} and {} ({}); now {}",
+            "{gate} flipped {} times {} ({}); now {}",
             g.flips,
-            clock::rfc3339(g.first),
-            clock::rfc3339(g.last),
+            span(g.first, g.last),
             tally.join(", "),
             gate_words(g.status)
         )
@@ -473,7 +481,7 @@ mod tests {
         );
         assert_eq!(
             l[2].text,
-            "run opened 2 times by alice between 1970-01-01T01:08:20Z and 1970-01-01T01:08:20Z (pids 4, 7)"
+            "run opened 2 times by alice at 1970-01-01T01:08:20Z (pids 4, 7)"
         );
         assert_eq!(l[3].text, "error in c: m");
         assert_eq!(l[4].details, [(0, "every check passes (1)".to_string())]);
