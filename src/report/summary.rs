@@ -450,8 +450,15 @@ mod tests {
     }
 
     fn opened(operator: Option<&str>, user: &str) -> Entry {
-        let mut holder = Holder::current("advance").operated_by(operator);
-        holder.user = user.into();
+        let holder = Holder {
+            pid: 7,
+            host: "h".into(),
+            user: user.into(),
+            since: 0,
+            command: "advance".into(),
+            operator: None,
+        }
+        .operated_by(operator);
         Entry::Opened {
             tool_version: "0".into(),
             plan_digest: "d".into(),

@@ -430,8 +430,15 @@ mod tests {
             }
             // Nor does a command starting again, and again: its starts fold too.
             if i == 4 || i == 7 {
-                let mut holder = Holder::current("run").operated_by(Some("alice"));
-                holder.pid = i as u32;
+                let holder = Holder {
+                    pid: i as u32,
+                    host: "h".into(),
+                    user: "root".into(),
+                    since: 0,
+                    command: "run".into(),
+                    operator: None,
+                }
+                .operated_by(Some("alice"));
                 records.push(Record {
                     seq: 150 + i,
                     at: 4_100_000 + i,
