@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 if ! command -v tmux >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq tmux
 fi
+# The HTML report is opened in a real headless browser (tests/report.rs).
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq chromium
+fi
 ROCKETMQ_SERVERS_BIN="$(scripts/install-rocketmq-servers.sh)"
 export ROCKETMQ_SERVERS_BIN
 # Tests stop their servers themselves; this catches any a crashed test runner left behind.

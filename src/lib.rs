@@ -16,6 +16,7 @@ pub mod plan;
 pub mod poll;
 pub mod report;
 pub mod runbook;
+pub mod series;
 pub mod session;
 pub mod stage;
 pub mod ui;

@@ -5,8 +5,10 @@ use crate::clock;
 use crate::cluster::{self, Clusters};
 use crate::gate::Move;
 use crate::journal::{self, Entry, Holder, Journal, JournalError, Record};
+use crate::model::Snapshot;
 use crate::plan::Plan;
 use crate::poll;
+use crate::series::{self, Recorder};
 use crate::wizard::{Command, Decision, Timeline, Wizard};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -45,8 +47,12 @@ impl From<JournalError> for SessionError {
 }
 
 pub enum Mode<'a> {
-    /// Takes the plan's lock and journals what happens.
-    Drive(&'a str),
+    /// Takes the plan's lock and journals what happens (and records the backlog series), as
+    /// `command`, for the operator `--operator` named, if it did.
+    Drive {
+        command: &'a str,
+        operator: Option<&'a str>,
+    },
     /// Reads the journal; works while another wizard drives.
     ReadOnly,
 }
@@ -56,6 +62,9 @@ pub struct Session {
     pub journal: Option<Journal>,
     pub journal_path: PathBuf,
     pub clusters: Clusters,
+    /// The backlog series, appended while driving (`None` when read-only, or when its file
+    /// cannot be opened: the migration goes on without it).
+    pub series: Option<Recorder>,
 }
 
 /// What a journaled record is applied to: the wizard, or the screen that holds it.
@@ -127,6 +136,26 @@ pub async fn follow_move(
         })
 }
 
+/// Opens the backlog series beside the plan; a file that cannot be opened is logged and the
+/// migration goes on without its charts.
+pub fn open_series(plan_path: &Path) -> Option<Recorder> {
+    let path = series::series_path(plan_path);
+    Recorder::open(&path)
+        .inspect_err(|e| tracing::warn!("{e}: the report will have no charts"))
+        .ok()
+}
+
+/// Adds what the sampler keeps of a snapshot to the series. A write that fails is logged and
+/// the series closed: the charts stop there, the migration does not.
+pub fn observe_series(series: &mut Option<Recorder>, plan: &Plan, snap: &Snapshot) {
+    if let Some(r) = series.as_mut()
+        && let Err(e) = r.observe(plan, snap)
+    {
+        tracing::warn!("{e}: no more points are recorded");
+        *series = None;
+    }
+}
+
 pub fn load_plan(path: &Path) -> Result<Plan, SessionError> {
     Plan::load(path).map_err(|e| SessionError::Plan(e.to_string()))
 }
@@ -136,8 +165,9 @@ impl Session {
         let plan = load_plan(plan_path)?;
         let journal_path = journal::journal_path(plan_path);
         let (journal, replay) = match mode {
-            Mode::Drive(command) => {
-                let (j, r) = Journal::open(&journal_path, &Holder::current(command))?;
+            Mode::Drive { command, operator } => {
+                let holder = Holder::current(command).operated_by(operator);
+                let (j, r) = Journal::open(&journal_path, &holder)?;
                 if let Some(prev) = &j.lock.stale_previous {
                     tracing::warn!(
                         "took over the lock left by {} (no longer running)",
@@ -163,17 +193,22 @@ impl Session {
         }
         let clusters = cluster::connect(&wizard.plan)
             .map_err(|e| SessionError::Clusters(format!("{}: {e}", plan_path.display())))?;
+        let series = match mode {
+            Mode::Drive { .. } => open_series(plan_path),
+            Mode::ReadOnly => None,
+        };
         let mut s = Session {
             wizard,
             journal,
             journal_path,
             clusters,
+            series,
         };
-        if let Mode::Drive(command) = mode {
+        if let Mode::Drive { command, operator } = mode {
             let entry = Entry::Opened {
                 tool_version: env!("CARGO_PKG_VERSION").into(),
                 plan_digest: s.wizard.plan.digest.clone(),
-                holder: Holder::current(command),
+                holder: Holder::current(command).operated_by(operator),
             };
             s.commit(vec![entry])?;
         }
@@ -208,6 +243,7 @@ impl Session {
             if let Some(e) = &snap.unreachable {
                 tracing::warn!("{} cluster '{}' unreachable: {e}", snap.side, snap.cluster);
             }
+            observe_series(&mut self.series, &self.wizard.plan, &snap);
             let d = self.handle(Command::Observe(Box::new(snap)));
             self.commit(d.entries)?;
         }

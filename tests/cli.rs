@@ -246,10 +246,10 @@ fn a_whole_rehearsal_migration_with_its_refusals() {
     for part in [
         "# RocketMQ migration report",
         "| orders | DONE",
-        "batch `orders`: release producers**",
+        "**batch orders: release producers, S_RW_D_R -> S_RW_D_RW",
         "consumers online",
-        "acknowledged for batch:stock: `ordered-topic:T_STOCK`",
-        "refused: release producers for batch:orders",
+        "acknowledged for batch stock: ordered-topic:T_STOCK",
+        "refused: release producers for batch orders",
         "created on target: topic T_ORDER",
         "finish completed",
     ] {
@@ -450,6 +450,8 @@ fn secrets_never_reach_output_journal_report_or_log() {
             .unwrap()
     };
     let mut seen = String::new();
+    let html = dir.path().join("report.html");
+    let html_arg = html.to_str().unwrap();
     for args in [
         &["check"][..],
         &["status"],
@@ -457,6 +459,7 @@ fn secrets_never_reach_output_journal_report_or_log() {
         &["advance", "preflight", "--yes"],
         &["sync-metadata", "--yes"],
         &["report"],
+        &["report", "--html", html_arg],
     ] {
         let o = run(args);
         assert!(o.status.code().is_some(), "{args:?} crashed");
@@ -465,6 +468,12 @@ fn secrets_never_reach_output_journal_report_or_log() {
     // The gates stay closed on clusters the wizard cannot see.
     assert!(seen.contains("REFUSED: complete preflight"), "{seen}");
     seen.push_str(&std::fs::read_to_string(journal::journal_path(&plan)).unwrap());
+    // The HTML report, and the series beside the journal it charts.
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("orders"), "{page}");
+    seen.push_str(&page);
+    let series = dir.path().join("migration.series.jsonl");
+    seen.push_str(&std::fs::read_to_string(&series).unwrap_or_default());
     seen.push_str(&std::fs::read_to_string(dir.path().join("rocketmq-migrate.log")).unwrap());
     assert!(
         seen.contains("AKIDEXAMPLE") || seen.contains("admin") || seen.contains("orders"),

@@ -102,13 +102,13 @@ fn backlog_on_the_second_broker_counts_and_a_broker_that_leaves_keeps_it() {
     let report = text(&report);
     assert!(
         report.contains(&format!(
-            "broker `{broker_b}` left the route on source, holding unknown"
+            "broker {broker_b} left the route on source, holding unknown"
         )),
         "{report}"
     );
     assert!(
         report
-            .matches(&format!("broker `{broker_b}` serves "))
+            .matches(&format!("broker {broker_b} serves "))
             .count()
             >= 2,
         "seen, and seen again when back: {report}"

@@ -559,6 +559,7 @@ fn driver() -> Holder {
         user: "ops".into(),
         since: T0 - 600 * S,
         command: "advance".into(),
+        operator: None,
     }
 }
 

@@ -203,16 +203,24 @@ pub async fn advance(
     yes: bool,
     acks: Vec<String>,
     no_wait: bool,
+    operator: Option<&str>,
 ) -> Result<u8, Exit> {
-    let mut s = Session::open(plan, Mode::Drive("advance"))?;
+    let command = "advance";
+    let mut s = Session::open(plan, Mode::Drive { command, operator })?;
     let step = Step::parse(step);
     known_step(&s, &step)?;
     s.poll().await?;
     drive(&mut s, Request::Advance(step), yes, acks, !no_wait).await
 }
 
-pub async fn rollback(plan: &Path, batch: &str, yes: bool) -> Result<u8, Exit> {
-    let mut s = Session::open(plan, Mode::Drive("rollback"))?;
+pub async fn rollback(
+    plan: &Path,
+    batch: &str,
+    yes: bool,
+    operator: Option<&str>,
+) -> Result<u8, Exit> {
+    let command = "rollback";
+    let mut s = Session::open(plan, Mode::Drive { command, operator })?;
     let step = Step::Batch(batch.to_string());
     known_step(&s, &step)?;
     s.poll().await?;
@@ -226,8 +234,15 @@ pub async fn rollback(plan: &Path, batch: &str, yes: bool) -> Result<u8, Exit> {
     .await
 }
 
-pub async fn retire_broker(plan: &Path, broker: &str, side: Side, yes: bool) -> Result<u8, Exit> {
-    let mut s = Session::open(plan, Mode::Drive("retire-broker"))?;
+pub async fn retire_broker(
+    plan: &Path,
+    broker: &str,
+    side: Side,
+    yes: bool,
+    operator: Option<&str>,
+) -> Result<u8, Exit> {
+    let command = "retire-broker";
+    let mut s = Session::open(plan, Mode::Drive { command, operator })?;
     s.poll().await?;
     let request = Request::RetireBroker(side, broker.to_string());
     drive(&mut s, request, yes, vec![], false).await

@@ -5,6 +5,7 @@ use super::{EXIT_BAD_INPUT, EXIT_JOURNAL, Exit};
 use crate::cluster::rehearsal::{BUILTIN_PLAN, from_plan};
 use crate::journal;
 use crate::plan::Plan;
+use crate::series;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -19,9 +20,10 @@ pub fn prepare(dir: &Path, reset: bool, own: Option<&Path>) -> Result<PathBuf, E
     std::fs::create_dir_all(dir).map_err(io)?;
     let plan = dir.join("migration.toml");
     if reset {
-        let j = journal::journal_path(&plan);
-        if j.exists() {
-            std::fs::remove_file(&j).map_err(io)?;
+        for f in [journal::journal_path(&plan), series::series_path(&plan)] {
+            if f.exists() {
+                std::fs::remove_file(&f).map_err(io)?;
+            }
         }
     }
     let started = journal::journal_path(&plan).exists();
@@ -41,10 +43,16 @@ pub fn prepare(dir: &Path, reset: bool, own: Option<&Path>) -> Result<PathBuf, E
     Ok(plan)
 }
 
-pub async fn run(dir: &Path, reset: bool, own: Option<&Path>, log: &Path) -> Result<u8, Exit> {
+pub async fn run(
+    dir: &Path,
+    reset: bool,
+    own: Option<&Path>,
+    log: &Path,
+    operator: Option<&str>,
+) -> Result<u8, Exit> {
     let plan = prepare(dir, reset, own)?;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return Ok(crate::ui::run(&plan, log, false).await?);
+        return Ok(crate::ui::run(&plan, log, false, operator).await?);
     }
     let p = plan.display();
     println!("rehearsal plan: {p}");

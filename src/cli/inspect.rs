@@ -5,6 +5,8 @@ use crate::clock;
 use crate::journal;
 use crate::metadata;
 use crate::model::{SnapshotState, Status};
+use crate::report::{Charts, Report};
+use crate::series;
 use crate::session::{Mode, Session, load_plan};
 use crate::view::StatusView;
 use std::path::Path;
@@ -92,22 +94,39 @@ pub async fn status(plan: &Path, json: bool) -> Result<u8, Exit> {
     Ok(0)
 }
 
-pub fn report(plan: &Path, output: Option<&Path>) -> Result<u8, Exit> {
+pub fn report(
+    plan: &Path,
+    output: Option<&Path>,
+    html: Option<&Path>,
+    operator: Option<&str>,
+) -> Result<u8, Exit> {
     let p = load_plan(plan)?;
     let jpath = journal::journal_path(plan);
     let replay = journal::read(&jpath)?;
-    let md = crate::report::markdown(&p, &replay.records, replay.torn_message(&jpath).as_deref());
-    match output {
-        Some(path) => {
-            std::fs::write(path, md).map_err(|e| {
-                Exit::new(
-                    EXIT_JOURNAL,
-                    format!("cannot write {}: {e}", path.display()),
-                )
-            })?;
-            eprintln!("report written to {}", path.display());
-        }
-        None => print!("{md}"),
+    let torn = replay.torn_message(&jpath);
+    let report = Report::build(&p, &replay.records, torn.as_deref(), operator);
+    let write = |path: &Path, text: String| {
+        std::fs::write(path, text).map_err(|e| {
+            Exit::new(
+                EXIT_JOURNAL,
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })?;
+        eprintln!("report written to {}", path.display());
+        Ok::<(), Exit>(())
+    };
+    if let Some(path) = html {
+        let charts = match series::read(&series::series_path(plan)) {
+            Ok(None) => Charts::NotRecorded,
+            Ok(Some(s)) => Charts::Recorded(s),
+            Err(e) => Charts::Unreadable(e.to_string()),
+        };
+        write(path, report.html(&charts))?;
+    }
+    match (output, html) {
+        (Some(path), _) => write(path, report.markdown())?,
+        (None, None) => print!("{}", report.markdown()),
+        (None, Some(_)) => {}
     }
     Ok(0)
 }

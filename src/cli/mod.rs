@@ -36,6 +36,10 @@ pub struct Cli {
     /// Log file (default: rocketmq-migrate.log beside the plan).
     #[arg(long, global = true)]
     pub log_file: Option<PathBuf>,
+    /// Who drives the migration, journaled and named in the report (default: the environment's
+    /// USER, else USERNAME).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub operator: Option<String>,
     #[command(subcommand)]
     pub command: Cmd,
 }
@@ -124,11 +128,15 @@ pub enum Cmd {
         #[arg(long)]
         secret_key_env: Option<String>,
     },
-    /// A Markdown account of the migration from the journal.
+    /// An account of the migration for a change ticket: a summary, then the timeline (Markdown).
     Report {
-        /// Write to this file instead of standard output.
+        /// Write the Markdown to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Write one self-contained HTML page (with charts of the backlog series) to this file;
+        /// the Markdown is then written only if -o asks for it.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Shell completions on standard output (e.g. `completions bash > /etc/bash_completion.d/rocketmq-migrate`).
     Completions { shell: clap_complete::Shell },
@@ -261,32 +269,35 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
     let plan = cli.config.as_path();
+    let operator = cli.operator.as_deref();
     match cli.command {
-        Cmd::Run { watch } => Ok(crate::ui::run(plan, log, watch).await?),
+        Cmd::Run { watch } => Ok(crate::ui::run(plan, log, watch, operator).await?),
         Cmd::Demo {
             dir,
             reset,
             own_plan,
-        } => demo::run(&dir, reset, own_plan.as_deref(), log).await,
+        } => demo::run(&dir, reset, own_plan.as_deref(), log, operator).await,
         Cmd::Check => inspect::check(plan).await,
         Cmd::Status { json } => inspect::status(plan, json).await,
-        Cmd::Report { output } => inspect::report(plan, output.as_deref()),
+        Cmd::Report { output, html } => {
+            inspect::report(plan, output.as_deref(), html.as_deref(), operator)
+        }
         Cmd::Advance {
             step,
             yes,
             acks,
             no_wait,
-        } => advance::advance(plan, &step, yes, acks, no_wait).await,
-        Cmd::Rollback { batch, yes } => advance::rollback(plan, &batch, yes).await,
+        } => advance::advance(plan, &step, yes, acks, no_wait, operator).await,
+        Cmd::Rollback { batch, yes } => advance::rollback(plan, &batch, yes, operator).await,
         Cmd::RetireBroker {
             broker,
             target,
             yes,
         } => {
             let side = if target { Side::Target } else { Side::Source };
-            advance::retire_broker(plan, &broker, side, yes).await
+            advance::retire_broker(plan, &broker, side, yes, operator).await
         }
-        Cmd::SyncMetadata { dry_run, yes } => sync::run(plan, dry_run, yes).await,
+        Cmd::SyncMetadata { dry_run, yes } => sync::run(plan, dry_run, yes, operator).await,
         Cmd::Completions { shell } => docs::completions(shell),
         Cmd::Man => docs::man(),
         Cmd::Init {

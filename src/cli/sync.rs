@@ -11,14 +11,22 @@ use crate::session::{Mode, Session};
 use std::io::IsTerminal;
 use std::path::Path;
 
-pub async fn run(plan: &Path, dry_run: bool, yes: bool) -> Result<u8, Exit> {
+pub async fn run(
+    plan: &Path,
+    dry_run: bool,
+    yes: bool,
+    operator: Option<&str>,
+) -> Result<u8, Exit> {
     let can_ask = std::io::stdin().is_terminal();
     // Without a way to confirm, nothing is written: not even the journal.
     let writes = !dry_run && (yes || can_ask);
     let mut s = Session::open(
         plan,
         if writes {
-            Mode::Drive("sync-metadata")
+            Mode::Drive {
+                command: "sync-metadata",
+                operator,
+            }
         } else {
             Mode::ReadOnly
         },

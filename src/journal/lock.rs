@@ -7,6 +7,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// What `user` holds when the environment named no account.
+const UNKNOWN_USER: &str = "unknown-user";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
     pub pid: u32,
@@ -14,6 +17,9 @@ pub struct Holder {
     pub user: String,
     pub since: Millis,
     pub command: String,
+    /// Who drives the migration, as `--operator` named them (absent when it was not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
 }
 
 impl Holder {
@@ -26,13 +32,14 @@ impl Holder {
             .unwrap_or_else(|| "unknown-host".into());
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown-user".into());
+            .unwrap_or_else(|_| UNKNOWN_USER.into());
         Holder {
             pid: std::process::id(),
             host,
             user,
             since: clock::now(),
             command: command.to_string(),
+            operator: None,
         }
     }
 
@@ -46,9 +53,30 @@ impl Holder {
         proc.join(self.pid.to_string()).exists()
     }
 
+    /// The operator `--operator` names, if it was given (a blank name is no name).
+    pub fn operated_by(mut self, operator: Option<&str>) -> Holder {
+        self.operator = operator
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_string);
+        self
+    }
+
+    /// Who drove: the `--operator` name, else the account the environment named (`USER`, else
+    /// `USERNAME`); `None` when neither was known.
+    pub fn operator_name(&self) -> Option<&str> {
+        self.operator
+            .as_deref()
+            .or(Some(self.user.as_str()))
+            .filter(|u| !u.is_empty() && *u != UNKNOWN_USER)
+    }
+
     pub fn describe(&self) -> String {
+        let operator = (self.operator.as_deref())
+            .map(|o| format!(", operator {o}"))
+            .unwrap_or_default();
         format!(
-            "{} (pid {} on {}, user {}) since {}",
+            "{} (pid {} on {}, user {}{operator}) since {}",
             self.command,
             self.pid,
             self.host,
@@ -63,7 +91,8 @@ pub enum LockError {
     /// Another live process holds the plan.
     Held {
         path: PathBuf,
-        holder: Option<Holder>,
+        /// Boxed: an error stays small on the paths that return it.
+        holder: Option<Box<Holder>>,
     },
     Io {
         path: PathBuf,
@@ -141,7 +170,7 @@ impl Lock {
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(LockError::Held {
                     path: path.to_path_buf(),
-                    holder: read_holder(&mut file),
+                    holder: read_holder(&mut file).map(Box::new),
                 });
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
@@ -222,6 +251,7 @@ mod tests {
             user: "u".into(),
             since: 1,
             command: "run".into(),
+            operator: None,
         };
         std::fs::write(&p, serde_json::to_string(&ghost).unwrap()).unwrap();
         let l = Lock::acquire(&p, &Holder::current("advance")).unwrap();

@@ -86,6 +86,14 @@ impl Metric {
         }
     }
 
+    /// A metric whose value is yes or no (written as 1 or 0 before facts were typed).
+    fn yes_no(&self) -> bool {
+        matches!(
+            self,
+            Metric::TopicExists | Metric::GroupExists | Metric::InRoute
+        )
+    }
+
     fn from_written(w: &str) -> Metric {
         Metric::KNOWN
             .into_iter()
@@ -380,15 +388,22 @@ impl From<Evidence> for EvidenceForm {
 
 impl From<EvidenceForm> for Evidence {
     fn from(f: EvidenceForm) -> Evidence {
+        let metric = Metric::from_written(&f.metric);
+        // Written before facts were typed: a yes or no read back as one, never as "0" or "1".
+        let fact = match (f.fact, f.value) {
+            (Some(fact), _) => fact,
+            (None, Some(v @ (0 | 1))) if metric.yes_no() => Fact::Yes(v == 1),
+            (None, value) => Fact::Recorded {
+                value,
+                note: f.note,
+            },
+        };
         Evidence {
             side: f.side,
             cluster: f.cluster,
             subject: f.subject,
-            metric: Metric::from_written(&f.metric),
-            fact: f.fact.unwrap_or(Fact::Recorded {
-                value: f.value,
-                note: f.note,
-            }),
+            metric,
+            fact,
             age_ms: f.age_ms,
         }
     }
@@ -455,6 +470,15 @@ mod tests {
                 value: Some(120),
                 note: None
             }
+        );
+        // An earlier version's yes or no reads back as one: "topic exists: no", never "0".
+        let old = serde_json::json!({"side": "target", "cluster": "new", "subject": "T",
+            "metric": "topic exists", "value": 0, "note": null, "age_ms": 5});
+        let back: Evidence = serde_json::from_value(old).unwrap();
+        assert_eq!(back.fact, Fact::Yes(false));
+        assert_eq!(
+            back.to_string(),
+            "T topic exists: no on target 'new', 5ms old"
         );
     }
 }

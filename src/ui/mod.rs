@@ -134,9 +134,15 @@ fn spawn_follow(app: &App, clusters: &Clusters, f: Follow, tx: mpsc::Sender<Repo
     });
 }
 
-/// The wizard on a terminal. `watch`: read-only while another process drives the plan; it
-/// takes no lock, follows the journal the driver appends to, and says who drives.
-pub async fn run(plan: &Path, log_file: &Path, watch: bool) -> Result<u8, UiError> {
+/// The wizard on a terminal, driving as `operator` (`--operator`). `watch`: read-only while
+/// another process drives the plan; it takes no lock, follows the journal the driver appends
+/// to, and says who drives.
+pub async fn run(
+    plan: &Path,
+    log_file: &Path,
+    watch: bool,
+    operator: Option<&str>,
+) -> Result<u8, UiError> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         return Err(UiError::NotATerminal);
@@ -144,13 +150,17 @@ pub async fn run(plan: &Path, log_file: &Path, watch: bool) -> Result<u8, UiErro
     let mode = if watch {
         Mode::ReadOnly
     } else {
-        Mode::Drive("run")
+        Mode::Drive {
+            command: "run",
+            operator,
+        }
     };
     let Session {
         wizard,
         mut journal,
         journal_path,
         clusters,
+        mut series,
     } = Session::open(plan, mode)?;
     if journal.is_none() && !watch {
         return Err(SessionError::Replay("the journal is not open for writing".into()).into());
@@ -208,7 +218,10 @@ pub async fn run(plan: &Path, log_file: &Path, watch: bool) -> Result<u8, UiErro
                 None => break Ok(0),
             },
             r = rx.recv() => match r {
-                Some(Report::Snapshot(s)) => Event::Observed(Box::new(s)),
+                Some(Report::Snapshot(s)) => {
+                    session::observe_series(&mut series, &app.wizard.plan, &s);
+                    Event::Observed(Box::new(s))
+                }
                 Some(Report::Log(l)) => Event::Log(l),
                 Some(Report::Failed(entry)) => {
                     let line = match &entry {
