@@ -99,7 +99,7 @@ fn migrate(r: &Rehearsal) {
         Some(3),
         "refused: nothing on the target yet"
     );
-    r.ok(&["sync-metadata"]);
+    r.ok(&["sync-metadata", "--yes"]);
     r.ok(&["advance", "metadata", "--yes"]);
     r.ok(&["advance", "orders", "--yes"]);
     // Producers at once: refused, no consumer on the target yet.

@@ -216,7 +216,17 @@ impl MqCluster {
             .spawn()
             .unwrap();
         self.broker = Some(child);
-        wait_port(self.broker_port, Duration::from_secs(60));
+        if !listening(self.broker_port, Duration::from_secs(60)) {
+            // What the broker said, so a failure on a loaded machine can be told from a bug.
+            let log =
+                std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            panic!(
+                "the broker does not listen on 127.0.0.1:{} after 60s; the end of its log:\n{}",
+                self.broker_port,
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
         // Registered with the NameServer once it routes the default topic.
         std::thread::sleep(Duration::from_millis(1500));
     }
@@ -434,14 +444,22 @@ fn namesrv_port(addr: &str) -> u16 {
 }
 
 fn wait_port(port: u16, within: Duration) {
+    assert!(
+        listening(port, within),
+        "nothing listens on 127.0.0.1:{port} after {within:?}"
+    );
+}
+
+/// Whether something accepts connections on the port within `within`.
+fn listening(port: u16, within: Duration) -> bool {
     let start = Instant::now();
     while start.elapsed() < within {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
+            return true;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("nothing listens on 127.0.0.1:{port} after {within:?}");
+    false
 }
 
 impl Drop for MqCluster {
