@@ -1638,3 +1638,38 @@ fn a_source_listing_producers_per_topic_is_checked_topic_by_topic() {
     h.observe(per_topic(source_start(T0), 0), T0);
     assert!(moved(&h.advance("orders", T0)), "drain source");
 }
+
+/// Preflight tries the account's rights: every read the gates need answered on every broker,
+/// including what a broker holds for later (which the drain needs and freshness does not cover).
+#[test]
+fn preflight_tries_every_read_the_gates_need() {
+    let mut h = Harness::new();
+    h.observe(
+        source_start(T0)
+            .pending("broker-b", Known::unknown("broker broker-b: delay offsets (GET_ALL_DELAY_OFFSET): no permission: the AccessKey lacks the rights to read the delay offsets"))
+            .build(),
+        T0,
+    );
+    h.observe(Snap::new(Side::Target, T0).build(), T0);
+    let o = h.advance("preflight", T0);
+    let kind = CheckKind::ReadsAnswered { side: Side::Source };
+    assert_eq!(failing(&o), [(kind.clone(), Status::Unknown)]);
+    let c = check(refusal(&o), &kind);
+    assert!(
+        c.summary.starts_with("broker broker-b of source did not answer every read the drain needs: broker broker-b: delay offsets (GET_ALL_DELAY_OFFSET): no permission"),
+        "{}",
+        c.summary
+    );
+    // Every broker answered: a line with the brokers as evidence, and preflight completes.
+    h.observe(source_start(T0).build(), T0);
+    assert!(moved(&h.advance("preflight", T0)));
+    let Some(Entry::StepCompleted { verdict, .. }) = h.entries().last() else {
+        panic!("preflight journaled")
+    };
+    let c = check(verdict, &kind);
+    assert_eq!(
+        c.summary,
+        "source answered every read the gates need on every broker (broker-a)"
+    );
+    assert_eq!(fact(c), (&Fact::Count(1), Side::Source, "source", 0));
+}

@@ -1194,3 +1194,61 @@ pub fn clock_agrees(snap: &Snapshot, now: Millis) -> Option<Check> {
         )
     })
 }
+
+/// Every read the gates will need answered on `snap`'s cluster: the tables, clients, offsets
+/// and stats (a failure makes the snapshot partial) and, per broker, what it holds for later
+/// (a failure there stays out of freshness and would only show at the drain). Preflight tries
+/// the account's rights here rather than at 3 a.m.
+pub fn reads_answered(snap: &Snapshot, now: Millis) -> Check {
+    let side = snap.side;
+    let kind = CheckKind::ReadsAnswered { side };
+    let cluster = &snap.cluster;
+    if let Some(e) = snap.errors.first() {
+        let why = format!(
+            "{}: {} ({} read(s) failed)",
+            e.item,
+            e.error,
+            snap.errors.len()
+        );
+        let what = format!("not every read the gates need was answered by {cluster}");
+        return unknown(snap, now, kind, cluster, Metric::BrokersRead, what, why);
+    }
+    let brokers = match &snap.pending {
+        Known::Known(p) => {
+            if let Some((b, why)) = (p.brokers.iter()).find_map(|(b, k)| Some((b, k.reason()?))) {
+                let what =
+                    format!("broker {b} of {cluster} did not answer every read the drain needs");
+                return unknown(
+                    snap,
+                    now,
+                    kind,
+                    cluster,
+                    Metric::BrokersRead,
+                    what,
+                    why.to_string(),
+                );
+            }
+            p.brokers.keys().cloned().collect::<Vec<_>>()
+        }
+        // A product that does not show them (TDMQ): the drain says so where it matters.
+        Known::Unknown(_) => vec![],
+    };
+    let ev = vec![evidence(
+        snap,
+        now,
+        cluster,
+        Metric::BrokersRead,
+        count(brokers.len()),
+    )];
+    let on = if brokers.is_empty() {
+        String::new()
+    } else {
+        format!(" on every broker ({})", brokers.join(", "))
+    };
+    check(
+        kind,
+        Status::Pass,
+        format!("{cluster} answered every read the gates need{on}"),
+        ev,
+    )
+}

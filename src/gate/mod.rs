@@ -17,7 +17,7 @@ use crate::wizard::{BrokerRecord, BrokerState, Brokers};
 pub use checks::Awaited;
 use checks::{
     backlog_at_most, backlog_by_topics, broker_in_route, capacity, clock_agrees, fresh,
-    nothing_pending, pending_read, settled, step_done, task_topic,
+    nothing_pending, pending_read, reads_answered, settled, step_done, task_topic,
 };
 pub use rules::{Move, Rule, TaskStep, rule};
 pub use settle::{QuietWatch, Watches};
@@ -191,13 +191,20 @@ impl<'a> Gate<'a> {
         }
     }
 
-    /// The local clock against `side`'s API, where it has one: once for the whole plan.
-    pub fn clock(&mut self, side: Side) {
-        let kind = CheckKind::ClockAgrees { side };
-        if self.checks.iter().any(|c| c.kind == kind) {
+    /// What preflight tries on `side` once for the whole plan: every read the gates need, and
+    /// the local clock against its API where it has one.
+    pub fn tried(&mut self, side: Side) {
+        if self
+            .checks
+            .iter()
+            .any(|c| c.kind == (CheckKind::ReadsAnswered { side }))
+        {
             return;
         }
-        if let Some(c) = self.fresh(side).and_then(|s| clock_agrees(s, self.now)) {
+        let Some(s) = self.fresh(side) else { return };
+        let (reads, clock) = (reads_answered(s, self.now), clock_agrees(s, self.now));
+        self.push(reads);
+        if let Some(c) = clock {
             self.push(c);
         }
     }

@@ -154,8 +154,8 @@ pub fn rule(m: Move) -> Rule {
                 let unverified = warnings::tls_unverified(g.plan);
                 g.warn(unverified);
                 g.capacity(Side::Target);
-                g.clock(Side::Source);
-                g.clock(Side::Target);
+                g.tried(Side::Source);
+                g.tried(Side::Target);
             },
             undoable: true,
             task: TaskStep::Holds,

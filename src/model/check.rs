@@ -125,6 +125,11 @@ pub enum CheckKind {
         group: String,
         topic: String,
     },
+    /// Every read the gates need was answered by the cluster, on every broker (the account's
+    /// rights tried before the night needs them).
+    ReadsAnswered {
+        side: Side,
+    },
     /// The local clock agrees with the cluster's API (TDMQ refuses signatures 5 minutes off).
     ClockAgrees {
         side: Side,
@@ -186,6 +191,7 @@ impl CheckKind {
             TaskStage { topic } => format!("task-stage:{topic}"),
             Capacity { side, of } => format!("{side}-capacity:{}", of.name()),
             ClockAgrees { side } => format!("{side}-clock"),
+            ReadsAnswered { side } => format!("{side}-reads"),
             FiltersCover { group, topic } => format!("target-filter:{group}/{topic}"),
             OnlyPlannedConsumers { side, topic } => format!("{side}-consumed-by:{topic}"),
             OnlyBatchTopics { side, group } => format!("{side}-other-topics:{group}"),
@@ -214,7 +220,8 @@ impl CheckKind {
             | OnlyPlannedConsumers { side, .. }
             | OnlyBatchTopics { side, .. }
             | Capacity { side, .. }
-            | ClockAgrees { side } => Some(*side),
+            | ClockAgrees { side }
+            | ReadsAnswered { side } => Some(*side),
             TaskStage { .. } | FiltersCover { .. } => Some(Side::Target),
             StepDone { .. } | BatchDone { .. } => None,
         }

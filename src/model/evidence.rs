@@ -28,12 +28,13 @@ pub enum Metric {
     ConsumedBy,
     Capacity,
     ClockOffset,
+    BrokersRead,
     /// A metric recorded by a version of the wizard that this one does not know.
     Recorded(String),
 }
 
 impl Metric {
-    const KNOWN: [Metric; 17] = [
+    const KNOWN: [Metric; 18] = [
         Metric::SnapshotAge,
         Metric::ConsumersOnline,
         Metric::Subscriptions,
@@ -51,6 +52,7 @@ impl Metric {
         Metric::ConsumedBy,
         Metric::Capacity,
         Metric::ClockOffset,
+        Metric::BrokersRead,
     ];
 
     /// The words shown and kept in the journal and JSON (`metric`).
@@ -73,6 +75,7 @@ impl Metric {
             Metric::ConsumedBy => "consumed by",
             Metric::Capacity => "capacity",
             Metric::ClockOffset => "local clock offset",
+            Metric::BrokersRead => "brokers that answered every read",
             Metric::Recorded(w) => w,
         }
     }
