@@ -222,14 +222,7 @@ impl Cluster for TdmqCluster {
             snap.endpoints = snapshot::endpoints(c);
             snap.capacity = Some(Box::new(snapshot::capacity(c)));
         }
-        if let Some(task_id) = &self.task_id {
-            snap.migration = Some(Box::new(
-                task::read(&self.api, task_id, &scope.topics).await,
-            ));
-        }
-        snap.clock_offset_s = self.api.clock();
-        snap.taken_at = clock::now();
-        snap
+        finish(&self.api, self.task_id.as_deref(), scope, snap).await
     }
 
     async fn follow_move(&self, topics: &[String], made: Move) -> Result<Option<String>, String> {
@@ -248,6 +241,17 @@ impl Cluster for TdmqCluster {
             self.client_name(item.name())
         ))
     }
+}
+
+/// What a snapshot of either product ends with: the migration task the plan names, the clock
+/// the API's answers showed, and when the poll finished.
+async fn finish(api: &Api, task_id: Option<&str>, scope: &Scope, mut snap: Snapshot) -> Snapshot {
+    if let Some(task_id) = task_id {
+        snap.migration = Some(Box::new(task::read(api, task_id, &scope.topics).await));
+    }
+    snap.clock_offset_s = api.clock();
+    snap.taken_at = clock::now();
+    snap
 }
 
 /// A create call's answer: an item that exists already is no error (it was created meanwhile,

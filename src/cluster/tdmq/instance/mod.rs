@@ -6,7 +6,7 @@
 pub mod snapshot;
 
 use super::api::{Api, ApiError};
-use super::{created, other_product, task};
+use super::{created, finish, other_product, task};
 use crate::clock;
 use crate::cluster::{Cluster, Outcome};
 use crate::gate::Move;
@@ -249,14 +249,7 @@ impl Cluster for InstanceCluster {
         let mut snap = snapshot::assemble(self.side, &self.label, started, scope, answers);
         snap.capacity = Some(Box::new(snapshot::capacity(&instance)));
         snap.endpoints = snapshot::endpoints(&instance);
-        if let Some(task_id) = &self.task_id {
-            snap.migration = Some(Box::new(
-                task::read(&self.api, task_id, &scope.topics).await,
-            ));
-        }
-        snap.clock_offset_s = self.api.clock();
-        snap.taken_at = clock::now();
-        snap
+        finish(&self.api, self.task_id.as_deref(), scope, snap).await
     }
 
     async fn follow_move(&self, topics: &[String], made: Move) -> Result<Option<String>, String> {
