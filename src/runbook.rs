@@ -386,6 +386,7 @@ fn observe(kind: &CheckKind) -> String {
         Capacity { side, of } => format!("room on the {side} for the plan's {}", of.name()),
         ClockAgrees { side } => format!("the local clock to agree with the {side}'s API"),
         ReadsAnswered { side } => format!("every read the gates need to be answered on the {side}"),
+        Servers { side } => format!("what serves the {side} (brokers and versions) to be known"),
         TaskStage { topic } => format!("the migration task to hold {topic} at the batch's stage"),
     }
 }

@@ -4,12 +4,13 @@ mod support;
 
 use rocketmq_migrate::journal::Entry;
 use rocketmq_migrate::model::{
-    BrokerPending, CheckKind, Fact, Known, LevelPending, Prerequisite, ProducerSource,
+    BrokerPending, CheckKind, Fact, Known, LevelPending, Prerequisite, ProducerSource, Servers,
     SnapshotState, Status, Verdict, WarningKind,
 };
 use rocketmq_migrate::plan::Side;
 use rocketmq_migrate::stage::Stage;
 use rocketmq_migrate::wizard::{Command, Confirmation, Outcome};
+use std::collections::BTreeMap;
 use support::*;
 
 const T0: u64 = 1_700_000_000_000;
@@ -1637,6 +1638,92 @@ fn a_source_listing_producers_per_topic_is_checked_topic_by_topic() {
     );
     h.observe(per_topic(source_start(T0), 0), T0);
     assert!(moved(&h.advance("orders", T0)), "drain source");
+}
+
+/// Preflight shows what serves each cluster, with the versions as evidence; a version that
+/// cannot be read is a line to check by hand, not a gate.
+#[test]
+fn preflight_shows_what_serves_each_cluster() {
+    let mut h = Harness::new();
+    let with_versions = |b: Known<String>| {
+        let mut s = source_start(T0)
+            .pending("broker-b", Known::Known(BrokerPending::nothing()))
+            .build();
+        s.servers = Some(Servers::Brokers(BTreeMap::from([
+            ("broker-a".to_string(), Known::Known("V5_3_1".to_string())),
+            ("broker-b".to_string(), b),
+        ])));
+        s
+    };
+    let why =
+        "broker broker-b: its runtime info (GET_BROKER_RUNTIME_INFO) has no brokerVersionDesc";
+    h.observe(with_versions(Known::unknown(why)), T0);
+    h.observe(Snap::new(Side::Target, T0).build(), T0);
+    let o = h.advance("preflight", T0);
+    let v = refusal(&o);
+    let kind = WarningKind::ServersUnknown { side: Side::Source };
+    assert_eq!(unacknowledged(v), std::slice::from_ref(&kind));
+    assert_eq!(WarningKind::parse(&kind.id()), Some(kind));
+    assert_eq!(
+        v.warnings[0].text,
+        format!(
+            "the version of broker broker-b of source is unknown ({why}): check by hand what it runs before you go on"
+        )
+    );
+    h.observe(with_versions(Known::Known("V4_9_4".into())), T0);
+    assert!(moved(&h.advance("preflight", T0)));
+    let Some(Entry::StepCompleted { verdict, .. }) = h.entries().last() else {
+        panic!("preflight journaled")
+    };
+    let c = check(verdict, &CheckKind::Servers { side: Side::Source });
+    assert_eq!(
+        c.summary,
+        "source runs 2 master brokers: broker-a V5_3_1, broker-b V4_9_4 (not all the same version)"
+    );
+    let versions = BTreeMap::from([
+        ("broker-a".to_string(), "V5_3_1".to_string()),
+        ("broker-b".to_string(), "V4_9_4".to_string()),
+    ]);
+    assert_eq!(
+        fact(c),
+        (&Fact::Versions(versions), Side::Source, "source", 0)
+    );
+    let c = check(verdict, &CheckKind::Servers { side: Side::Target });
+    assert_eq!(c.summary, "target runs 1 master broker: broker-a V5_3_1");
+}
+
+/// Neither TDMQ API nor a broker can try the right to create without creating: where the plan
+/// creates anything on the target, preflight asks to acknowledge it, naming the right.
+#[test]
+fn the_untried_right_to_create_on_the_target_is_a_line_to_acknowledge() {
+    let plan = plan_targeting(
+        "kind = \"tdmq\"\nversion = 5\nregion = \"ap-guangzhou\"\ninstance_id = \"rmq-1\"\nsecret_id = \"AKIDEXAMPLE\"\nsecret_key_env = \"NOT_READ_BY_THE_GATES\"",
+    );
+    let mut h = Harness::with(plan);
+    h.observe(source_start(T0).build(), T0);
+    let lacking = Snap::new(Side::Target, T0)
+        .missing_topic("T_STOCK")
+        .missing_group("G_S")
+        .missing_group("G_B");
+    h.observe(lacking.build(), T0);
+    let o = h.advance("preflight", T0);
+    let v = refusal(&o);
+    let kind = WarningKind::CreateUntried { side: Side::Target };
+    assert_eq!(unacknowledged(v), std::slice::from_ref(&kind));
+    assert_eq!(WarningKind::parse(&kind.id()), Some(kind.clone()));
+    assert_eq!(
+        v.warnings[0].text,
+        "the right to create the plan's 1 topic(s) and 2 group(s) that target lacks is not tried before the metadata step uses it (no dry run there): the account needs the CAM actions trocket:CreateTopic and trocket:CreateConsumerGroup. Without it `sync-metadata` names the right it lacks and nothing moves until the metadata step passes"
+    );
+    assert!(moved(&h.advance_ack("preflight", &[&kind.id()], T0)));
+    // Everything there already: nothing to create, no line.
+    let plan = plan_targeting(
+        "kind = \"tdmq\"\nregion = \"ap-guangzhou\"\ncluster_id = \"rocketmq-1\"\nnamespace = \"ns\"\nsecret_id = \"AKIDEXAMPLE\"\nsecret_key_env = \"NOT_READ_BY_THE_GATES\"",
+    );
+    let mut h = Harness::with(plan);
+    h.observe(source_start(T0).build(), T0);
+    h.observe(Snap::new(Side::Target, T0).build(), T0);
+    assert!(moved(&h.advance("preflight", T0)));
 }
 
 /// Preflight tries the account's rights: every read the gates need answered on every broker,

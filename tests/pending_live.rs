@@ -394,12 +394,18 @@ fn an_account_without_the_rights_reads_pending_as_unknown_naming_the_permission(
         );
         rt.block_on(pending::read(&admin, "acl-broker-a", &mq.broker_addr))
     };
-    let held = read("migrate-admin", "s3cret-admin-key");
+    let admin = read("migrate-admin", "s3cret-admin-key");
+    // The version comes with the same runtime info.
+    assert!(
+        matches!(&admin.version, Known::Known(v) if v.starts_with('V')),
+        "{admin:?}"
+    );
+    let held = admin.pending;
     assert!(
         matches!(&held, Known::Known(b) if b.scheduled.len() == 18 && b.scheduled_total() == 0 && b.half == Known::Known(0)),
         "{held:?}"
     );
-    let why = match read("reader", "reader-key-123") {
+    let why = match read("reader", "reader-key-123").pending {
         Known::Unknown(why) => why,
         Known::Known(b) => panic!("a reader without the rights read {b:?}"),
     };

@@ -435,6 +435,134 @@ fn acl_signatures_are_accepted_and_a_wrong_key_is_refused() {
     );
 }
 
+/// Preflight on ACL brokers, end to end: an account lacking a right the gates need is refused
+/// at preflight, naming the broker, the request and the right; the admin account passes with
+/// the brokers' versions shown; and an ACL target the plan creates on asks to acknowledge the
+/// right to create, which no broker lets the wizard try without creating.
+#[test]
+fn preflight_tries_the_accounts_rights_on_acl_brokers() {
+    let secured = MqCluster::start_with("acl", &ADMIN_AND_READER);
+    let plain = MqCluster::start("plain");
+    let rt = rt();
+    let signed = Admin::new(
+        Settings::default(),
+        Some((
+            "migrate-admin".into(),
+            rocketmq_migrate::plan::Secret::new("s3cret-admin-key"),
+        )),
+    );
+    let topic = TopicConfig {
+        read_queues: 4,
+        write_queues: 4,
+        perm: 6,
+        order: false,
+        message_type: None,
+    };
+    let group = GroupConfig {
+        broadcast: false,
+        orderly: false,
+        retry_queues: Some(1),
+        retry_max_times: 16,
+    };
+    rt.block_on(signed.create_topic(&secured.broker_addr, "T_SEC", &topic))
+        .unwrap();
+    rt.block_on(signed.create_group(&secured.broker_addr, "G_SEC", &group))
+        .unwrap();
+    for t in ["T_SEC", "T_NEW"] {
+        rt.block_on(admin().create_topic(&plain.broker_addr, t, &topic))
+            .unwrap();
+    }
+    rt.block_on(admin().create_group(&plain.broker_addr, "G_SEC", &group))
+        .unwrap();
+    let acl = |mq: &MqCluster, ak: &str| {
+        format!(
+            "kind = \"remoting\"\nnamesrv = [\"{}\"]\naccess_key = \"{ak}\"\nsecret_key_env = \"ACL_TEST_SK\"",
+            mq.namesrv
+        )
+    };
+    let open = |mq: &MqCluster| format!("kind = \"remoting\"\nnamesrv = [\"{}\"]", mq.namesrv);
+    let run = |plan: &Plan, sk: &str, args: &[&str]| {
+        let o = Command::new(BIN)
+            .arg("-c")
+            .arg(&plan.path)
+            .args(args)
+            .env("ACL_TEST_SK", sk)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!text(&o).contains(sk), "the SecretKey leaked: {}", text(&o));
+        o
+    };
+    let batch = "[[batch]]\nname = \"b\"\ntopics = [\"T_SEC\"]\nconsumer_groups = [\"G_SEC\"]\n";
+
+    // A reader (no admin rights) on the source: refused, with the broker, request and right.
+    let reader = Plan::new(&acl(&secured, "reader"), &open(&plain), batch);
+    let o = run(
+        &reader,
+        "reader-key-123",
+        &["advance", "preflight", "--yes"],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(out.contains("REFUSED: complete preflight"), "{out}");
+    assert!(
+        out.contains("source data is partial: broker acl-broker-a"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "no permission: the AccessKey lacks the rights to list the consumers of G_SEC"
+        ),
+        "the right, in words: {out}"
+    );
+
+    // The admin account: preflight shows the brokers' versions and completes.
+    let admin_plan = Plan::new(&acl(&secured, "migrate-admin"), &open(&plain), batch);
+    let o = run(&admin_plan, "s3cret-admin-key", &["status", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let gate = serde_json::to_string(&s["next"]).unwrap();
+    assert!(
+        gate.contains("old runs 1 master broker: acl-broker-a V"),
+        "versions in the preflight gate: {gate}"
+    );
+    let o = run(
+        &admin_plan,
+        "s3cret-admin-key",
+        &["advance", "preflight", "--yes"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    // An ACL target lacking T_NEW: the untried right to create is a line to acknowledge.
+    let batch =
+        "[[batch]]\nname = \"b\"\ntopics = [\"T_SEC\", \"T_NEW\"]\nconsumer_groups = [\"G_SEC\"]\n";
+    let onto_acl = Plan::new(&open(&plain), &acl(&secured, "migrate-admin"), batch);
+    let o = run(
+        &onto_acl,
+        "s3cret-admin-key",
+        &["advance", "preflight", "--yes"],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(out.contains("create-untried:target"), "{out}");
+    assert!(
+        out.contains("1 topic(s) and 0 group(s) that new lacks"),
+        "{out}"
+    );
+    let o = run(
+        &onto_acl,
+        "s3cret-admin-key",
+        &[
+            "advance",
+            "preflight",
+            "--yes",
+            "--ack",
+            "create-untried:target",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
 /// A server that accepts and then misbehaves in the given way.
 fn bad_server(behaviour: &'static str) -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -4,7 +4,7 @@
 use crate::clock::{self, Millis};
 use crate::model::{
     Check, CheckKind, Client, Counted, Evidence, Expressions, Fact, Filter, Freshness, Known,
-    Metric, Prerequisite, Snapshot, Status, Warning, WarningKind, describe,
+    Metric, Prerequisite, Servers, Snapshot, Status, Warning, WarningKind, describe,
 };
 use crate::plan::{Batch, Gates, GroupPlan, Side};
 use crate::stage::Stage;
@@ -1251,4 +1251,60 @@ pub fn reads_answered(snap: &Snapshot, now: Millis) -> Check {
         format!("{cluster} answered every read the gates need{on}"),
         ev,
     )
+}
+
+/// What serves `snap`'s cluster, for the change ticket and for the operator to compare with
+/// what they expect: each master broker's version, or the cloud product. Where it cannot be
+/// read the operator checks it by hand: no gate depends on it.
+pub fn servers(snap: &Snapshot, now: Millis) -> Result<Check, Warning> {
+    let side = snap.side;
+    let kind = CheckKind::Servers { side };
+    let cluster = &snap.cluster;
+    let by_hand = |what: String, why: &str| Warning {
+        kind: WarningKind::ServersUnknown { side },
+        text: format!("{what} ({why}): check by hand what it runs before you go on"),
+        acknowledged: false,
+    };
+    let versions = match &snap.servers {
+        None => {
+            return Err(by_hand(
+                format!("what serves {cluster} is unknown"),
+                "not read",
+            ));
+        }
+        Some(Servers::Product(p)) => {
+            let fact = Fact::Versions(BTreeMap::from([(cluster.clone(), p.clone())]));
+            let ev = vec![evidence(snap, now, cluster, Metric::Servers, fact)];
+            return Ok(check(kind, Status::Pass, format!("{cluster} is {p}"), ev));
+        }
+        Some(Servers::Brokers(b)) => b,
+    };
+    if versions.is_empty() {
+        let what = format!("what serves {cluster} is unknown");
+        return Err(by_hand(what, "no master broker was found"));
+    }
+    if let Some((b, why)) = versions.iter().find_map(|(b, v)| Some((b, v.reason()?))) {
+        let what = format!("the version of broker {b} of {cluster} is unknown");
+        return Err(by_hand(what, why));
+    }
+    let known: BTreeMap<String, String> = (versions.iter())
+        .filter_map(|(b, v)| Some((b.clone(), v.known()?.clone())))
+        .collect();
+    let mixed = known.values().collect::<BTreeSet<_>>().len() > 1;
+    let fact = Fact::Versions(known);
+    let brokers = match versions.len() {
+        1 => "1 master broker".to_string(),
+        n => format!("{n} master brokers"),
+    };
+    let summary = format!(
+        "{cluster} runs {brokers}: {}{}",
+        fact.words(),
+        if mixed {
+            " (not all the same version)"
+        } else {
+            ""
+        }
+    );
+    let ev = vec![evidence(snap, now, cluster, Metric::Servers, fact)];
+    Ok(check(kind, Status::Pass, summary, ev))
 }

@@ -17,7 +17,7 @@ use crate::wizard::{BrokerRecord, BrokerState, Brokers};
 pub use checks::Awaited;
 use checks::{
     backlog_at_most, backlog_by_topics, broker_in_route, capacity, clock_agrees, fresh,
-    nothing_pending, pending_read, reads_answered, settled, step_done, task_topic,
+    nothing_pending, pending_read, reads_answered, servers, settled, step_done, task_topic,
 };
 pub use rules::{Move, Rule, TaskStep, rule};
 pub use settle::{QuietWatch, Watches};
@@ -191,8 +191,8 @@ impl<'a> Gate<'a> {
         }
     }
 
-    /// What preflight tries on `side` once for the whole plan: every read the gates need, and
-    /// the local clock against its API where it has one.
+    /// What preflight tries on `side` once for the whole plan: every read the gates need, what
+    /// serves the cluster, and the local clock against its API where it has one.
     pub fn tried(&mut self, side: Side) {
         if self
             .checks
@@ -204,8 +204,17 @@ impl<'a> Gate<'a> {
         let Some(s) = self.fresh(side) else { return };
         let (reads, clock) = (reads_answered(s, self.now), clock_agrees(s, self.now));
         self.push(reads);
+        self.check_or_warn(servers(s, self.now));
         if let Some(c) = clock {
             self.push(c);
+        }
+    }
+
+    /// The line to acknowledge where the right to create on `side` cannot be tried.
+    pub fn create_untried(&mut self, side: Side) {
+        if let Some(s) = self.fresh(side) {
+            let untried = warnings::create_untried(self.plan, s);
+            self.warn(untried);
         }
     }
 

@@ -154,6 +154,7 @@ pub fn rule(m: Move) -> Rule {
                 let unverified = warnings::tls_unverified(g.plan);
                 g.warn(unverified);
                 g.capacity(Side::Target);
+                g.create_untried(Side::Target);
                 g.tried(Side::Source);
                 g.tried(Side::Target);
             },

@@ -2,7 +2,7 @@
 //! read. Each needs an acknowledgement, which the journal records.
 
 use crate::model::{Expressions, Known, MessageModel, Snapshot, Warning, WarningKind, describe};
-use crate::plan::{Batch, ClusterKind, Plan, Side};
+use crate::plan::{Batch, ClusterKind, Plan, Side, TdmqProduct};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn warning(kind: WarningKind, text: String) -> Warning {
@@ -208,6 +208,46 @@ pub fn before_producers(batch: &Batch, source: &Snapshot, target: &Snapshot) -> 
         }
     }
     out
+}
+
+/// The right to create on `snap`'s cluster the plan's topics and groups it lacks: no cluster
+/// lets the wizard try it without creating (neither TDMQ API has a dry run, nor a broker), so
+/// the metadata step is the first to use it. Nothing to create needs no line, nor a self-built
+/// cluster read without credentials (no ACL stood in the way of the reads).
+pub fn create_untried(plan: &Plan, snap: &Snapshot) -> Vec<Warning> {
+    let side = snap.side;
+    let right = match &plan.cluster(side).kind {
+        ClusterKind::Tdmq(t) => match t.product {
+            TdmqProduct::V4 { .. } => {
+                "the CAM actions tdmq:CreateRocketMQTopic and tdmq:CreateRocketMQGroup"
+            }
+            TdmqProduct::V5 { .. } => {
+                "the CAM actions trocket:CreateTopic and trocket:CreateConsumerGroup"
+            }
+        },
+        ClusterKind::Remoting(r) if r.acl.is_some() => {
+            "admin: true for the account (ACL 1.0), or the Create action on the topics and groups (ACL 2.0)"
+        }
+        _ => return vec![],
+    };
+    let scope = plan.scope();
+    let lacking = |exists: Option<&Known<bool>>| !matches!(exists, Some(Known::Known(true)));
+    let topics = (scope.topics.iter())
+        .filter(|t| lacking(snap.topics.get(*t).map(|s| &s.exists)))
+        .count();
+    let groups = (scope.groups.iter())
+        .filter(|g| lacking(snap.groups.get(&g.name).map(|s| &s.exists)))
+        .count();
+    if topics + groups == 0 {
+        return vec![];
+    }
+    vec![warning(
+        WarningKind::CreateUntried { side },
+        format!(
+            "the right to create the plan's {topics} topic(s) and {groups} group(s) that {} lacks is not tried before the metadata step uses it (no dry run there): the account needs {right}. Without it `sync-metadata` names the right it lacks and nothing moves until the metadata step passes",
+            snap.cluster
+        ),
+    )]
 }
 
 #[cfg(test)]

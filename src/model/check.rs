@@ -134,6 +134,10 @@ pub enum CheckKind {
     ClockAgrees {
         side: Side,
     },
+    /// What serves the cluster is known: its brokers and their versions, or its product.
+    Servers {
+        side: Side,
+    },
     /// The cluster has room for the topics or groups the plan creates there.
     Capacity {
         side: Side,
@@ -192,6 +196,7 @@ impl CheckKind {
             Capacity { side, of } => format!("{side}-capacity:{}", of.name()),
             ClockAgrees { side } => format!("{side}-clock"),
             ReadsAnswered { side } => format!("{side}-reads"),
+            Servers { side } => format!("{side}-servers"),
             FiltersCover { group, topic } => format!("target-filter:{group}/{topic}"),
             OnlyPlannedConsumers { side, topic } => format!("{side}-consumed-by:{topic}"),
             OnlyBatchTopics { side, group } => format!("{side}-other-topics:{group}"),
@@ -221,6 +226,7 @@ impl CheckKind {
             | OnlyBatchTopics { side, .. }
             | Capacity { side, .. }
             | ClockAgrees { side }
+            | Servers { side }
             | ReadsAnswered { side } => Some(*side),
             TaskStage { .. } | FiltersCover { .. } => Some(Side::Target),
             StepDone { .. } | BatchDone { .. } => None,
@@ -335,6 +341,15 @@ pub enum WarningKind {
         group: String,
         topic: String,
     },
+    /// The account's right to create the plan's topics and groups on the cluster cannot be
+    /// tried without creating them: the metadata step is the first to use it.
+    CreateUntried {
+        side: Side,
+    },
+    /// What serves the cluster (brokers and versions) could not be read.
+    ServersUnknown {
+        side: Side,
+    },
 }
 
 impl WarningKind {
@@ -357,6 +372,8 @@ impl WarningKind {
             }
             ProducersUnverified { side, batch } => format!("producers-unverified:{side}/{batch}"),
             TlsUnverified { side } => format!("tls-unverified:{side}"),
+            CreateUntried { side } => format!("create-untried:{side}"),
+            ServersUnknown { side } => format!("servers-unknown:{side}"),
             TopicWithoutProducer { side, topic } => {
                 format!("topic-without-producer:{side}/{topic}")
             }
@@ -381,6 +398,12 @@ impl WarningKind {
                 }
             }
             "tls-unverified" => TlsUnverified {
+                side: Side::named(&name)?,
+            },
+            "create-untried" => CreateUntried {
+                side: Side::named(&name)?,
+            },
+            "servers-unknown" => ServersUnknown {
                 side: Side::named(&name)?,
             },
             "other-topics-unchecked" | "producers-unverified" | "topic-without-producer" => {

@@ -29,12 +29,14 @@ pub enum Metric {
     Capacity,
     ClockOffset,
     BrokersRead,
+    /// What serves a cluster: its brokers' versions, or the product.
+    Servers,
     /// A metric recorded by a version of the wizard that this one does not know.
     Recorded(String),
 }
 
 impl Metric {
-    const KNOWN: [Metric; 18] = [
+    const KNOWN: [Metric; 19] = [
         Metric::SnapshotAge,
         Metric::ConsumersOnline,
         Metric::Subscriptions,
@@ -53,6 +55,7 @@ impl Metric {
         Metric::Capacity,
         Metric::ClockOffset,
         Metric::BrokersRead,
+        Metric::Servers,
     ];
 
     /// The words shown and kept in the journal and JSON (`metric`).
@@ -76,6 +79,7 @@ impl Metric {
             Metric::Capacity => "capacity",
             Metric::ClockOffset => "local clock offset",
             Metric::BrokersRead => "brokers that answered every read",
+            Metric::Servers => "runs",
             Metric::Recorded(w) => w,
         }
     }
@@ -179,6 +183,8 @@ pub enum Fact {
     },
     /// A signed number of seconds (a clock offset).
     Seconds(i64),
+    /// What serves a cluster: each broker's version, or the cluster's product and edition.
+    Versions(BTreeMap<String, String>),
     /// Not known, and why: never a number.
     Unknown(String),
     /// A value recorded by an earlier version, kept as it was written.
@@ -269,6 +275,11 @@ impl Fact {
                 adding,
             } => format!("{used} of {limit} used, {adding} to create"),
             Fact::Seconds(s) => format!("{s:+} s"),
+            Fact::Versions(v) => v
+                .iter()
+                .map(|(b, v)| format!("{b} {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             Fact::Groups(g) if g.is_empty() => "none".into(),
             Fact::Groups(g) => g.iter().cloned().collect::<Vec<_>>().join(", "),
             Fact::Expressions(f) if f.is_empty() => "none".into(),
@@ -323,6 +334,7 @@ impl Fact {
             Fact::Groups(g) => (n(g.len() as u64), Some(self.words())),
             Fact::Room { adding, .. } => (n(*adding), Some(self.words())),
             Fact::Seconds(s) => (Some(*s), Some(self.words())),
+            Fact::Versions(_) => (None, Some(self.words())),
             Fact::Unknown(why) => (None, Some(why.clone())),
             Fact::Recorded { value, note } => (*value, note.clone()),
         }

@@ -74,6 +74,9 @@ pub struct Snapshot {
     /// minutes are refused); `None` where there is no API clock to compare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_offset_s: Option<Known<i64>>,
+    /// What serves the cluster, as it says itself (preflight shows it); `None` where not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers: Option<Servers>,
 }
 
 /// An address clients use, and the network it is reached from.
@@ -385,6 +388,16 @@ pub struct Producers {
     pub topics: BTreeMap<String, Known<Vec<Client>>>,
 }
 
+/// What serves a cluster: a self-built one's brokers with their versions, or a cloud product
+/// and its edition (whose API reports no server version).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Servers {
+    /// Each master broker's version as its runtime info says it (`brokerVersionDesc`).
+    Brokers(BTreeMap<String, Known<String>>),
+    Product(String),
+}
+
 /// How many topics and groups an instance holds and may hold (TDMQ 5.x).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Capacity {
@@ -424,6 +437,7 @@ impl Snapshot {
             capacity: None,
             endpoints: vec![],
             clock_offset_s: None,
+            servers: None,
         }
     }
 

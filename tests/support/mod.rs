@@ -22,6 +22,20 @@ pub fn plan_with(orders_extra: &str) -> Plan {
     Plan::parse(Path::new("test-plan.toml"), &text).expect("test plan is valid")
 }
 
+/// The test plan between real clusters: a remoting source and `target` (`kind = ...` and its
+/// settings).
+pub fn plan_targeting(target: &str) -> Plan {
+    let clusters = format!(
+        "[source]\nkind = \"remoting\"\nnamesrv = [\"127.0.0.1:9876\"]\n[target]\n{target}\n"
+    );
+    let text = PLAN.replace(
+        "[source]\nkind = \"rehearsal\"\n[target]\nkind = \"rehearsal\"\n",
+        &clusters,
+    );
+    assert_ne!(text, PLAN, "the test plan's clusters are replaced");
+    Plan::parse(Path::new("test-plan.toml"), &text).expect("test plan is valid")
+}
+
 const PLAN: &str = r#"
 [source]
 kind = "rehearsal"
@@ -157,6 +171,10 @@ impl Snap {
             groups: BTreeMap::from([("P_ORDER".to_string(), Known::Known(vec![]))]),
             topics: BTreeMap::new(),
         };
+        snap.0.servers = Some(Servers::Brokers(BTreeMap::from([(
+            "broker-a".to_string(),
+            Known::Known("V5_3_1".to_string()),
+        )])));
         snap.pending("broker-a", Known::Known(BrokerPending::nothing()))
     }
 

@@ -15,8 +15,8 @@ use crate::clock::{self, Millis};
 use crate::metadata::MetadataItem;
 use crate::model::{
     Backlog, BrokerPending, Client, Expressions, Filter, GroupConfig, GroupState, Known,
-    MessageModel, Pending, ProducerSource, Producers, Snapshot, Subscriptions, TopicConfig,
-    TopicLag, TopicState,
+    MessageModel, Pending, ProducerSource, Producers, Servers, Snapshot, Subscriptions,
+    TopicConfig, TopicLag, TopicState,
 };
 use crate::plan::{ClusterSpec, Plan, Scope, Side};
 use crate::wizard::{Created, Timeline};
@@ -277,6 +277,9 @@ impl RehearsalCluster {
                 Known::Known(BrokerPending::nothing()),
             )]),
         });
+        snap.servers = Some(Servers::Product(
+            "a rehearsal cluster, simulated in this process".into(),
+        ));
         snap
     }
 

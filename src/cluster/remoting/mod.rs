@@ -335,7 +335,7 @@ impl Cluster for RemotingCluster {
         errors.extend(perrs);
         snap.producers = producers;
         snap.errors = errors;
-        snap.pending = pending;
+        (snap.pending, snap.servers) = (pending.0, Some(pending.1));
         snap.taken_at = clock::now();
         snap
     }
@@ -453,14 +453,19 @@ impl RemotingCluster {
     /// unknown here and nowhere else: the snapshot is not partial for it, since only the checks
     /// that need pending messages are undecided (they treat unknown as closed on their own),
     /// while backlog and clients stay usable.
-    async fn pending(&self, masters: &[(String, String)]) -> Known<Pending> {
-        let brokers = join_all(masters.iter().map(|(name, addr)| async move {
+    /// Their versions come with the same read.
+    async fn pending(&self, masters: &[(String, String)]) -> (Known<Pending>, Servers) {
+        let reads = join_all(masters.iter().map(|(name, addr)| async move {
             (name.clone(), pending::read(&self.admin, name, addr).await)
         }))
         .await;
-        Known::Known(Pending {
-            brokers: brokers.into_iter().collect(),
-        })
+        let mut held = Pending::default();
+        let mut versions = BTreeMap::new();
+        for (name, read) in reads {
+            held.brokers.insert(name.clone(), read.pending);
+            versions.insert(name, read.version);
+        }
+        (Known::Known(held), Servers::Brokers(versions))
     }
 
     /// The route of every topic the plan's backlog is made of. A broker registers every topic

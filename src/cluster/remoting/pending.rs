@@ -7,6 +7,7 @@
 //! pending, so a count never falls below what the broker held at any moment in between.
 
 use super::admin::Admin;
+use super::error::RemotingError;
 use crate::model::{BrokerPending, Known, LevelPending};
 use futures::future::join_all;
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,16 +28,54 @@ pub const DEFAULT_DELAY_LEVELS: &str = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m
 /// The levels of the default table.
 const DEFAULT_LEVEL_COUNT: u32 = 18;
 
-/// Reads what broker `name` at `addr` holds. A part that cannot be read makes that part unknown
-/// (scheduled messages: the whole broker, since its levels are not wrapped one by one), naming
-/// the broker and the request; it never fails the rest of the snapshot.
-pub async fn read(admin: &Admin, name: &str, addr: &str) -> Known<BrokerPending> {
+/// What one read of a master broker learnt: what it holds, and the version it runs (from the
+/// same runtime info as its timer messages).
+#[derive(Debug)]
+pub struct BrokerRead {
+    pub pending: Known<BrokerPending>,
+    pub version: Known<String>,
+}
+
+/// Reads what broker `name` at `addr` holds and its version.
+pub async fn read(admin: &Admin, name: &str, addr: &str) -> BrokerRead {
     let (config, runtime, delay, checked) = tokio::join!(
         admin.broker_config(addr),
         admin.runtime_info(addr),
         admin.delay_offsets(addr),
         admin.consumer_offset(addr, CHECK_GROUP, HALF_TOPIC, HALF_QUEUE)
     );
+    let version = match &runtime {
+        Ok(info) => match info
+            .get("brokerVersionDesc")
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(v) => Known::Known(v.trim().to_string()),
+            None => Known::unknown(format!(
+                "broker {name}: its runtime info (GET_BROKER_RUNTIME_INFO) has no brokerVersionDesc"
+            )),
+        },
+        Err(e) => Known::unknown(format!(
+            "broker {name}: runtime info (GET_BROKER_RUNTIME_INFO): {e}"
+        )),
+    };
+    BrokerRead {
+        pending: held(admin, name, addr, config, runtime, delay, checked).await,
+        version,
+    }
+}
+
+/// What broker `name` holds, from its first answers. A part that cannot be read makes that part
+/// unknown (scheduled messages: the whole broker, since its levels are not wrapped one by one),
+/// naming the broker and the request; it never fails the rest of the snapshot.
+async fn held(
+    admin: &Admin,
+    name: &str,
+    addr: &str,
+    config: Result<Option<BTreeMap<String, String>>, RemotingError>,
+    runtime: Result<BTreeMap<String, String>, RemotingError>,
+    delay: Result<BTreeMap<u32, i64>, RemotingError>,
+    checked: Result<Option<i64>, RemotingError>,
+) -> Known<BrokerPending> {
     let progress = match delay {
         Ok(p) => p,
         Err(e) => {

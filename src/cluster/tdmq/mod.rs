@@ -221,6 +221,7 @@ impl Cluster for TdmqCluster {
         if let Ok(c) = &clusters {
             snap.endpoints = snapshot::endpoints(c);
             snap.capacity = Some(Box::new(snapshot::capacity(c)));
+            snap.servers = Some(snapshot::servers(c));
         }
         finish(&self.api, self.task_id.as_deref(), scope, snap).await
     }

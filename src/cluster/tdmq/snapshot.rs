@@ -70,6 +70,19 @@ pub fn endpoints(clusters: &Value) -> Vec<Endpoint> {
         .collect()
 }
 
+/// What serves the cluster, as DescribeRocketMQClusters' `Info` says: the product, exclusive
+/// (`IsVip`) or shared. The API reports no server version.
+pub fn servers(clusters: &Value) -> Servers {
+    let kind = match clusters["ClusterList"][0]["Info"]["IsVip"].as_bool() {
+        Some(true) => ", exclusive cluster",
+        Some(false) => ", shared cluster",
+        None => "",
+    };
+    Servers::Product(format!(
+        "TDMQ for RocketMQ 4.x{kind} (the API reports no server version)"
+    ))
+}
+
 /// The cluster's topic and group counts and limits, from DescribeRocketMQClusters' `Config`
 /// (UsedTopicNum of MaxTopicNum, UsedGroupNum of MaxGroupNum).
 pub fn capacity(clusters: &Value) -> Capacity {
@@ -525,6 +538,24 @@ mod tests {
             max_offset: Known::Known(0),
             config: None,
         }
+    }
+
+    #[test]
+    fn servers_say_the_product_and_whether_exclusive() {
+        assert_eq!(
+            servers(&response(CLUSTERS)),
+            Servers::Product(
+                "TDMQ for RocketMQ 4.x, exclusive cluster (the API reports no server version)"
+                    .into()
+            )
+        );
+        let shared = json!({ "ClusterList": [{ "Info": { "IsVip": false } }] });
+        assert_eq!(
+            servers(&shared),
+            Servers::Product(
+                "TDMQ for RocketMQ 4.x, shared cluster (the API reports no server version)".into()
+            )
+        );
     }
 
     #[test]

@@ -249,6 +249,7 @@ impl Cluster for InstanceCluster {
         let mut snap = snapshot::assemble(self.side, &self.label, started, scope, answers);
         snap.capacity = Some(Box::new(snapshot::capacity(&instance)));
         snap.endpoints = snapshot::endpoints(&instance);
+        snap.servers = Some(snapshot::servers(&instance));
         finish(&self.api, self.task_id.as_deref(), scope, snap).await
     }
 

@@ -77,6 +77,32 @@ pub fn endpoints(instance: &Value) -> Vec<Endpoint> {
         .collect()
 }
 
+/// What serves the instance, as DescribeInstance says: its edition (`InstanceType`), the
+/// specification (`SkuCode`) and how many nodes. The API reports no server version.
+pub fn servers(instance: &Value) -> Servers {
+    let edition = match text(instance, "InstanceType").as_str() {
+        "" => String::new(),
+        "EXPERIMENT" => ", trial edition".into(),
+        "BASIC" => ", basic edition".into(),
+        "PRO" => ", professional edition".into(),
+        "PLATINUM" => ", platinum edition".into(),
+        other => format!(", {other} edition"),
+    };
+    let sku = text(instance, "SkuCode");
+    let sku = if sku.is_empty() {
+        sku
+    } else {
+        format!(" {sku}")
+    };
+    let nodes = match num(instance, "NodeCount") {
+        Some(n) if n > 0 => format!(", {n} node(s)"),
+        _ => String::new(),
+    };
+    Servers::Product(format!(
+        "TDMQ for RocketMQ 5.x{edition}{sku}{nodes} (the API reports no server version)"
+    ))
+}
+
 /// The names a list answer holds, under `key`.
 fn names<'v>(list: &'v [Value], key: &str) -> BTreeMap<String, &'v Value> {
     list.iter().map(|v| (text(v, key), v)).collect()
@@ -718,6 +744,27 @@ mod tests {
         assert_eq!(
             group_consumers("G", &detail, None),
             Known::unknown("the API gives no ConsumerNum for group G")
+        );
+    }
+
+    #[test]
+    fn servers_say_the_edition_specification_and_nodes() {
+        let instance =
+            include_str!("../../../../tests/fixtures/trocket/DescribeInstance.response.json");
+        let instance = serde_json::from_str::<Value>(instance).unwrap()["Response"].clone();
+        assert_eq!(
+            servers(&instance),
+            Servers::Product(
+                "TDMQ for RocketMQ 5.x, trial edition experiment_500 (the API reports no server version)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            servers(&json!({ "InstanceType": "PRO", "SkuCode": "pro_4k", "NodeCount": 2 })),
+            Servers::Product(
+                "TDMQ for RocketMQ 5.x, professional edition pro_4k, 2 node(s) (the API reports no server version)"
+                    .into()
+            )
         );
     }
 
