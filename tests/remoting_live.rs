@@ -230,6 +230,45 @@ fn status_follows_real_producers_and_consumers() {
         "an existing plan is not overwritten: {}",
         text(&o)
     );
+
+    // A rehearsal of the plan with its applications measured on the live source: the two
+    // consumers of G_BILLING, the producer P_ORDER and the rate it writes at.
+    let p = App::producer(&old.namesrv, "P_ORDER", "T_ORDER", 100_000, 20.0, "m");
+    plan.wait_status("the producer is listed", Duration::from_secs(20), |s| {
+        producers(s, "P_ORDER")["source"] == 1
+    });
+    let dir = plan.path.with_file_name("rehearsal");
+    let o = Command::new(BIN)
+        .args(["demo", "--measure", "--plan"])
+        .arg(&plan.path)
+        .arg("--dir")
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    p.stop();
+    let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
+    let scenario =
+        rocketmq_migrate::cluster::rehearsal::Scenario::parse("scenario.toml", &scenario_text)
+            .unwrap_or_else(|e| panic!("{e}\n{scenario_text}"));
+    let billing = (scenario.consumers.iter())
+        .find(|c| c.group == "G_BILLING")
+        .unwrap();
+    assert_eq!(billing.instances, 2, "{scenario_text}");
+    let order = (scenario.producers.iter())
+        .find(|c| c.group == "P_ORDER")
+        .unwrap();
+    assert_eq!(order.instances, 1, "{scenario_text}");
+    assert!(
+        (14.0..=26.0).contains(&order.rate),
+        "20 msg/s measured as {}: {scenario_text}",
+        order.rate
+    );
+    assert!(
+        scenario_text.contains("#   G_BILLING: 2 instance(s)"),
+        "{scenario_text}"
+    );
     c2.stop();
     c3.stop();
 }

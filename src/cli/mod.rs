@@ -63,6 +63,10 @@ pub enum Cmd {
         /// Rehearse this plan's own batches, topics and groups (applications invented).
         #[arg(long = "plan", value_name = "PLAN")]
         own_plan: Option<PathBuf>,
+        /// With --plan: take the applications' instances, rates, backlogs and client versions
+        /// from two readings of the plan's source cluster, 10 s apart (read-only).
+        #[arg(long, requires = "own_plan")]
+        measure: bool,
     },
     /// Validate the plan, reach both clusters, compare metadata. Exit 0 when ready, 1 when not.
     Check,
@@ -276,7 +280,8 @@ async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
             dir,
             reset,
             own_plan,
-        } => demo::run(&dir, reset, own_plan.as_deref(), log, operator).await,
+            measure,
+        } => demo::run(&dir, reset, own_plan.as_deref(), measure, log, operator).await,
         Cmd::Check => inspect::check(plan).await,
         Cmd::Status { json } => inspect::status(plan, json).await,
         Cmd::Report { output, html } => {

@@ -114,7 +114,8 @@ pub fn connect(plan: &Plan) -> Result<Clusters, String> {
     })
 }
 
-fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {
+/// Builds one cluster of the plan (not a rehearsal one, which needs both).
+pub fn one(plan: &Plan, spec: &ClusterSpec) -> Result<Arc<dyn Cluster>, String> {
     let side = spec.side.name();
     match &spec.kind {
         ClusterKind::Remoting(r) => {

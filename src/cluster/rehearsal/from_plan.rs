@@ -1,9 +1,11 @@
 //! A rehearsal of the operator's own plan (`demo --plan`): the plan's batches, topics and groups
-//! on two simulated clusters, so the night's exact steps can be practised. Rates and instance
-//! counts are invented (said in the scenario's header); nothing else of the plan is changed,
+//! on two simulated clusters, so the night's exact steps can be practised. Rates, instance
+//! counts, backlogs and client versions are measured on the source where a reading is given, and
+//! invented otherwise (the scenario's header says which); nothing else of the plan is changed,
 //! except that a batch naming no producer group gets a simulated one, since something has to
 //! write its topics. Pure: the caller writes the two texts.
 
+use super::measured::Measured;
 use crate::plan::{Batch, Plan};
 use std::collections::BTreeSet;
 use toml::{Table, Value};
@@ -27,8 +29,34 @@ fn strings<'a>(items: impl IntoIterator<Item = &'a String>) -> Value {
     Value::Array(items.into_iter().cloned().map(Value::String).collect())
 }
 
-/// The rehearsal plan (both sides simulated, the scenario beside it) and its scenario.
-pub fn rehearsal_of(plan: &Plan, source: &str) -> (String, String) {
+/// The groups writing a batch's topics in the rehearsal.
+pub fn writers(b: &Batch) -> Vec<String> {
+    if b.producer_groups.is_empty() {
+        vec![simulated_producer(b)]
+    } else {
+        b.producer_groups.clone()
+    }
+}
+
+/// A figure measured, or the invented one; `said` collects what was measured, in words.
+fn figure<T: Copy + std::fmt::Display>(
+    measured: Option<T>,
+    invented: T,
+    said: &mut Vec<String>,
+    words: impl Fn(T) -> String,
+) -> T {
+    match measured {
+        Some(v) => {
+            said.push(words(v));
+            v
+        }
+        None => invented,
+    }
+}
+
+/// The rehearsal plan (both sides simulated, the scenario beside it) and its scenario, with the
+/// applications' figures from `measured` where it has them.
+pub fn rehearsal_of(plan: &Plan, source: &str, measured: Option<&Measured>) -> (String, String) {
     let mut out = Table::new();
     for (side, name) in [("source", "old (rehearsal)"), ("target", "new (rehearsal)")] {
         let mut c = Table::new();
@@ -52,6 +80,8 @@ pub fn rehearsal_of(plan: &Plan, source: &str) -> (String, String) {
     let mut scenario = Table::new();
     let (mut topics, mut producers, mut consumers) = (vec![], vec![], vec![]);
     let mut batches = vec![];
+    // Per group, what was measured (in words).
+    let mut account: Vec<(String, Vec<String>)> = vec![];
     for b in &plan.batches {
         let mut t = Table::new();
         t.insert("name".into(), b.name.clone().into());
@@ -60,11 +90,7 @@ pub fn rehearsal_of(plan: &Plan, source: &str) -> (String, String) {
             "consumer_groups".into(),
             strings(b.groups.iter().map(|g| &g.name)),
         );
-        let producer_groups = if b.producer_groups.is_empty() {
-            vec![simulated_producer(b)]
-        } else {
-            b.producer_groups.clone()
-        };
+        let producer_groups = writers(b);
         t.insert("producer_groups".into(), strings(&producer_groups));
         let all: BTreeSet<&String> = b.topics.iter().collect();
         let subs: Table = (b.groups.iter())
@@ -94,20 +120,54 @@ pub fn rehearsal_of(plan: &Plan, source: &str) -> (String, String) {
             topics.push(Value::Table(s));
         }
         for p in &producer_groups {
+            let m = measured.and_then(|m| m.producers.get(p)).cloned();
+            let m = m.unwrap_or_default();
+            let mut said = vec![];
+            let instances = figure(m.instances, PRODUCER_INSTANCES as u32, &mut said, |n| {
+                format!("{n} instance(s)")
+            });
+            let rate = figure(m.rate, PRODUCER_RATE, &mut said, |r| {
+                format!("{r:.2} msg/s per instance and topic")
+            });
             let mut s = Table::new();
             s.insert("group".into(), p.clone().into());
             s.insert("topics".into(), strings(&b.topics));
-            s.insert("instances".into(), Value::Integer(PRODUCER_INSTANCES));
-            s.insert("rate".into(), Value::Float(PRODUCER_RATE));
+            s.insert("instances".into(), Value::Integer(i64::from(instances)));
+            s.insert("rate".into(), Value::Float(rate));
+            if let Some(v) = m.version {
+                said.push(format!("client {v}"));
+                s.insert("version".into(), v.into());
+            }
+            account.push((p.clone(), said));
             producers.push(Value::Table(s));
         }
         for group in &b.groups {
+            let m = measured.and_then(|m| m.consumers.get(&group.name)).cloned();
+            let m = m.unwrap_or_default();
+            let mut said = vec![];
+            let instances = figure(m.instances, CONSUMER_INSTANCES as u32, &mut said, |n| {
+                format!("{n} instance(s)")
+            });
+            let rate = figure(m.rate, CONSUMER_RATE, &mut said, |r| {
+                format!("{r:.2} msg/s per instance")
+            });
+            let backlog = figure(m.backlog, INITIAL_BACKLOG as u64, &mut said, |n| {
+                format!("backlog {n}")
+            });
             let mut s = Table::new();
             s.insert("group".into(), group.name.clone().into());
             s.insert("topics".into(), strings(&group.topics));
-            s.insert("instances".into(), Value::Integer(CONSUMER_INSTANCES));
-            s.insert("rate".into(), Value::Float(CONSUMER_RATE));
-            s.insert("initial_backlog".into(), Value::Integer(INITIAL_BACKLOG));
+            s.insert("instances".into(), Value::Integer(i64::from(instances)));
+            s.insert("rate".into(), Value::Float(rate));
+            s.insert(
+                "initial_backlog".into(),
+                Value::Integer(i64::try_from(backlog).unwrap_or(i64::MAX)),
+            );
+            if let Some(v) = m.version {
+                said.push(format!("client {v}"));
+                s.insert("version".into(), v.into());
+            }
+            account.push((group.name.clone(), said));
             consumers.push(Value::Table(s));
         }
     }
@@ -120,8 +180,29 @@ pub fn rehearsal_of(plan: &Plan, source: &str) -> (String, String) {
         "# A rehearsal of {source}: its batches, topics and groups on two simulated clusters.\n# Nothing here touches a real cluster.\n\n{}",
         toml::to_string(&out).unwrap_or_default()
     );
+    let invented = format!(
+        "{CONSUMER_INSTANCES} instances of each consumer group at {CONSUMER_RATE} msg/s, {INITIAL_BACKLOG} messages\n# of backlog; {PRODUCER_INSTANCES} instances of each producer group at {PRODUCER_RATE} msg/s per topic"
+    );
+    let header = match measured {
+        None => format!(
+            "Rates and instance counts are\n# invented ({invented}): edit them to match yours."
+        ),
+        Some(m) => {
+            let lines: Vec<String> = (account.iter())
+                .map(|(g, said)| match said.as_slice() {
+                    [] => format!("#   {g}: nothing measured"),
+                    said => format!("#   {g}: {}", said.join(", ")),
+                })
+                .collect();
+            format!(
+                "{}:\n{}\n# Everything else is invented ({invented}): edit it to match yours.",
+                m.header(),
+                lines.join("\n")
+            )
+        }
+    };
     let scenario_text = format!(
-        "# The simulated applications of {source}'s groups. Rates and instance counts are\n# invented ({CONSUMER_INSTANCES} instances of each consumer group at {CONSUMER_RATE} msg/s, {INITIAL_BACKLOG} messages\n# of backlog; {PRODUCER_INSTANCES} instances of each producer group at {PRODUCER_RATE} msg/s per topic): edit them to match yours.\n\n{}",
+        "# The simulated applications of {source}'s groups. {header}\n\n{}",
         toml::to_string(&scenario).unwrap_or_default()
     );
     (plan_text, scenario_text)
@@ -138,7 +219,7 @@ mod tests {
     #[test]
     fn the_rehearsal_keeps_the_plans_batches_and_invents_only_the_applications() {
         let plan = Plan::parse(Path::new("migration.toml"), PLAN).unwrap();
-        let (plan_text, scenario_text) = rehearsal_of(&plan, "migration.toml");
+        let (plan_text, scenario_text) = rehearsal_of(&plan, "migration.toml", None);
         let r = Plan::parse(Path::new("rehearsal/migration.toml"), &plan_text)
             .unwrap_or_else(|e| panic!("{e}\n{plan_text}"));
         assert_eq!(r.source.kind.name(), "rehearsal");
@@ -162,5 +243,56 @@ mod tests {
             (&["T_PAY".to_string()][..], 2)
         );
         assert!(scenario_text.contains("invented"));
+    }
+
+    #[test]
+    fn measured_figures_replace_the_invented_ones_and_the_header_says_which() {
+        use super::super::measured::{ConsumerFigures, ProducerFigures};
+        let plan = Plan::parse(Path::new("migration.toml"), PLAN).unwrap();
+        let measured = Measured {
+            cluster: "old".into(),
+            from: 0,
+            to: 10_000,
+            consumers: [(
+                "G_A".to_string(),
+                ConsumerFigures {
+                    instances: Some(3),
+                    rate: Some(12.5),
+                    backlog: Some(40),
+                    version: Some("V5_3_1".into()),
+                },
+            )]
+            .into(),
+            producers: [(
+                "P_ORDER".to_string(),
+                ProducerFigures {
+                    instances: Some(4),
+                    rate: None,
+                    version: None,
+                },
+            )]
+            .into(),
+        };
+        let (_, scenario_text) = rehearsal_of(&plan, "migration.toml", Some(&measured));
+        let s = Scenario::parse("scenario.toml", &scenario_text)
+            .unwrap_or_else(|e| panic!("{e}\n{scenario_text}"));
+        let a = s.consumers.iter().find(|c| c.group == "G_A").unwrap();
+        assert_eq!(
+            (a.instances, a.rate, a.initial_backlog, a.version.as_str()),
+            (3, 12.5, 40, "V5_3_1")
+        );
+        let b = s.consumers.iter().find(|c| c.group == "G_B").unwrap();
+        assert_eq!((b.instances, b.rate), (2, CONSUMER_RATE));
+        let p = s.producers.iter().find(|p| p.group == "P_ORDER").unwrap();
+        assert_eq!((p.instances, p.rate), (4, PRODUCER_RATE));
+        for line in [
+            "# The simulated applications of migration.toml's groups. Measured on old between 1970-01-01T00:00:00",
+            "#   P_ORDER: 4 instance(s)\n",
+            "#   G_A: 3 instance(s), 12.50 msg/s per instance, backlog 40, client V5_3_1\n",
+            "#   G_B: nothing measured\n",
+            "# Everything else is invented (2 instances of each consumer group",
+        ] {
+            assert!(scenario_text.contains(line), "{line:?} in\n{scenario_text}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! delay and a rebalance pause.
 
 pub mod from_plan;
+pub mod measured;
 mod scenario;
 mod sim;
 
