@@ -7,7 +7,7 @@ use crate::model::Snapshot;
 use crate::plan::{Plan, Side};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
@@ -34,27 +34,38 @@ pub struct Series {
 
 /// Reads the series; `None` when there is no file (nothing was recorded).
 pub fn read(path: &Path) -> Result<Option<Series>, SeriesError> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => {
-            return Err(SeriesError {
-                path: path.to_path_buf(),
-                error,
-            });
-        }
+    let mut points = vec![];
+    let skipped = each_point(path, |p| points.push(p))?;
+    Ok(skipped.map(|skipped| Series { points, skipped }))
+}
+
+/// Hands each point of the file to `f`, in order, a line at a time (the file is not held in
+/// memory); returns how many lines could not be read, or `None` when there is no file.
+fn each_point(path: &Path, mut f: impl FnMut(Point)) -> Result<Option<usize>, SeriesError> {
+    let io = |error| SeriesError {
+        path: path.to_path_buf(),
+        error,
     };
-    let mut series = Series::default();
-    for line in bytes.split(|b| *b == b'\n') {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(e)),
+    };
+    let mut lines = BufReader::new(file);
+    let (mut line, mut skipped) = (Vec::new(), 0);
+    loop {
+        line.clear();
+        if lines.read_until(b'\n', &mut line).map_err(io)? == 0 {
+            return Ok(Some(skipped));
+        }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<Point>(line) {
-            Ok(p) => series.points.push(p),
-            Err(_) => series.skipped += 1,
+        match serde_json::from_slice::<Point>(&line) {
+            Ok(p) => f(p),
+            Err(_) => skipped += 1,
         }
     }
-    Ok(Some(series))
 }
 
 /// Appends the sampled points of each snapshot the driving process observes.
@@ -75,38 +86,40 @@ impl Recorder {
     }
 
     fn with_limits(path: &Path, every: u64, max: usize) -> Result<Recorder, SeriesError> {
-        let existing = read(path)?.unwrap_or_default();
         let io = |error| SeriesError {
             path: path.to_path_buf(),
             error,
         };
-        let mut file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(io)?;
-        // A last line cut short by a crash is ended, so the next point starts a line of its own.
-        let len = file.metadata().map_err(io)?.len();
-        if len > 0 && !std::fs::read(path).map_err(io)?.ends_with(b"\n") {
-            file.write_all(b"\n").map_err(io)?;
-        }
         let mut r = Recorder {
             path: path.to_path_buf(),
-            file,
+            file: OpenOptions::new()
+                .append(true)
+                .create(true)
+                .read(true)
+                .open(path)
+                .map_err(io)?,
             sampler: Sampler::new(every),
             counts: BTreeMap::new(),
             max,
         };
-        r.take_in(&existing.points);
+        each_point(path, |p| r.take_in(&p))?;
+        // A last line cut short by a crash is ended, so the next point starts a line of its own.
+        let len = r.file.metadata().map_err(io)?.len();
+        if len > 0 {
+            let mut last = [0u8];
+            r.file.seek(SeekFrom::Start(len - 1)).map_err(io)?;
+            r.file.read_exact(&mut last).map_err(io)?;
+            if last != *b"\n" {
+                r.file.write_all(b"\n").map_err(io)?;
+            }
+        }
         Ok(r)
     }
 
-    fn take_in(&mut self, points: &[Point]) {
-        self.counts.clear();
-        for p in points {
-            self.sampler.recorded(p);
-            *self.counts.entry((p.side, p.group.clone())).or_default() += 1;
-        }
+    /// Takes in a point the file holds: the pace and the bound go on from it.
+    fn take_in(&mut self, p: &Point) {
+        self.sampler.recorded(p);
+        *self.counts.entry((p.side, p.group.clone())).or_default() += 1;
     }
 
     pub fn path(&self) -> &Path {
@@ -146,7 +159,8 @@ impl Recorder {
     }
 
     /// Rewrites the file thinned (see [`thin`]): written beside it, then renamed over it, so a
-    /// crash leaves either the old file or the new one.
+    /// crash leaves either the old file or the new one. The one time the whole file is in memory,
+    /// and it is bounded then.
     fn compact(&mut self) -> Result<(), SeriesError> {
         let io = |error| SeriesError {
             path: self.path.clone(),
@@ -167,9 +181,11 @@ impl Recorder {
         std::fs::rename(&tmp, &self.path).map_err(io)?;
         self.file = OpenOptions::new()
             .append(true)
+            .read(true)
             .open(&self.path)
             .map_err(io)?;
-        self.take_in(&points);
+        self.counts.clear();
+        points.iter().for_each(|p| self.take_in(p));
         Ok(())
     }
 }
