@@ -269,7 +269,7 @@ fn the_report_of_a_rehearsal_summarizes_it_and_its_page_renders_the_charts() {
     let timeline = md.find("## Timeline").expect("a timeline");
     for part in [
         "| operator | bob, alice |",
-        "| source | old (rehearsal) |",
+        "| source | old (rehearsal): a rehearsal cluster, simulated in this process |",
         "| orders | DONE |",
         &format!("### Refusals: {refused}"),
         "- batch orders: release producers, refused",

@@ -1273,7 +1273,7 @@ pub fn servers(snap: &Snapshot, now: Millis) -> Result<Check, Warning> {
             ));
         }
         Some(Servers::Product(p)) => {
-            let fact = Fact::Versions(BTreeMap::from([(cluster.clone(), p.clone())]));
+            let fact = Fact::Product(p.clone());
             let ev = vec![evidence(snap, now, cluster, Metric::Servers, fact)];
             return Ok(check(kind, Status::Pass, format!("{cluster} is {p}"), ev));
         }

@@ -183,8 +183,10 @@ pub enum Fact {
     },
     /// A signed number of seconds (a clock offset).
     Seconds(i64),
-    /// What serves a cluster: each broker's version, or the cluster's product and edition.
+    /// Each master broker's version.
     Versions(BTreeMap<String, String>),
+    /// A cloud product and its edition, in words.
+    Product(String),
     /// Not known, and why: never a number.
     Unknown(String),
     /// A value recorded by an earlier version, kept as it was written.
@@ -280,6 +282,7 @@ impl Fact {
                 .map(|(b, v)| format!("{b} {v}"))
                 .collect::<Vec<_>>()
                 .join(", "),
+            Fact::Product(p) => p.clone(),
             Fact::Groups(g) if g.is_empty() => "none".into(),
             Fact::Groups(g) => g.iter().cloned().collect::<Vec<_>>().join(", "),
             Fact::Expressions(f) if f.is_empty() => "none".into(),
@@ -334,7 +337,7 @@ impl Fact {
             Fact::Groups(g) => (n(g.len() as u64), Some(self.words())),
             Fact::Room { adding, .. } => (n(*adding), Some(self.words())),
             Fact::Seconds(s) => (Some(*s), Some(self.words())),
-            Fact::Versions(_) => (None, Some(self.words())),
+            Fact::Versions(_) | Fact::Product(_) => (None, Some(self.words())),
             Fact::Unknown(why) => (None, Some(why.clone())),
             Fact::Recorded { value, note } => (*value, note.clone()),
         }

@@ -87,8 +87,8 @@ fn overview(r: &Report<'_>) -> Vec<(&'static str, String)> {
                 r.plan.digest.get(..16).unwrap_or(&r.plan.digest)
             ),
         ),
-        ("source", format!("{} ({})", s.source.name, s.source.kind)),
-        ("target", format!("{} ({})", s.target.name, s.target.kind)),
+        ("source", s.source.words()),
+        ("target", s.target.words()),
         ("operator", s.operator.words()),
         ("start", when(s.start)),
         ("end", when(s.end)),

@@ -27,11 +27,33 @@ pub struct Summary {
     pub attestations: Vec<Attestation>,
 }
 
-/// A cluster as the plan labels it: its name and kind, nothing else (no address, no account).
+/// A cluster as the plan labels it: its name and kind, nothing else (no address, no account),
+/// and what the last completed preflight found serving it (brokers and versions, or product).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {
     pub name: String,
     pub kind: String,
+    pub runs: Option<String>,
+}
+
+impl Cluster {
+    pub fn words(&self) -> String {
+        let runs = (self.runs.as_deref())
+            .unwrap_or("what serves it was not recorded by a completed preflight");
+        format!("{} ({}): {runs}", self.name, self.kind)
+    }
+}
+
+/// What the last completed preflight found serving `side`, in words.
+fn runs(records: &[Record], side: Side) -> Option<String> {
+    records.iter().rev().find_map(|r| match &r.entry {
+        Entry::StepCompleted { step, verdict, .. } if step == "preflight" => (verdict.checks)
+            .iter()
+            .find(|c| c.kind == CheckKind::Servers { side })
+            .and_then(|c| c.evidence.first())
+            .map(|e| e.fact.words()),
+        _ => None,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,10 +300,12 @@ pub fn summarize(plan: &Plan, records: &[Record]) -> Summary {
         source: Cluster {
             name: plan.source.name.clone(),
             kind: plan.source.kind.name().to_string(),
+            runs: runs(records, Side::Source),
         },
         target: Cluster {
             name: plan.target.name.clone(),
             kind: plan.target.kind.name().to_string(),
+            runs: runs(records, Side::Target),
         },
         operator: if operators.is_empty() {
             Operator::Unknown
@@ -712,6 +736,27 @@ mod tests {
         );
         assert!(
             matches!(&s.attestations[1], Attestation::BrokerRetired { broker, .. } if broker == "broker-b")
+        );
+    }
+
+    #[test]
+    fn the_clusters_say_what_the_last_completed_preflight_found_serving_them() {
+        let mut servers = backlog_check(
+            "idc",
+            Fact::Versions([("broker-a".to_string(), "V5_3_1".to_string())].into()),
+        );
+        servers.kind = CheckKind::Servers { side: Side::Source };
+        servers.evidence[0].metric = Metric::Servers;
+        let completed = Entry::StepCompleted {
+            step: "preflight".into(),
+            confirmation: "confirmed".into(),
+            verdict: verdict("preflight", vec![servers]),
+        };
+        let s = summarize(&plan(), &[rec(1, 1, completed)]);
+        assert_eq!(s.source.words(), "idc (rehearsal): broker-a V5_3_1");
+        assert_eq!(
+            s.target.words(),
+            "cloud (rehearsal): what serves it was not recorded by a completed preflight"
         );
     }
 
