@@ -3,7 +3,10 @@
 //! as the report reads it. Each variant runs in a fresh process, so the peak resident memory is
 //! its own. `cargo bench --bench series`; results in BENCHMARKS.md.
 
+#[allow(dead_code)]
 mod common;
+#[path = "../tests/support/servers.rs"]
+mod servers;
 
 use common::peak_rss_kb;
 use rocketmq_migrate::plan::Side;
