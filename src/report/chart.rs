@@ -30,6 +30,9 @@ impl Measure {
     }
 }
 
+/// Points drawn per line at most: a chart is 760 pixels wide.
+const MAX_DRAWN: usize = 600;
+
 /// One line of a chart: a group on one cluster, and what its points say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
@@ -52,11 +55,18 @@ impl Line {
         self.values.iter().filter(|(_, v)| v.is_none()).count()
     }
 
-    /// Runs of known values: each is drawn as a line of its own.
+    /// Runs of known values, each drawn as a line of its own, with at most about `MAX_DRAWN`
+    /// points in all: beyond that, consecutive values are taken together, at the first one's
+    /// time, as their largest known one (a peak stays on the chart) or unknown if none was known.
     fn segments(&self) -> Vec<Vec<(Millis, u64)>> {
+        let per = self.values.len().div_ceil(MAX_DRAWN).max(1);
+        let drawn = self.values.chunks(per).map(|c| {
+            let largest = c.iter().filter_map(|(_, v)| *v).max();
+            (c[0].0, largest)
+        });
         let mut out: Vec<Vec<(Millis, u64)>> = vec![];
         let mut run = vec![];
-        for (at, v) in &self.values {
+        for (at, v) in &drawn.collect::<Vec<_>>() {
             match v {
                 Some(v) => run.push((*at, *v)),
                 None if !run.is_empty() => out.push(std::mem::take(&mut run)),
@@ -73,9 +83,11 @@ impl Line {
 /// The lines of a batch for one measure: its groups, source then target, from the series.
 pub fn lines(batch: &Batch, points: &[Point], measure: Measure) -> Vec<Line> {
     let mut by: BTreeMap<(usize, Side), Line> = BTreeMap::new();
-    let groups: Vec<&str> = batch.group_names().collect();
+    let groups: BTreeMap<&str, usize> = (batch.group_names().enumerate())
+        .map(|(i, g)| (g, i))
+        .collect();
     for p in points {
-        let Some(i) = groups.iter().position(|g| *g == p.group) else {
+        let Some(&i) = groups.get(p.group.as_str()) else {
             continue;
         };
         by.entry((i, p.side))
@@ -247,5 +259,30 @@ mod tests {
             Measure::Backlog,
         );
         assert_eq!(svg("b", &none, Measure::Backlog).unwrap(), None);
+    }
+
+    #[test]
+    fn a_long_line_is_drawn_with_its_peaks_and_gaps_in_few_points() {
+        let at = |i: usize| 1_000 * i as Millis;
+        let mut values: Vec<(Millis, Option<u64>)> = (0..6_000).map(|i| (at(i), Some(1))).collect();
+        values[1_234].1 = Some(900);
+        for v in &mut values[3_000..3_100] {
+            v.1 = None;
+        }
+        let line = Line {
+            group: "G".into(),
+            side: Side::Source,
+            values,
+        };
+        let segs = line.segments();
+        let drawn: Vec<(Millis, u64)> = segs.concat();
+        assert!(drawn.len() <= MAX_DRAWN, "{}", drawn.len());
+        assert_eq!(segs.len(), 2, "the unknown stretch stays a gap");
+        assert_eq!(
+            drawn.iter().map(|(_, v)| *v).max(),
+            Some(900),
+            "the peak stays"
+        );
+        assert_eq!(drawn[0].0, 0);
     }
 }

@@ -310,7 +310,7 @@ impl Cluster for RemotingCluster {
             }
         });
         let producers_fut = self.producers(scope, &masters, &tables);
-        let (groups, (producers, perrs), pending) =
+        let (groups, (producers, perrs), (pending, servers)) =
             tokio::join!(join_all(group_futs), producers_fut, self.pending(&masters));
         let mut snap = Snapshot::unreachable(self.side, &self.label, "remoting", started, "");
         snap.unreachable = None;
@@ -335,7 +335,8 @@ impl Cluster for RemotingCluster {
         errors.extend(perrs);
         snap.producers = producers;
         snap.errors = errors;
-        (snap.pending, snap.servers) = (pending.0, Some(pending.1));
+        snap.pending = pending;
+        snap.servers = Some(servers);
         snap.taken_at = clock::now();
         snap
     }
@@ -452,8 +453,7 @@ impl RemotingCluster {
     /// What every master holds that no backlog shows yet. A broker that cannot be read is
     /// unknown here and nowhere else: the snapshot is not partial for it, since only the checks
     /// that need pending messages are undecided (they treat unknown as closed on their own),
-    /// while backlog and clients stay usable.
-    /// Their versions come with the same read.
+    /// while backlog and clients stay usable. Each master's version comes with the same read.
     async fn pending(&self, masters: &[(String, String)]) -> (Known<Pending>, Servers) {
         let reads = join_all(masters.iter().map(|(name, addr)| async move {
             (name.clone(), pending::read(&self.admin, name, addr).await)
