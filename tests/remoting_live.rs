@@ -532,18 +532,18 @@ fn preflight_tries_the_accounts_rights_on_acl_brokers() {
         assert!(!text(&o).contains(sk), "the SecretKey leaked: {}", text(&o));
         o
     };
+    let refused = |plan: &Plan, sk: &str| {
+        let o = run(plan, sk, &["advance", "preflight", "--yes"]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(3), "{out}");
+        assert!(out.contains("REFUSED: complete preflight"), "{out}");
+        out
+    };
     let batch = "[[batch]]\nname = \"b\"\ntopics = [\"T_SEC\"]\nconsumer_groups = [\"G_SEC\"]\n";
 
-    // A reader (no admin rights) on the source: refused, with the broker, request and right.
+    // A reader (no admin rights) on the source: refused, naming the broker and the right.
     let reader = Plan::new(&acl(&secured, "reader"), &open(&plain), batch);
-    let o = run(
-        &reader,
-        "reader-key-123",
-        &["advance", "preflight", "--yes"],
-    );
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(3), "{out}");
-    assert!(out.contains("REFUSED: complete preflight"), "{out}");
+    let out = refused(&reader, "reader-key-123");
     assert!(
         out.contains("source data is partial: broker acl-broker-a"),
         "{out}"
@@ -576,13 +576,7 @@ fn preflight_tries_the_accounts_rights_on_acl_brokers() {
     let batch =
         "[[batch]]\nname = \"b\"\ntopics = [\"T_SEC\", \"T_NEW\"]\nconsumer_groups = [\"G_SEC\"]\n";
     let onto_acl = Plan::new(&open(&plain), &acl(&secured, "migrate-admin"), batch);
-    let o = run(
-        &onto_acl,
-        "s3cret-admin-key",
-        &["advance", "preflight", "--yes"],
-    );
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(3), "{out}");
+    let out = refused(&onto_acl, "s3cret-admin-key");
     assert!(out.contains("create-untried:target"), "{out}");
     assert!(
         out.contains("1 topic(s) and 0 group(s) that new lacks"),
