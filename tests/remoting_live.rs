@@ -317,6 +317,11 @@ fn sync_metadata_creates_exactly_what_the_target_lacks() {
     );
     let o = plan.run(&["check"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // What serves each cluster, as preflight will show it.
+    for side in ["old", "new"] {
+        let runs = format!("[ok] {side} runs 1 master broker: {side}-broker-a V");
+        assert!(text(&o).contains(&runs), "{runs:?} in {}", text(&o));
+    }
     let dry = plan.run(&["sync-metadata", "--dry-run"]);
     let out = text(&dry);
     assert_eq!(dry.status.code(), Some(0), "{out}");

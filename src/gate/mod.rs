@@ -8,9 +8,7 @@ pub mod settle;
 pub mod warnings;
 
 use crate::clock::{self, Millis};
-use crate::model::{
-    Check, CheckKind, Counted, GroupState, Prerequisite, Settle, Snapshot, Verdict, Warning,
-};
+use crate::model::{Check, Counted, GroupState, Prerequisite, Settle, Snapshot, Verdict, Warning};
 use crate::plan::{Batch, Plan, Side};
 use crate::stage::Stage;
 use crate::wizard::{BrokerRecord, BrokerState, Brokers};
@@ -136,15 +134,29 @@ pub struct Gate<'a> {
     checks: Vec<Check>,
     warnings: Vec<Warning>,
     settle: Option<Settle>,
+    /// The plan-wide checks made so far: a rule runs once per batch, these once per gate.
+    plan_wide: BTreeSet<(PlanWide, Side)>,
+    /// Each side's snapshot once judged fresh or not (its one freshness check is recorded).
+    freshness: BTreeMap<Side, Option<&'a Snapshot>>,
+}
+
+/// Checks of the whole plan that a rule asks for from each batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PlanWide {
+    Capacity,
+    CreateUntried,
+    Tried,
 }
 
 impl<'a> Gate<'a> {
     /// The side's snapshot when fresh; the freshness check is recorded once either way.
     pub fn fresh(&mut self, side: Side) -> Option<&'a Snapshot> {
-        let (check, ok) = fresh(side, self.seen.of(side), &self.plan.gates, self.now);
-        if !self.checks.iter().any(|c| c.kind == check.kind) {
-            self.checks.push(check);
+        if let Some(ok) = self.freshness.get(&side) {
+            return *ok;
         }
+        let (check, ok) = fresh(side, self.seen.of(side), &self.plan.gates, self.now);
+        self.checks.push(check);
+        self.freshness.insert(side, ok);
         ok
     }
 
@@ -171,17 +183,13 @@ impl<'a> Gate<'a> {
     /// Room on `side` for every topic and group of the plan it lacks (where it has limits):
     /// once for the whole plan, however many batches the gate reads.
     pub fn capacity(&mut self, side: Side) {
+        if !self.plan_wide.insert((PlanWide::Capacity, side)) {
+            return;
+        }
         let scope = self.plan.scope();
         let topics: Vec<&str> = scope.topics.iter().map(String::as_str).collect();
         let groups: Vec<&str> = scope.groups.iter().map(|g| g.name.as_str()).collect();
         for (of, names) in [(Counted::Topics, topics), (Counted::Groups, groups)] {
-            if self
-                .checks
-                .iter()
-                .any(|c| c.kind == (CheckKind::Capacity { side, of }))
-            {
-                continue;
-            }
             if let Some(c) = self
                 .fresh(side)
                 .and_then(|s| capacity(s, of, &names, self.now))
@@ -194,11 +202,7 @@ impl<'a> Gate<'a> {
     /// What preflight tries on `side` once for the whole plan: every read the gates need, what
     /// serves the cluster, and the local clock against its API where it has one.
     pub fn tried(&mut self, side: Side) {
-        if self
-            .checks
-            .iter()
-            .any(|c| c.kind == (CheckKind::ReadsAnswered { side }))
-        {
+        if !self.plan_wide.insert((PlanWide::Tried, side)) {
             return;
         }
         let Some(s) = self.fresh(side) else { return };
@@ -212,6 +216,9 @@ impl<'a> Gate<'a> {
 
     /// The line to acknowledge where the right to create on `side` cannot be tried.
     pub fn create_untried(&mut self, side: Side) {
+        if !self.plan_wide.insert((PlanWide::CreateUntried, side)) {
+            return;
+        }
         if let Some(s) = self.fresh(side) {
             let untried = warnings::create_untried(self.plan, s);
             self.warn(untried);
@@ -329,6 +336,8 @@ pub fn evaluate(
         checks: vec![],
         warnings: vec![],
         settle: None,
+        plan_wide: BTreeSet::new(),
+        freshness: BTreeMap::new(),
     };
     for p in rule.prerequisites {
         if let Some(missing) = step_done(*p, reached.done(*p)) {
