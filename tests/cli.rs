@@ -1,102 +1,18 @@
 //! The headless commands, end to end, on the fast rehearsal clusters: real processes, real
 //! journal files, kill -9 included.
 
+#[path = "support/headless.rs"]
+mod headless;
+use headless::{Rehearsal, text};
 #[path = "support/tmux.rs"]
 mod tmux;
 
 use rocketmq_migrate::journal;
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
-
-struct Rehearsal {
-    _dir: tempfile::TempDir,
-    plan: PathBuf,
-}
-
-impl Rehearsal {
-    fn new() -> Rehearsal {
-        let dir = tempfile::tempdir().unwrap();
-        for f in ["migration.toml", "scenario.toml"] {
-            std::fs::copy(Path::new("tests/fixtures/fast").join(f), dir.path().join(f)).unwrap();
-        }
-        let plan = dir.path().join("migration.toml");
-        Rehearsal { _dir: dir, plan }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.arg("-c").arg(&self.plan).args(args).stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn spawn(&self, args: &[&str]) -> Child {
-        self.cmd(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    }
-
-    fn status(&self) -> Value {
-        let o = self.run(&["status", "--json"]);
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        serde_json::from_slice(&o.stdout).unwrap()
-    }
-
-    fn stage(&self, batch: &str) -> String {
-        let s = self.status();
-        s["batches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["name"] == batch)
-            .unwrap()["stage"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    fn journal(&self) -> journal::Replay {
-        journal::read(&journal::journal_path(&self.plan)).unwrap()
-    }
-
-    /// Advances until the gate opens (the rehearsal's apps take a moment to move).
-    fn advance_until(&self, step: &str, extra: &[&str], within: Duration) -> Output {
-        let start = Instant::now();
-        loop {
-            let mut args = vec!["advance", step, "--yes"];
-            args.extend_from_slice(extra);
-            let o = self.run(&args);
-            if o.status.code() == Some(0) || start.elapsed() > within {
-                return o;
-            }
-            assert_eq!(o.status.code(), Some(3), "{}", text(&o));
-            std::thread::sleep(Duration::from_millis(300));
-        }
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
-        text(&o)
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn assert_contiguous(r: &journal::Replay) {
     for (i, rec) in r.records.iter().enumerate() {
@@ -749,10 +665,7 @@ fn demo_rehearses_the_operators_own_plan() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r = Rehearsal {
-        _dir: tempfile::tempdir().unwrap(),
-        plan: rehearsal.join("migration.toml"),
-    };
+    let r = Rehearsal::of(rehearsal.join("migration.toml"));
     let status = r.status();
     assert_eq!(status["batches"][0]["name"], "payments");
     assert!(

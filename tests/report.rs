@@ -2,98 +2,43 @@
 //! tests/cli.rs), then its summary read back from the journal, its Markdown, and its HTML page
 //! opened in a real headless browser (Debian's chromium, which scripts/test.sh installs).
 
-use rocketmq_migrate::journal::{self, Entry, Record};
+use rocketmq_migrate::journal::Entry;
 use rocketmq_migrate::plan::Plan;
 use rocketmq_migrate::report::summarize;
 use rocketmq_migrate::report::summary::{Attestation, Drained, Operator};
 use rocketmq_migrate::series;
 use rocketmq_migrate::stage::{STAGES, Stage};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_rocketmq-migrate");
+#[path = "support/headless.rs"]
+mod headless;
+use headless::{By, Rehearsal, text};
 
-struct Rehearsal {
-    dir: tempfile::TempDir,
-    plan: PathBuf,
-}
+const ALICE: By = By {
+    operator: Some("alice"),
+    user: Some("root"),
+};
 
-impl Rehearsal {
-    fn new() -> Rehearsal {
-        let dir = tempfile::tempdir().unwrap();
-        for f in ["migration.toml", "scenario.toml"] {
-            std::fs::copy(Path::new("tests/fixtures/fast").join(f), dir.path().join(f)).unwrap();
-        }
-        let plan = dir.path().join("migration.toml");
-        Rehearsal { dir, plan }
-    }
-
-    /// Runs a command as `operator` (`--operator`), or as the account `USER` names.
-    fn run_as(&self, operator: Option<&str>, user: Option<&str>, args: &[&str]) -> Output {
-        let mut c = Command::new(BIN);
-        c.arg("-c").arg(&self.plan);
-        if let Some(o) = operator {
-            c.args(["--operator", o]);
-        }
-        c.env_remove("USER").env_remove("USERNAME");
-        if let Some(u) = user {
-            c.env("USER", u);
-        }
-        c.args(args).stdin(Stdio::null()).output().unwrap()
-    }
-
-    fn alice(&self, args: &[&str]) -> Output {
-        self.run_as(Some("alice"), Some("root"), args)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.alice(args);
-        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
+/// Advances as alice until the gate opens (the rehearsal's apps take a moment to move).
+fn advance_until(r: &Rehearsal, step: &str) {
+    let o = r.advance_until(step, &[], Duration::from_secs(40));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{step} never opened: {}",
         text(&o)
-    }
-
-    /// Advances as alice until the gate opens (the rehearsal's apps take a moment to move).
-    fn advance_until(&self, step: &str, extra: &[&str]) {
-        let start = Instant::now();
-        loop {
-            let mut args = vec!["advance", step, "--yes"];
-            args.extend_from_slice(extra);
-            let o = self.alice(&args);
-            if o.status.code() == Some(0) {
-                return;
-            }
-            assert_eq!(o.status.code(), Some(3), "{}", text(&o));
-            assert!(
-                start.elapsed() < Duration::from_secs(40),
-                "{step} never opened: {}",
-                text(&o)
-            );
-            std::thread::sleep(Duration::from_millis(300));
-        }
-    }
-
-    fn records(&self) -> Vec<Record> {
-        journal::read(&journal::journal_path(&self.plan))
-            .unwrap()
-            .records
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    );
 }
 
 /// Drives the whole rehearsal: preflight by an operator named by `USER` only (bob), metadata
 /// with nobody named, the rest by alice (`--operator`), refusals and an acknowledgement included.
 fn migrate(r: &Rehearsal) {
-    let o = r.run_as(None, Some("bob"), &["advance", "preflight", "--yes"]);
+    let by = |operator, user| By { operator, user };
+    let o = r.run_as(by(None, Some("bob")), &["advance", "preflight", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let o = r.run_as(None, None, &["advance", "metadata", "--yes"]);
+    let o = r.run_as(by(None, None), &["advance", "metadata", "--yes"]);
     assert_eq!(
         o.status.code(),
         Some(3),
@@ -104,17 +49,14 @@ fn migrate(r: &Rehearsal) {
     r.ok(&["advance", "orders", "--yes"]);
     // Producers at once: refused, no consumer on the target yet.
     assert_eq!(
-        r.alice(&["advance", "orders", "--yes"]).status.code(),
+        r.run(&["advance", "orders", "--yes"]).status.code(),
         Some(3)
     );
     for _ in 0..4 {
-        r.advance_until("orders", &[]);
+        advance_until(r, "orders");
     }
     // The ordered topic is refused until acknowledged.
-    assert_eq!(
-        r.alice(&["advance", "stock", "--yes"]).status.code(),
-        Some(3)
-    );
+    assert_eq!(r.run(&["advance", "stock", "--yes"]).status.code(), Some(3));
     r.ok(&[
         "advance",
         "stock",
@@ -123,7 +65,7 @@ fn migrate(r: &Rehearsal) {
         "ordered-topic:T_STOCK",
     ]);
     for _ in 0..4 {
-        r.advance_until("stock", &[]);
+        advance_until(r, "stock");
     }
     r.ok(&["advance", "finish", "--yes"]);
 }
@@ -169,9 +111,9 @@ fn figure<'d>(dom: &'d str, batch: &str, measure: &str) -> &'d str {
 
 #[test]
 fn the_report_of_a_rehearsal_summarizes_it_and_its_page_renders_the_charts() {
-    let r = Rehearsal::new();
+    let r = Rehearsal::new().run_by(ALICE);
     migrate(&r);
-    let records = r.records();
+    let records = r.journal().records;
     let plan = Plan::load(&r.plan).unwrap();
 
     // The summary, straight from the journal.

@@ -410,21 +410,15 @@ pub fn emptied_source(at: Millis) -> Snap {
     drained_source(at).group(group("G_A")).group(group("G_B"))
 }
 
-/// A command's stdout and stderr together, for assertions and failure messages.
-pub fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
+pub mod headless;
 pub mod proxy;
 pub mod servers;
 pub mod staged;
 pub mod tdmq_server;
 pub mod tls_proxy;
 pub mod tmux;
+
+pub use headless::text;
 
 use rocketmq_migrate::journal::{Entry, Record};
 use rocketmq_migrate::stage::Step;
