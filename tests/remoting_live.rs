@@ -95,6 +95,17 @@ fn admin() -> Admin {
     Admin::new(Settings::default(), None)
 }
 
+/// An admin client signing with an ACL account.
+fn signed_as(access_key: &str, secret_key: &str) -> Admin {
+    Admin::new(
+        Settings::default(),
+        Some((
+            access_key.into(),
+            rocketmq_migrate::plan::Secret::new(secret_key),
+        )),
+    )
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -412,13 +423,7 @@ fn acl_signatures_are_accepted_and_a_wrong_key_is_refused() {
     let s = status(&admin_plan, "s3cret-admin-key");
     assert_eq!(s["clusters"][0]["state"], "fresh", "{s}");
     let rt = rt();
-    let signed = Admin::new(
-        Settings::default(),
-        Some((
-            "migrate-admin".into(),
-            rocketmq_migrate::plan::Secret::new("s3cret-admin-key"),
-        )),
-    );
+    let signed = signed_as("migrate-admin", "s3cret-admin-key");
     rt.block_on(signed.create_topic(
         &secured.broker_addr,
         "T_SEC",
@@ -452,13 +457,7 @@ fn acl_signatures_are_accepted_and_a_wrong_key_is_refused() {
     );
     assert!(!errors.contains("lacks the rights"), "{errors}");
     // A non-admin account lacks the rights to create topics.
-    let reader = Admin::new(
-        Settings::default(),
-        Some((
-            "reader".into(),
-            rocketmq_migrate::plan::Secret::new("reader-key-123"),
-        )),
-    );
+    let reader = signed_as("reader", "reader-key-123");
     let e = rt
         .block_on(reader.create_topic(
             &secured.broker_addr,
@@ -480,7 +479,7 @@ fn acl_signatures_are_accepted_and_a_wrong_key_is_refused() {
 }
 
 /// Preflight on ACL brokers, end to end: an account lacking a right the gates need is refused
-/// at preflight, naming the broker, the request and the right; the admin account passes with
+/// at preflight, naming the broker and the right; the admin account passes with
 /// the brokers' versions shown; and an ACL target the plan creates on asks to acknowledge the
 /// right to create, which no broker lets the wizard try without creating.
 #[test]
@@ -488,13 +487,7 @@ fn preflight_tries_the_accounts_rights_on_acl_brokers() {
     let secured = MqCluster::start_with("acl", &ADMIN_AND_READER);
     let plain = MqCluster::start("plain");
     let rt = rt();
-    let signed = Admin::new(
-        Settings::default(),
-        Some((
-            "migrate-admin".into(),
-            rocketmq_migrate::plan::Secret::new("s3cret-admin-key"),
-        )),
-    );
+    let signed = signed_as("migrate-admin", "s3cret-admin-key");
     let topic = TopicConfig {
         read_queues: 4,
         write_queues: 4,
