@@ -66,9 +66,9 @@ impl Line {
         });
         let mut out: Vec<Vec<(Millis, u64)>> = vec![];
         let mut run = vec![];
-        for (at, v) in &drawn.collect::<Vec<_>>() {
+        for (at, v) in drawn {
             match v {
-                Some(v) => run.push((*at, *v)),
+                Some(v) => run.push((at, v)),
                 None if !run.is_empty() => out.push(std::mem::take(&mut run)),
                 None => {}
             }
