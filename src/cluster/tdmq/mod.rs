@@ -165,11 +165,12 @@ impl Cluster for TdmqCluster {
                 Ok(_) => true,
                 Err(e) => e.code().is_some_and(|c| c.starts_with("ResourceNotFound")),
             };
-            let why = match not_found {
-                true => other_product(&self.api, &self.cluster_id, false)
+            let why = if not_found {
+                other_product(&self.api, &self.cluster_id, false)
                     .await
-                    .unwrap_or(why),
-                false => why,
+                    .unwrap_or(why)
+            } else {
+                why
             };
             return Snapshot::unreachable(self.side, &self.label, KIND, started, why);
         }

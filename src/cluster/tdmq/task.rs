@@ -80,7 +80,6 @@ pub fn health_errors(v: &Value) -> Vec<String> {
     }
 }
 
-/// Moves the topics to the task's next stage, `to`, in one call.
 /// The task (if the plan names one) follows a batch's move of these topics: what it did.
 pub async fn follow(
     api: &Api,
@@ -99,6 +98,7 @@ pub async fn follow(
     Ok(Some(moved(task_id, topics, to)))
 }
 
+/// Moves the topics to the task's next stage, `to`, in one call.
 pub async fn advance(api: &Api, task_id: &str, topics: &[String], to: Stage) -> Result<(), String> {
     let answer = api
         .write(
