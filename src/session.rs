@@ -164,7 +164,8 @@ impl Session {
     pub fn open(plan_path: &Path, mode: Mode) -> Result<Session, SessionError> {
         let plan = load_plan(plan_path)?;
         let journal_path = journal::journal_path(plan_path);
-        let (journal, replay) = match mode {
+        // Driving: the holder of the lock is the one the journal says opened it.
+        let (journal, replay, holder) = match mode {
             Mode::Drive { command, operator } => {
                 let holder = Holder::current(command).operated_by(operator);
                 let (j, r) = Journal::open(&journal_path, &holder)?;
@@ -174,9 +175,9 @@ impl Session {
                         prev.describe()
                     );
                 }
-                (Some(j), r)
+                (Some(j), r, Some(holder))
             }
-            Mode::ReadOnly => (None, journal::read(&journal_path)?),
+            Mode::ReadOnly => (None, journal::read(&journal_path)?, None),
         };
         if let Some(t) = replay.torn_message(&journal_path) {
             tracing::warn!("{t}");
@@ -193,10 +194,7 @@ impl Session {
         }
         let clusters = cluster::connect(&wizard.plan)
             .map_err(|e| SessionError::Clusters(format!("{}: {e}", plan_path.display())))?;
-        let series = match mode {
-            Mode::Drive { .. } => open_series(plan_path),
-            Mode::ReadOnly => None,
-        };
+        let series = holder.is_some().then(|| open_series(plan_path)).flatten();
         let mut s = Session {
             wizard,
             journal,
@@ -204,11 +202,11 @@ impl Session {
             clusters,
             series,
         };
-        if let Mode::Drive { command, operator } = mode {
+        if let Some(holder) = holder {
             let entry = Entry::Opened {
                 tool_version: env!("CARGO_PKG_VERSION").into(),
                 plan_digest: s.wizard.plan.digest.clone(),
-                holder: Holder::current(command).operated_by(operator),
+                holder,
             };
             s.commit(vec![entry])?;
         }
