@@ -239,10 +239,15 @@ fn charts_section(r: &Report<'_>, charts: &Charts, o: &mut String) {
             escape(&batch.name)
         );
         let mut any = false;
-        for measure in [Measure::Backlog, Measure::Consumers] {
-            let lines = chart::lines(batch, &series.points, measure);
+        // Each measure's lines once: the chart and the table of numbers read the same.
+        let backlog = chart::lines(batch, &series.points, Measure::Backlog);
+        let consumers = chart::lines(batch, &series.points, Measure::Consumers);
+        for (measure, lines) in [
+            (Measure::Backlog, &backlog),
+            (Measure::Consumers, &consumers),
+        ] {
             let title = format!("{}: {}", batch.name, measure.words());
-            match chart::svg(&title, &lines, measure) {
+            match chart::svg(&title, lines, measure) {
                 Ok(Some(svg)) => {
                     any = true;
                     let _ = writeln!(
@@ -278,18 +283,16 @@ fn charts_section(r: &Report<'_>, charts: &Charts, o: &mut String) {
             }
         }
         if any {
-            series_table(batch, &series.points, o);
+            series_table(&backlog, &consumers, o);
         }
         o.push_str("</article>\n");
     }
 }
 
 /// The numbers behind the charts, for a reader who cannot see them.
-fn series_table(batch: &crate::plan::Batch, points: &[crate::series::Point], o: &mut String) {
+fn series_table(backlog: &[chart::Line], consumers: &[chart::Line], o: &mut String) {
     o.push_str("<table class=\"series\">\n<tr><th>group</th><th>cluster</th><th>points</th><th>from</th><th>to</th><th>backlog (largest, last)</th><th>consumers (last)</th></tr>\n");
-    let backlog = chart::lines(batch, points, Measure::Backlog);
-    let consumers = chart::lines(batch, points, Measure::Consumers);
-    for (b, c) in backlog.iter().zip(&consumers) {
+    for (b, c) in backlog.iter().zip(consumers) {
         let last_known = |l: &chart::Line| {
             l.values
                 .iter()
