@@ -430,8 +430,7 @@ pub fn client_settings(plan: &Plan, target: Option<&Snapshot>, batch: &Batch) ->
                 .collect(),
         }
     };
-    let (addresses, namespace, credentials): (Vec<String>, Option<&str>, String) = match &spec.kind
-    {
+    let (addresses, credentials): (Vec<String>, String) = match &spec.kind {
         ClusterKind::Remoting(r) => (
             vec![
                 format!("namesrvAddr={}", r.namesrv.join(";")),
@@ -442,37 +441,30 @@ pub fn client_settings(plan: &Plan, target: Option<&Snapshot>, batch: &Batch) ->
                     "# TLS: off".into()
                 },
             ],
-            r.namespace.as_deref(),
             match &r.acl {
                 Some(_) => "# credentials: each application's own ACL account (AccessKey and SecretKey) with the rights to produce or consume these topics and groups".into(),
                 None => "# credentials: none (the plan names no ACL account for this cluster)".into(),
             },
         ),
         ClusterKind::Tdmq(t) => match &t.product {
-            TdmqProduct::V4 { namespace, .. } => (
+            TdmqProduct::V4 { .. } => (
                 reported(),
-                Some(namespace.as_str()),
                 "# credentials: a role of the cluster with produce/consume permission on the namespace: AccessKey = the role's token, SecretKey = the role name (TDMQ console, role management)".into(),
             ),
             TdmqProduct::V5 { .. } => (
                 reported(),
-                None,
                 "# credentials: if the instance has ACL on, a role's AccessKey and SecretKey with produce/consume permission (TDMQ console, access management)".into(),
             ),
         },
         ClusterKind::Rehearsal(_) => (
             vec!["# the rehearsal's simulated applications move by themselves".into()],
-            None,
             String::new(),
         ),
     };
     for a in addresses {
         o.push_str(&format!("{a}\n"));
     }
-    let named = |n: &String| match namespace {
-        Some(ns) => format!("{ns}%{n}"),
-        None => n.clone(),
-    };
+    let named = |n: &String| crate::plan::client_name(spec.kind.namespace(), n);
     let list = |names: Vec<String>| names.join(", ");
     o.push_str(&format!(
         "topics: {}\n",

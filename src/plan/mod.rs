@@ -92,6 +92,26 @@ impl ClusterKind {
             ClusterKind::Rehearsal(_) => "rehearsal",
         }
     }
+
+    /// The namespace clients name the cluster's topics and groups in, if it has one.
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            ClusterKind::Remoting(r) => r.namespace.as_deref(),
+            ClusterKind::Tdmq(t) => match &t.product {
+                TdmqProduct::V4 { namespace, .. } => Some(namespace),
+                TdmqProduct::V5 { .. } => None,
+            },
+            ClusterKind::Rehearsal(_) => None,
+        }
+    }
+}
+
+/// The name clients (and the wire) use for a topic or group: `namespace%name` in a namespace.
+pub fn client_name(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{ns}%{name}"),
+        None => name.to_string(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -76,10 +76,7 @@ impl RemotingCluster {
 
     /// The name on the wire: namespaced clusters prefix `namespace%`.
     fn wire(&self, name: &str) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}%{name}"),
-            None => name.to_string(),
-        }
+        crate::plan::client_name(self.namespace.as_deref(), name)
     }
 
     fn unwire(&self, name: &str) -> String {

@@ -61,7 +61,7 @@ impl TdmqCluster {
 
     /// The name clients use for a topic or group of this namespace.
     pub fn client_name(&self, name: &str) -> String {
-        format!("{}%{name}", self.namespace)
+        crate::plan::client_name(Some(&self.namespace), name)
     }
 
     fn base(&self) -> Value {
