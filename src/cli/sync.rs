@@ -32,14 +32,7 @@ pub async fn run(
         },
     )?;
     s.poll().await?;
-    let target = s.clusters.target.clone();
-    let p = metadata::propose(
-        &s.wizard.plan,
-        s.wizard.source.as_ref(),
-        s.wizard.target.as_ref(),
-        clock::now(),
-        |item| target.how_to_create(item),
-    );
+    let p = s.clusters.propose_sync(&s.wizard, clock::now());
     for u in &p.unknown {
         println!("unknown: {u}");
     }

@@ -5,10 +5,11 @@ pub mod rehearsal;
 pub mod remoting;
 pub mod tdmq;
 
-use crate::metadata::MetadataItem;
+use crate::clock::Millis;
+use crate::metadata::{self, MetadataItem, Proposal};
 use crate::model::Snapshot;
 use crate::plan::{ClusterKind, ClusterSpec, Plan, Scope, Side, TdmqProduct};
-use crate::wizard::Timeline;
+use crate::wizard::{Timeline, Wizard};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -71,6 +72,18 @@ pub struct Clusters {
 impl Clusters {
     pub fn both(&self) -> [&Arc<dyn Cluster>; 2] {
         [&self.source, &self.target]
+    }
+
+    /// What creating the target's missing metadata would do, from the wizard's latest
+    /// snapshots: the list the operator confirms (`sync-metadata`, the wizard's `s`).
+    pub fn propose_sync(&self, wizard: &Wizard, now: Millis) -> Proposal {
+        metadata::propose(
+            &wizard.plan,
+            wizard.source.as_ref(),
+            wizard.target.as_ref(),
+            now,
+            |item| self.target.how_to_create(item),
+        )
     }
 
     /// Creates a topic or group on the target.

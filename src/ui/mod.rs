@@ -12,7 +12,7 @@ mod terminal;
 use crate::clock;
 use crate::cluster::Clusters;
 use crate::journal::{self, Entry, Follower};
-use crate::metadata::{self, MetadataItem, Proposal};
+use crate::metadata::MetadataItem;
 use crate::model::Snapshot;
 use crate::plan::{Scope, Side};
 use crate::poll;
@@ -86,20 +86,6 @@ fn spawn_pollers(
             })
         })
         .collect()
-}
-
-/// What creating the target's missing metadata would do, from the latest snapshots: the list
-/// the operator confirms.
-fn propose_sync(app: &App, clusters: &Clusters) -> Proposal {
-    let w = &app.wizard;
-    let target = clusters.target.clone();
-    metadata::propose(
-        &w.plan,
-        w.source.as_ref(),
-        w.target.as_ref(),
-        clock::now(),
-        |item| target.how_to_create(item),
-    )
 }
 
 /// Creates on the target exactly the items the operator confirmed, reporting each.
@@ -285,7 +271,7 @@ pub async fn run(
                     }
                 }
                 Effect::ProposeSync => {
-                    let p = propose_sync(&app, &clusters);
+                    let p = clusters.propose_sync(&app.wizard, clock::now());
                     effects.extend(app.handle(Event::SyncProposed(Box::new(p)), clock::now()));
                 }
                 Effect::SyncMetadata(items) => spawn_sync(items, &clusters, tx.clone()),
