@@ -124,6 +124,14 @@ impl Step {
             Step::Batch(b) => format!("batch:{b}"),
         }
     }
+
+    /// Reads a [`Step::key`] back (as the journal keeps it); `None` for anything else.
+    pub fn from_key(key: &str) -> Option<Step> {
+        match key.strip_prefix("batch:") {
+            Some(b) => Some(Step::Batch(b.to_string())),
+            None => Some(Step::parse(key)).filter(|s| !matches!(s, Step::Batch(_))),
+        }
+    }
 }
 
 impl fmt::Display for Step {
@@ -138,6 +146,20 @@ impl fmt::Display for Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_key_reads_back_as_its_step() {
+        for step in [
+            Step::Preflight,
+            Step::Metadata,
+            Step::Finish,
+            Step::Batch("orders".into()),
+            Step::Batch("finish".into()),
+        ] {
+            assert_eq!(Step::from_key(&step.key()), Some(step));
+        }
+        assert_eq!(Step::from_key("orders"), None, "not a key");
+    }
 
     #[test]
     fn stages_read_and_write_as_their_codes() {

@@ -5,6 +5,7 @@
 use crate::clock::{self, Millis};
 use crate::journal::{Entry, Record};
 use crate::model::{Fact, Status, Verdict};
+use crate::stage::Step;
 use std::collections::BTreeMap;
 
 /// One item of the timeline: a record as it is, a run of one gate's verdict changes, or a run
@@ -132,9 +133,9 @@ pub struct Line {
 
 /// "batch:orders" -> "batch orders"; the other steps as they are.
 pub fn step_words(step: &str) -> String {
-    match step.strip_prefix("batch:") {
-        Some(b) => format!("batch {b}"),
-        None => step.to_string(),
+    match Step::from_key(step) {
+        Some(Step::Batch(b)) => format!("batch {b}"),
+        _ => step.to_string(),
     }
 }
 
