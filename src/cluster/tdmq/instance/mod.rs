@@ -93,6 +93,24 @@ impl InstanceCluster {
             .await
     }
 
+    /// One paged list per name, `extra(name)` its parameters, a few at a time: each name's
+    /// answer.
+    async fn list_each(
+        &self,
+        names: Vec<String>,
+        action: &str,
+        extra: impl Fn(&str) -> Value,
+        list: &str,
+        total: &str,
+    ) -> BTreeMap<String, Result<Vec<Value>, ApiError>> {
+        let extra = &extra;
+        each(names, |n| async move {
+            let r = self.list(action, extra(&n), list, total).await;
+            (n, r)
+        })
+        .await
+    }
+
     /// The API call that creates an item, as `sync-metadata --dry-run` shows it; an error when
     /// the item cannot be created as it should be (a topic whose type is not known).
     pub fn create_call(&self, item: &MetadataItem) -> Result<(&'static str, Value), String> {
@@ -177,28 +195,20 @@ impl Cluster for InstanceCluster {
         );
 
         let (subscriptions, producers, group_details) = tokio::join!(
-            each(topic_names.clone(), |t| async move {
-                let r = self
-                    .list(
-                        "DescribeTopic",
-                        json!({ "Topic": t }),
-                        "SubscriptionData",
-                        "SubscriptionCount",
-                    )
-                    .await;
-                (t, r)
-            }),
-            each(topic_names, |t| async move {
-                let r = self
-                    .list(
-                        "DescribeProducerList",
-                        json!({ "Topic": t }),
-                        "ProducerList",
-                        "TotalCount",
-                    )
-                    .await;
-                (t, r)
-            }),
+            self.list_each(
+                topic_names.clone(),
+                "DescribeTopic",
+                |t| json!({ "Topic": t }),
+                "SubscriptionData",
+                "SubscriptionCount",
+            ),
+            self.list_each(
+                topic_names,
+                "DescribeProducerList",
+                |t| json!({ "Topic": t }),
+                "ProducerList",
+                "TotalCount",
+            ),
             each(group_names, |g| async move {
                 let r = self
                     .read("DescribeConsumerGroup", json!({ "ConsumerGroup": g }))
@@ -210,31 +220,20 @@ impl Cluster for InstanceCluster {
         // topic's whichever group asks.
         let readers = snapshot::offset_readers(&subscriptions);
         let (stats, clients) = tokio::join!(
-            each(readers.keys().cloned().collect(), |t| {
-                let group = readers.get(&t).cloned().unwrap_or_default();
-                async move {
-                    let r = self
-                        .list(
-                            "DescribeTopicStats",
-                            json!({ "Topic": t, "GroupId": group }),
-                            "Data",
-                            "TotalCount",
-                        )
-                        .await;
-                    (t, r)
-                }
-            }),
-            each(snapshot::online_groups(&group_details), |g| async move {
-                let r = self
-                    .list(
-                        "DescribeConsumerClientList",
-                        json!({ "ConsumerGroup": g }),
-                        "Data",
-                        "TotalCount",
-                    )
-                    .await;
-                (g, r)
-            }),
+            self.list_each(
+                readers.keys().cloned().collect(),
+                "DescribeTopicStats",
+                |t| json!({ "Topic": t, "GroupId": readers.get(t).cloned().unwrap_or_default() }),
+                "Data",
+                "TotalCount",
+            ),
+            self.list_each(
+                snapshot::online_groups(&group_details),
+                "DescribeConsumerClientList",
+                |g| json!({ "ConsumerGroup": g }),
+                "Data",
+                "TotalCount",
+            ),
         );
 
         let answers = snapshot::Answers {
