@@ -76,21 +76,12 @@ fn now_lines(now: &Now, width: u16, max: usize, t: Theme) -> Vec<Line<'static>> 
 
 /// Words wrapped to `width` columns (a word longer than the line stays whole).
 fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![];
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+    let options = textwrap::Options::new(width.max(1)).break_words(false);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(|l| l.into_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 fn step_label(app: &App, step: &Step, wide: bool) -> (String, String) {
