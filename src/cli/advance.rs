@@ -1,6 +1,6 @@
 //! advance and rollback: the gate decides; the operator confirms; the journal records.
 
-use super::{EXIT_BAD_INPUT, EXIT_REFUSED, Exit, ask};
+use super::{EXIT_BAD_INPUT, EXIT_REFUSED, Exit, ask, is_yes};
 use crate::clock;
 use crate::journal::Entry;
 use crate::model::Verdict;
@@ -117,11 +117,7 @@ async fn drive(
                         ));
                     }
                     (Some(a), Some(_)) => confirmation = Confirmation::Typed(a),
-                    (Some(a), None)
-                        if a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes") =>
-                    {
-                        yes = true
-                    }
+                    (Some(a), None) if is_yes(&a) => yes = true,
                     (Some(_), None) => {
                         println!("not confirmed: nothing changed");
                         return Ok(0);

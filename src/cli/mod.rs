@@ -203,6 +203,11 @@ fn ask(question: &str) -> Option<String> {
     Some(line.trim().to_string())
 }
 
+/// A yes to a [y/N] question.
+fn is_yes(answer: &str) -> bool {
+    answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes")
+}
+
 /// Logs go to a file only: stdout and stderr belong to the operator. `RMQ_MIGRATE_LOG` takes a
 /// tracing filter such as `debug`.
 fn init_logging(path: &Path) {

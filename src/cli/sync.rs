@@ -2,7 +2,7 @@
 //! exactly what it will create and asks first (`--yes` for scripts). Idempotent; never changes
 //! or deletes what exists (differences are reported).
 
-use super::{EXIT_BAD_INPUT, EXIT_NOT_READY, Exit, ask};
+use super::{EXIT_BAD_INPUT, EXIT_NOT_READY, Exit, ask, is_yes};
 use crate::clock;
 use crate::journal::Entry;
 use crate::metadata;
@@ -71,7 +71,7 @@ pub async fn run(
                     ),
                 ));
             }
-            Some(a) if a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes") => {}
+            Some(a) if is_yes(&a) => {}
             Some(_) => {
                 println!("not confirmed: nothing created");
                 return Ok(0);
