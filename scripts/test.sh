@@ -20,5 +20,8 @@ cargo clippy --locked --all-targets -- -D warnings
 # The stand-in applications (examples/mq_app.rs) the integration tests start.
 cargo build --locked --examples
 mkdir -p target
+# The tests' brokers refuse to start without room on the disk of their temporary folders:
+# the log shows what there was.
+df -h "${TMPDIR:-/tmp}" target
 cargo test --locked 2>&1 | tee target/test-output.log
 awk '/^test result:/ { passed += $4; failed += $6 } END { print passed " passed, " failed " failed" }' target/test-output.log

@@ -159,8 +159,10 @@ impl MqCluster {
                 break p;
             }
         };
+        // A commit log file of 64 MiB, not the 1 GiB production default: a broker refuses to
+        // start without room on its disk for one, and a test writes a few kilobytes.
         let mut props = format!(
-            "brokerClusterName={name}\nbrokerName={name}-broker-a\nbrokerId=0\nlistenPort={broker_port}\nhaListenPort={}\nnamesrvAddr={namesrv}\nstorePathRootDir={store}\nstorePathCommitLog={store}/commitlog\nbrokerIP1=127.0.0.1\nautoCreateTopicEnable=true\nautoCreateSubscriptionGroup=true\n",
+            "brokerClusterName={name}\nbrokerName={name}-broker-a\nbrokerId=0\nlistenPort={broker_port}\nhaListenPort={}\nnamesrvAddr={namesrv}\nstorePathRootDir={store}\nstorePathCommitLog={store}/commitlog\nmappedFileSizeCommitLog=67108864\nbrokerIP1=127.0.0.1\nautoCreateTopicEnable=true\nautoCreateSubscriptionGroup=true\n",
             broker_port + 1,
             store = dir.path().join("store").display()
         );
@@ -201,38 +203,10 @@ impl MqCluster {
     }
 
     pub fn start_broker(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.path().join("broker.log"))
-            .unwrap();
-        let child = Command::new(binary("rocketmq-broker-rust"))
-            .arg("-c")
-            .arg(self.dir.path().join("broker.properties"))
-            .env("ROCKETMQ_HOME", self.dir.path())
-            .current_dir(self.dir.path())
-            .stdout(log)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.broker = Some(child);
-        if !listening(self.broker_port, Duration::from_secs(60)) {
-            // What the broker said, so a failure on a loaded machine can be told from a bug.
-            let log =
-                std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(20).collect();
-            panic!(
-                "the broker does not listen on 127.0.0.1:{} after 60s; the end of its log:\n{}",
-                self.broker_port,
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            );
-        }
-        // Registered with the NameServer once it routes the default topic.
-        std::thread::sleep(Duration::from_millis(1500));
+        let props = self.dir.path().join("broker.properties");
+        self.broker = Some(spawn_broker(&props, self.broker_port));
     }
 
-    /// Starts another broker of the cluster (`{name}-broker-{suffix}`) and returns its index
-    /// in `extra`.
     /// Starts another broker of the cluster (`{name}-broker-{suffix}`) and returns its index
     /// in `extra`.
     pub fn add_broker(&mut self, suffix: &str) -> usize {
@@ -279,24 +253,7 @@ impl MqCluster {
 
     pub fn start_extra(&mut self, i: usize) {
         let b = &mut self.extra[i];
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(b.props.with_extension("log"))
-            .unwrap();
-        let home = b.props.parent().unwrap().to_path_buf();
-        let child = Command::new(binary("rocketmq-broker-rust"))
-            .arg("-c")
-            .arg(&b.props)
-            .env("ROCKETMQ_HOME", &home)
-            .current_dir(&home)
-            .stdout(log)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        b.child = Some(child);
-        wait_port(b.port, Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(1500));
+        b.child = Some(spawn_broker(&b.props, b.port));
     }
 
     /// Restarts an added broker (killed before) with `settings` changed, on the same store.
@@ -410,10 +367,64 @@ impl MqCluster {
             let _ = n.wait();
         }
     }
+}
 
-    pub fn broker_log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default()
+/// Starts a broker from its properties file, both its output streams in the log beside it
+/// (`broker.log` beside `broker.properties`), and waits until it listens on `port` and has
+/// had time to register with its NameServer.
+fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
+    let home = props.parent().expect("a properties file in a folder");
+    let log_path = props.with_extension("log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .unwrap();
+    let mut child = Command::new(binary("rocketmq-broker-rust"))
+        .arg("-c")
+        .arg(props)
+        .env("ROCKETMQ_HOME", home)
+        .current_dir(home)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    if !listening(port, Duration::from_secs(60)) {
+        let _ = child.kill();
+        let _ = child.wait();
+        // What the broker said and the room left on its disk (a broker refuses to start
+        // without room for one commit log file), so a loaded or full machine can be told
+        // from a bug.
+        let log = without_colours(&std::fs::read_to_string(&log_path).unwrap_or_default());
+        let tail: Vec<&str> = log.lines().rev().take(20).collect();
+        let df = Command::new("df")
+            .args(["-h", "--output=avail,size,target"])
+            .arg(home)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        panic!(
+            "the broker does not listen on 127.0.0.1:{port} after 60s; its disk:\n{df}the end of its log:\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
     }
+    // Registered with the NameServer once it routes the default topic.
+    std::thread::sleep(Duration::from_millis(1500));
+    child
+}
+
+/// The text of a log the broker coloured with terminal escapes (`ESC [ ... m`).
+fn without_colours(log: &str) -> String {
+    let mut out = String::with_capacity(log.len());
+    let mut chars = log.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| *c == 'm');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A NameServer on a free loopback port, logging to `{log}.log` in `home`.
