@@ -41,18 +41,26 @@ fn port_free(p: u16) -> bool {
     TcpListener::bind(("127.0.0.1", p)).is_ok()
 }
 
-/// A base port such that base-2 .. base+2 are all free.
+/// A base port such that base-2 .. base+2 are all free, below Linux's ephemeral range
+/// (32768-60999): a port there can be taken by any outgoing connection between this check and
+/// the server's bind, and a broker that cannot bind its HA port does not start.
 fn free_ports() -> u16 {
+    const LOW: u64 = 20_000;
+    const HIGH: u64 = 32_700;
     let seed = (std::process::id() as u64 * 7919
         + Instant::now().elapsed().as_nanos() as u64
         + rand_ish())
-        % 20_000;
-    let mut base = 20_000 + seed as u16;
+        % (HIGH - LOW);
+    let mut base = (LOW + seed) as u16;
     loop {
         if (base - 2..=base + 2).all(port_free) {
             return base;
         }
-        base = if base > 60_000 { 20_000 } else { base + 7 };
+        base = if u64::from(base) > HIGH {
+            LOW as u16
+        } else {
+            base + 7
+        };
     }
 }
 
@@ -396,7 +404,12 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
         // without room for one commit log file), so a loaded or full machine can be told
         // from a bug.
         let log = without_colours(&std::fs::read_to_string(&log_path).unwrap_or_default());
-        let tail: Vec<&str> = log.lines().rev().take(20).collect();
+        // Its warnings and errors (the cause is among them, before the shutdown it logs).
+        let said: Vec<&str> = (log.lines())
+            .filter(|l| l.contains(" WARN ") || l.contains(" ERROR ") || l.starts_with("ERROR"))
+            .filter(|l| !l.contains("file not exist"))
+            .collect();
+        let tail = &said[said.len().saturating_sub(20)..];
         let df = Command::new("df")
             .args(["-h", "--output=avail,size,target"])
             .arg(home)
@@ -404,8 +417,8 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default();
         panic!(
-            "the broker does not listen on 127.0.0.1:{port} after 60s; its disk:\n{df}the end of its log:\n{}",
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            "the broker does not listen on 127.0.0.1:{port} after 60s; its disk:\n{df}the last warnings and errors of its log:\n{}",
+            tail.join("\n")
         );
     }
     // Registered with the NameServer once it routes the default topic.
