@@ -3,10 +3,11 @@
 //! source or appears on the target, and what the wizard waits to observe, as sentences. Pure:
 //! the now box and `status` render it.
 
+use crate::gate::Move;
 use crate::model::{CheckKind, Client, Known, Snapshot, Verdict};
 use crate::plan::{Batch, Plan, Side};
 use crate::stage::{Stage, Step};
-use crate::wizard::Wizard;
+use crate::wizard::{Progress, Wizard};
 use serde::Serialize;
 
 /// The selected step's runbook.
@@ -110,52 +111,151 @@ fn host(addr: &str) -> &str {
 /// Offsets a consumer has not committed yet are lost to a kill -9 and read again.
 const STOP_GRACEFULLY: &str = "Stop gracefully (never kill -9): offsets commit.";
 
-/// The runbook of `step` for a watcher (`run --watch`): what the driver and the applications
-/// do, since the watcher presses nothing.
-pub fn watched(wizard: &Wizard, step: &Step, verdict: Option<&Verdict>) -> Now {
-    let mut n = now(wizard, step, verdict);
-    n.instruction = n
-        .instruction
-        .replace("Press Enter", "The driver presses Enter")
-        .replace("press Enter", "the driver presses Enter")
-        .replace("press s", "the driver presses s");
-    if let Some(v) = verdict.filter(|v| v.opens()) {
-        n.waiting = format!("Nothing: the gate is open; the driver can {}.", v.action);
-    }
-    n
+/// Who reads the runbook: it says how they take each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The operator at the wizard's keys.
+    Driver,
+    /// A shift lead beside the driver (`run --watch`), who presses nothing.
+    Watcher,
+    /// An operator at the command line (`status`, `advance`).
+    Command,
 }
 
-/// The runbook of `step`, from the wizard's state and the step's gate (`None`: complete).
-pub fn now(wizard: &Wizard, step: &Step, verdict: Option<&Verdict>) -> Now {
-    let p = &wizard.progress;
-    let waiting = waiting(verdict);
-    let plain = |instruction: String| Now {
-        instruction,
-        how_to_stop: None,
-        checklist: vec![],
-        waiting: waiting.clone(),
-    };
-    match step {
-        Step::Preflight if p.preflight.is_some() => plain("Preflight is complete.".into()),
-        Step::Preflight => plain(
-            "Check that both clusters answer with fresh data and read the preflight lines; then press Enter to complete preflight.".into(),
-        ),
-        Step::Metadata if p.metadata.is_some() => plain("Metadata is complete.".into()),
-        Step::Metadata => plain(
-            "Create the plan's topics and groups on the target (press s, read the list, confirm); then press Enter to confirm metadata.".into(),
-        ),
-        Step::Finish if p.finished.is_some() => plain("The migration is finished.".into()),
-        Step::Finish => plain("When every batch is done, press Enter to finish the migration.".into()),
-        Step::Batch(name) => {
-            let Some(batch) = wizard.plan.batch(name) else {
-                return plain(format!("Batch '{name}' is not in the plan."));
-            };
-            batch_now(wizard, batch, p.stage(name), waiting)
+impl Reader {
+    /// How the step is taken, as the middle of a sentence: "press Enter".
+    fn take(self, step: &Step) -> String {
+        match self {
+            Reader::Driver => "press Enter".into(),
+            Reader::Watcher => "the driver presses Enter".into(),
+            Reader::Command => format!("run `rocketmq-migrate advance {}`", step.arg()),
+        }
+    }
+
+    /// How the plan's metadata is created on the target.
+    fn sync(self) -> &'static str {
+        match self {
+            Reader::Driver => "press s, read the list, confirm",
+            Reader::Watcher => "the driver presses s, reads the list, confirms",
+            Reader::Command => "run `rocketmq-migrate sync-metadata`, read the list, confirm",
         }
     }
 }
 
-fn batch_now(wizard: &Wizard, b: &Batch, stage: Stage, waiting: String) -> Now {
+/// The sentence-initial form of a phrase.
+fn capitalised(phrase: &str) -> String {
+    let mut c = phrase.chars();
+    c.next()
+        .map(|first| first.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// What to do for `step` in the state `progress` describes, in sentences: the runbook's
+/// instruction, without the checklist (which needs the clusters).
+pub fn instruction(plan: &Plan, progress: &Progress, step: &Step, reader: Reader) -> String {
+    let take = reader.take(step);
+    match step {
+        Step::Preflight if progress.preflight.is_some() => "Preflight is complete.".into(),
+        Step::Preflight => format!(
+            "Check that both clusters answer with fresh data and read the preflight lines; then {take} to complete preflight."
+        ),
+        Step::Metadata if progress.metadata.is_some() => "Metadata is complete.".into(),
+        Step::Metadata => format!(
+            "Create the plan's topics and groups on the target ({}); then {take} to confirm metadata.",
+            reader.sync()
+        ),
+        Step::Finish if progress.finished.is_some() => FINISHED.into(),
+        Step::Finish => {
+            format!("When every batch is done, {take} to finish the migration.")
+        }
+        Step::Batch(name) if plan.batch(name).is_none() => {
+            format!("Batch '{name}' is not in the plan.")
+        }
+        Step::Batch(name) => batch_instruction(name, progress.stage(name), &take),
+    }
+}
+
+const FINISHED: &str = "The migration is finished.";
+
+/// What to do for a batch at `stage`; `take` says how the step is taken.
+fn batch_instruction(name: &str, stage: Stage, take: &str) -> String {
+    match stage {
+        Stage::NotStarted => format!(
+            "Restart SOME consumers of batch '{name}' on the new cluster (one or more per group; the rest stay). Then {take}."
+        ),
+        Stage::DoubleRead => format!(
+            "Restart EVERY producer of batch '{name}' on the new cluster (in rounds if you like); consumers read both clusters. Then {take}."
+        ),
+        Stage::DoubleWrite => format!(
+            "Keep the remaining consumers of batch '{name}' running on the source: they drain it. Once no producer is left there, {take}."
+        ),
+        Stage::Draining => format!(
+            "When the source has drained for the settle window, restart the REMAINING consumers of batch '{name}' on the new cluster. Then {take}."
+        ),
+        Stage::TargetOnly => format!(
+            "Every client of batch '{name}' uses the new cluster. Once nothing is left on the source, {take} to mark it done."
+        ),
+        Stage::Done => format!("Batch '{name}' is complete."),
+    }
+}
+
+/// What was done and what to do next, once `made` has taken `step`, for the progress before
+/// or after the move (the move changes nothing this reads: the stage reached is `made`'s). A
+/// forward move is followed by the runbook of where it leads; a rewind by its own words, since
+/// the runbook walks forward only.
+pub fn after_move(
+    plan: &Plan,
+    progress: &Progress,
+    step: &Step,
+    made: Move,
+    reader: Reader,
+) -> String {
+    match (step, made.stages()) {
+        (Step::Batch(b), Some((from, to))) => {
+            let next = match made.rewind_instruction(b) {
+                Some(back) => format!("Next: {back}"),
+                None if to == Stage::Done => batch_instruction(b, to, ""),
+                None => format!("Next: {}", batch_instruction(b, to, &reader.take(step))),
+            };
+            format!("{step}: {} done ({from} -> {to}). {next}", made.name())
+        }
+        (Step::Preflight, _) => format!(
+            "Preflight complete. Next: {}",
+            instruction(plan, progress, &Step::Metadata, reader)
+        ),
+        (Step::Metadata, _) => {
+            let open = (plan.batches.iter()).find(|b| progress.stage(&b.name) != Stage::Done);
+            let next = open.map_or(Step::Finish, |b| Step::Batch(b.name.clone()));
+            format!(
+                "Metadata complete. Next: {}",
+                instruction(plan, progress, &next, reader)
+            )
+        }
+        _ => "Migration finished: nothing of the plan is connected to the source any more.".into(),
+    }
+}
+
+/// The runbook of `step`, from the wizard's state and the step's gate (`None`: complete).
+pub fn now(wizard: &Wizard, step: &Step, verdict: Option<&Verdict>, reader: Reader) -> Now {
+    let instruction = instruction(&wizard.plan, &wizard.progress, step, reader);
+    let waiting = waiting(step, verdict, reader);
+    let (checklist, stop) = match step {
+        Step::Batch(name) => match wizard.plan.batch(name) {
+            Some(b) => checklist(wizard, b, wizard.progress.stage(name)),
+            None => (vec![], false),
+        },
+        _ => (vec![], false),
+    };
+    Now {
+        instruction,
+        how_to_stop: (stop && !checklist.is_empty()).then(|| STOP_GRACEFULLY.to_string()),
+        checklist,
+        waiting,
+    }
+}
+
+/// The instances a batch's stage moves, and whether they are restarted (so stopped first).
+fn checklist(wizard: &Wizard, b: &Batch, stage: Stage) -> (Vec<GroupTodo>, bool) {
     let (src, dst) = (wizard.source.as_ref(), wizard.target.as_ref());
     let consumers = |goal| -> Vec<GroupTodo> {
         b.group_names()
@@ -168,50 +268,13 @@ fn batch_now(wizard: &Wizard, b: &Batch, stage: Stage, waiting: String) -> Now {
             .map(|g| todo(g, Role::Producer, Goal::AllOffSource, src, dst))
             .collect()
     };
-    let name = &b.name;
-    let (instruction, checklist, stop) = match stage {
-        Stage::NotStarted => (
-            format!(
-                "Restart SOME consumers of batch '{name}' on the new cluster (one or more per group; the rest stay). Then press Enter."
-            ),
-            consumers(Goal::SomeOnTarget),
-            true,
-        ),
-        Stage::DoubleRead => (
-            format!(
-                "Restart EVERY producer of batch '{name}' on the new cluster (in rounds if you like); consumers read both clusters. Then press Enter."
-            ),
-            producers(),
-            true,
-        ),
-        Stage::DoubleWrite => (
-            format!(
-                "Keep the remaining consumers of batch '{name}' running on the source: they drain it. Press Enter once no producer is left there."
-            ),
-            producers(),
-            false,
-        ),
-        Stage::Draining => (
-            format!(
-                "When the source has drained for the settle window, restart the REMAINING consumers of batch '{name}' on the new cluster. Then press Enter."
-            ),
-            consumers(Goal::AllOffSource),
-            true,
-        ),
-        Stage::TargetOnly => (
-            format!(
-                "Every client of batch '{name}' uses the new cluster. Press Enter to mark it done once nothing is left on the source."
-            ),
-            consumers(Goal::AllOffSource),
-            false,
-        ),
-        Stage::Done => (format!("Batch '{name}' is complete."), vec![], false),
-    };
-    Now {
-        instruction,
-        how_to_stop: (stop && !checklist.is_empty()).then(|| STOP_GRACEFULLY.to_string()),
-        checklist,
-        waiting,
+    match stage {
+        Stage::NotStarted => (consumers(Goal::SomeOnTarget), true),
+        Stage::DoubleRead => (producers(), true),
+        Stage::DoubleWrite => (producers(), false),
+        Stage::Draining => (consumers(Goal::AllOffSource), true),
+        Stage::TargetOnly => (consumers(Goal::AllOffSource), false),
+        Stage::Done => (vec![], false),
     }
 }
 
@@ -319,20 +382,35 @@ fn todo(
     }
 }
 
-/// What the wizard waits to observe, as a sentence.
-pub fn waiting(verdict: Option<&Verdict>) -> String {
+/// What the wizard waits to observe before `step` can be taken, as a sentence.
+pub fn waiting(step: &Step, verdict: Option<&Verdict>, reader: Reader) -> String {
     let Some(v) = verdict else {
         return "Nothing: this step is complete.".into();
     };
     if v.opens() {
-        return format!("Nothing: the gate is open. Press Enter to {}.", v.action);
+        return match reader {
+            Reader::Watcher => format!("Nothing: the gate is open; the driver can {}.", v.action),
+            _ => format!(
+                "Nothing: the gate is open. {} to {}.",
+                capitalised(&reader.take(step)),
+                v.action
+            ),
+        };
     }
     // The sentence only: the gate panel (and `status`) shows the check with its evidence.
     if let Some(c) = v.failing().next() {
         return format!("Waiting for {}.", observe(&c.kind));
     }
     match v.unacknowledged().next() {
-        Some(w) => format!("Waiting for you to acknowledge (press a): {}", w.text),
+        Some(w) => match reader {
+            Reader::Driver => format!("Waiting for you to acknowledge (press a): {}", w.text),
+            Reader::Watcher => format!("Waiting for the driver to acknowledge: {}", w.text),
+            Reader::Command => format!(
+                "Waiting for you to acknowledge (--ack {}): {}",
+                w.id(),
+                w.text
+            ),
+        },
         None => "Waiting for the gate's next evaluation.".into(),
     }
 }
@@ -389,20 +467,6 @@ fn observe(kind: &CheckKind) -> String {
         Servers { side } => format!("what serves the {side} (brokers and versions) to be known"),
         TaskStage { topic } => format!("the migration task to hold {topic} at the batch's stage"),
     }
-}
-
-/// The runbook of every batch of the plan that is under way (for `status`).
-pub fn batches(wizard: &Wizard, now_ms: crate::clock::Millis) -> Vec<(String, Now)> {
-    let plan: &Plan = &wizard.plan;
-    plan.batches
-        .iter()
-        .filter(|b| !matches!(wizard.progress.stage(&b.name), Stage::Done))
-        .map(|b| {
-            let step = Step::Batch(b.name.clone());
-            let v = wizard.forward_verdict(&step, now_ms).map(|(_, v)| v);
-            (b.name.clone(), now(wizard, &step, v.as_ref()))
-        })
-        .collect()
 }
 
 /// What the applications of a batch need to reach the new cluster, ready to paste: the address

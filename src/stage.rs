@@ -125,6 +125,16 @@ impl Step {
         }
     }
 
+    /// The step as the command line names it (what [`Step::parse`] reads).
+    pub fn arg(&self) -> &str {
+        match self {
+            Step::Preflight => "preflight",
+            Step::Metadata => "metadata",
+            Step::Finish => "finish",
+            Step::Batch(b) => b,
+        }
+    }
+
     /// Reads a [`Step::key`] back (as the journal keeps it); `None` for anything else.
     pub fn from_key(key: &str) -> Option<Step> {
         match key.strip_prefix("batch:") {

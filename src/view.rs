@@ -4,6 +4,7 @@
 use crate::clock::{self, Millis};
 use crate::model::{ItemError, Known, Snapshot, SnapshotState, Verdict};
 use crate::plan::Side;
+use crate::runbook::Reader;
 use crate::stage::{Stage, Step};
 use crate::wizard::Wizard;
 use serde::Serialize;
@@ -196,7 +197,7 @@ impl StatusView {
                     name: b.name.clone(),
                     stage,
                     meaning: stage.meaning().into(),
-                    now: crate::runbook::now(w, &step, verdict.as_ref()),
+                    now: crate::runbook::now(w, &step, verdict.as_ref(), Reader::Command),
                     next_action: verdict.map(|v| v.action),
                     groups: b
                         .groups

@@ -3,16 +3,30 @@
 
 mod support;
 
-use rocketmq_migrate::runbook::{self, Goal, Now, Role};
+use rocketmq_migrate::plan::Side;
+use rocketmq_migrate::runbook::{self, Goal, Now, Reader, Role};
 use rocketmq_migrate::stage::{Stage, Step};
+use rocketmq_migrate::wizard::Outcome;
 use support::*;
 
 const T0: u64 = 1_700_000_000_000;
 
 fn now_of(h: &Harness, at: u64) -> Now {
+    read_by(h, at, Reader::Driver)
+}
+
+fn read_by(h: &Harness, at: u64, reader: Reader) -> Now {
     let step = Step::Batch("orders".into());
     let v = h.w.forward_verdict(&step, at).map(|(_, v)| v);
-    runbook::now(&h.w, &step, v.as_ref())
+    runbook::now(&h.w, &step, v.as_ref(), reader)
+}
+
+/// The words that follow a move the harness just made.
+fn after(h: &Harness, o: &Outcome, reader: Reader) -> String {
+    let Outcome::Moved { step, made } = o else {
+        panic!("not moved: {o:?}")
+    };
+    runbook::after_move(&h.w.plan, &h.w.progress, step, *made, reader)
 }
 
 #[test]
@@ -50,7 +64,7 @@ fn first_consumers_list_every_instance_to_restart_and_tick_those_on_the_target()
 
     // One instance of G_A restarted on the target: G_A is ticked, G_B not yet.
     h.observe(
-        Snap::new(rocketmq_migrate::plan::Side::Target, T0)
+        Snap::new(Side::Target, T0)
             .group(group("G_A").consumers(1).subscribed(&["T_ORDER", "T_PAY"]))
             .build(),
         T0,
@@ -175,5 +189,107 @@ fn client_settings_of_a_self_built_target_name_its_nameservers_and_never_a_secre
     assert!(
         !text.contains("migrate-admin") && !text.contains("TARGET_SK"),
         "{text}"
+    );
+}
+
+#[test]
+fn what_follows_a_move_is_what_the_now_box_then_says() {
+    let mut h = Harness::new();
+    h.observe(source_start(T0).build(), T0);
+    h.observe(Snap::new(Side::Target, T0).build(), T0);
+    let o = h.advance("preflight", T0);
+    let said = after(&h, &o, Reader::Driver);
+    let metadata = runbook::now(&h.w, &Step::Metadata, None, Reader::Driver);
+    assert_eq!(
+        said,
+        format!("Preflight complete. Next: {}", metadata.instruction)
+    );
+    assert!(said.contains("press s, read the list, confirm"), "{said}");
+
+    let o = h.advance("metadata", T0);
+    assert_eq!(
+        after(&h, &o, Reader::Driver),
+        format!("Metadata complete. Next: {}", now_of(&h, T0).instruction)
+    );
+
+    // Each forward move of the batch: the words after it are the now box's of the stage it
+    // reached, never a second text that could disagree with it.
+    h.observe(target_with_consumers(T0).build(), T0);
+    let o = h.advance("orders", T0);
+    let said = after(&h, &o, Reader::Driver);
+    assert_eq!(
+        said,
+        format!(
+            "batch 'orders': release first consumers done (S_RW_D_NA -> S_RW_D_R). Next: {}",
+            now_of(&h, T0).instruction
+        )
+    );
+    assert!(said.contains("Restart EVERY producer"), "{said}");
+
+    // A rewind says what to undo in the applications: the runbook walks forward only. Its
+    // gate waits for the target to stay quiet for the settle window.
+    let mut now = T0;
+    for _ in 0..4 {
+        now += 20_000;
+        h.observe(source_start(now).build(), now);
+        h.observe(target_with_consumers(now).build(), now);
+    }
+    let o = h.rollback("orders", now);
+    let said = after(&h, &o, Reader::Driver);
+    assert!(
+        said.contains("Move the first consumers of batch 'orders' back to the source cluster"),
+        "{said}"
+    );
+    assert_eq!(h.w.progress.stage("orders"), Stage::NotStarted);
+}
+
+#[test]
+fn each_reader_is_told_how_they_take_the_step() {
+    let mut h = Harness::ready(T0);
+    h.observe(target_with_consumers(T0).build(), T0);
+    let driver = read_by(&h, T0, Reader::Driver);
+    assert!(
+        driver.instruction.ends_with("Then press Enter."),
+        "{driver:?}"
+    );
+    assert_eq!(
+        driver.waiting,
+        "Nothing: the gate is open. Press Enter to release first consumers."
+    );
+    let watcher = read_by(&h, T0, Reader::Watcher);
+    assert!(
+        watcher
+            .instruction
+            .ends_with("Then the driver presses Enter."),
+        "{watcher:?}"
+    );
+    assert_eq!(
+        watcher.waiting,
+        "Nothing: the gate is open; the driver can release first consumers."
+    );
+    // At the command line, the command to run, never a key.
+    let command = read_by(&h, T0, Reader::Command);
+    assert!(
+        command
+            .instruction
+            .ends_with("Then run `rocketmq-migrate advance orders`."),
+        "{command:?}"
+    );
+    assert_eq!(
+        command.waiting,
+        "Nothing: the gate is open. Run `rocketmq-migrate advance orders` to release first consumers."
+    );
+    assert_eq!(command.checklist, driver.checklist);
+    let metadata = runbook::instruction(
+        &h.w.plan,
+        &Default::default(),
+        &Step::Metadata,
+        Reader::Command,
+    );
+    assert!(
+        metadata.contains("run `rocketmq-migrate sync-metadata`, read the list, confirm")
+            && metadata
+                .ends_with("then run `rocketmq-migrate advance metadata` to confirm metadata."),
+        "{metadata}"
     );
 }

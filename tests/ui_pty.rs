@@ -91,7 +91,7 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
         "a",
         "release first consumers (batch:orders) OPEN",
         None,
-        "Redeploy SOME consumers",
+        "release first consumers done",
     );
     // The rehearsal's applications follow: the groups' instances appear on the target, ticked,
     // and the runbook moves on to the producers.
@@ -108,7 +108,7 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
         "a",
         "release producers (batch:orders) OPEN",
         None,
-        "Redeploy ALL producers",
+        "release producers done",
     );
     // Quit mid-migration: asked first.
     t.key("a", "q");
@@ -129,14 +129,14 @@ fn a_rehearsal_batch_walked_in_the_terminal_with_a_restart() {
         "b",
         "drain source (batch:orders) OPEN",
         None,
-        "the source is draining",
+        "drain source done",
     );
     advance(
         &t,
         "b",
         "release remaining consumers (batch:orders) OPEN",
         Some("orders"),
-        "Redeploy the REMAINING",
+        "release remaining consumers done",
     );
     advance(
         &t,
@@ -241,7 +241,7 @@ fn a_watcher_follows_the_driver_and_changes_nothing() {
         "driver",
         "release first consumers (batch:orders) OPEN",
         None,
-        "Redeploy SOME consumers",
+        "release first consumers done",
     );
     // The watcher follows: the batch's new stage, and the first consumers on the target.
     t.wait_for("watch", "S_RW_D_R double read", SHORT);

@@ -5,6 +5,7 @@ use crate::clock;
 use crate::journal::Entry;
 use crate::model::Verdict;
 use crate::plan::Side;
+use crate::runbook::{self, Reader};
 use crate::session::{self, Mode, Session};
 use crate::stage::Step;
 use crate::wizard::{Command, Confirmation, Outcome};
@@ -65,19 +66,13 @@ async fn drive(
         };
         let decision = s.handle(command);
         match decision.outcome {
-            Outcome::Moved {
-                step,
-                made,
-                instruction,
-            } => {
+            Outcome::Moved { step, made } => {
                 let follow = s.commit(decision.entries)?;
-                match made.stages() {
-                    Some((from, to)) => println!(
-                        "{step}: {} done ({from} -> {to}). {instruction}",
-                        made.name()
-                    ),
-                    None => println!("{instruction}"),
-                }
+                let w = &s.wizard;
+                println!(
+                    "{}",
+                    runbook::after_move(&w.plan, &w.progress, &step, made, Reader::Command)
+                );
                 for f in follow {
                     match session::follow_move(&s.clusters, &s.wizard.plan, &f).await {
                         Ok(Some(done)) => println!("{done}"),

@@ -56,8 +56,9 @@ pub struct Rule {
     /// Whether the wizard can take it back; if not, the operator types the batch name.
     pub undoable: bool,
     pub task: TaskStep,
-    /// What the operator does once the move is recorded, for a batch (or the plan) name.
-    pub instruction: fn(&str) -> String,
+    /// What the operator does in the applications once a rewind is recorded, for the batch
+    /// name; `None` where the runbook of the stage reached says it (every forward move).
+    pub rewind_instruction: Option<fn(&str) -> String>,
 }
 
 impl Move {
@@ -105,8 +106,9 @@ impl Move {
         rule(self).stages
     }
 
-    pub fn instruction(self, subject: &str) -> String {
-        (rule(self).instruction)(subject)
+    /// What to do in the applications after this rewind of `batch`; `None` for a forward move.
+    pub fn rewind_instruction(self, batch: &str) -> Option<String> {
+        rule(self).rewind_instruction.map(|say| say(batch))
     }
 
     /// The step a verdict of this move is about when evaluated wizard-wide.
@@ -160,9 +162,7 @@ pub fn rule(m: Move) -> Rule {
             },
             undoable: true,
             task: TaskStep::Holds,
-            instruction: |_| {
-                "Preflight complete: both clusters answer. Next: the metadata step (every topic and group on the target).".into()
-            },
+            rewind_instruction: None,
         },
         Move::ConfirmMetadata => Rule {
             name: "confirm metadata",
@@ -172,9 +172,7 @@ pub fn rule(m: Move) -> Rule {
             checks: metadata_on_target,
             undoable: true,
             task: TaskStep::Holds,
-            instruction: |_| {
-                "Metadata complete. Next: release the first consumers of a batch.".into()
-            },
+            rewind_instruction: None,
         },
         Move::ReleaseFirstConsumers => Rule {
             name: "release first consumers",
@@ -189,11 +187,7 @@ pub fn rule(m: Move) -> Rule {
             },
             undoable: true,
             task: TaskStep::Advances,
-            instruction: |b| {
-                format!(
-                    "Redeploy SOME consumers of batch '{b}' (at least one instance of every group) with the new cluster's access point, AccessKey and SecretKey; keep the rest on the source. Stop them gracefully (not kill -9, which loses uncommitted offsets)."
-                )
-            },
+            rewind_instruction: None,
         },
         Move::ReleaseProducers => Rule {
             name: "release producers",
@@ -223,11 +217,7 @@ pub fn rule(m: Move) -> Rule {
             },
             undoable: true,
             task: TaskStep::Advances,
-            instruction: |b| {
-                format!(
-                    "Redeploy ALL producers of batch '{b}' onto the new cluster, in as many rounds as you like (consumers on both clusters read what they write); advance once none is left on the source."
-                )
-            },
+            rewind_instruction: None,
         },
         Move::DrainSource => Rule {
             name: "drain source",
@@ -267,11 +257,7 @@ pub fn rule(m: Move) -> Rule {
             },
             undoable: true,
             task: TaskStep::Advances,
-            instruction: |b| {
-                format!(
-                    "Every producer of batch '{b}' writes to the new cluster; the source is draining through its remaining consumers. Advance once the drain gate has held for the settle window."
-                )
-            },
+            rewind_instruction: None,
         },
         Move::ReleaseRemainingConsumers => Rule {
             name: "release remaining consumers",
@@ -291,11 +277,7 @@ pub fn rule(m: Move) -> Rule {
             },
             undoable: false,
             task: TaskStep::Advances,
-            instruction: |b| {
-                format!(
-                    "Redeploy the REMAINING consumers of batch '{b}' onto the new cluster, stopping each gracefully (not kill -9, which loses uncommitted offsets)."
-                )
-            },
+            rewind_instruction: None,
         },
         Move::Done => Rule {
             name: "done",
@@ -312,7 +294,7 @@ pub fn rule(m: Move) -> Rule {
             },
             undoable: false,
             task: TaskStep::Holds,
-            instruction: |b| format!("Batch '{b}' is complete."),
+            rewind_instruction: None,
         },
         // Rollbacks mirror the rules: never leave messages where nobody reads them.
         Move::RollBackFirstConsumers => Rule {
@@ -326,11 +308,11 @@ pub fn rule(m: Move) -> Rule {
             },
             undoable: true,
             task: TaskStep::Rewinds,
-            instruction: |b| {
+            rewind_instruction: Some(|b| {
                 format!(
                     "Move the first consumers of batch '{b}' back to the source cluster, stopping each gracefully (not kill -9)."
                 )
-            },
+            }),
         },
         Move::RollBackProducers => Rule {
             name: "roll back producers",
@@ -340,7 +322,7 @@ pub fn rule(m: Move) -> Rule {
             checks: |g, b| consumers_on(g, b, Side::Source),
             undoable: true,
             task: TaskStep::Rewinds,
-            instruction: producers_back,
+            rewind_instruction: Some(producers_back),
         },
         Move::ReopenSource => Rule {
             name: "reopen source for producers",
@@ -350,7 +332,7 @@ pub fn rule(m: Move) -> Rule {
             checks: |g, b| consumers_on(g, b, Side::Source),
             undoable: true,
             task: TaskStep::Rewinds,
-            instruction: producers_back,
+            rewind_instruction: Some(producers_back),
         },
         Move::ReturnConsumers => Rule {
             name: "return consumers to source",
@@ -360,11 +342,11 @@ pub fn rule(m: Move) -> Rule {
             checks: |g, b| consumers_on(g, b, Side::Target),
             undoable: true,
             task: TaskStep::Rewinds,
-            instruction: |b| {
+            rewind_instruction: Some(|b| {
                 format!(
                     "Move some consumers of batch '{b}' back to the source cluster, stopping each gracefully (not kill -9)."
                 )
-            },
+            }),
         },
         Move::ReopenBatch => Rule {
             name: "reopen batch",
@@ -374,7 +356,7 @@ pub fn rule(m: Move) -> Rule {
             checks: |g, b| consumers_on(g, b, Side::Target),
             undoable: true,
             task: TaskStep::Holds,
-            instruction: |b| format!("Batch '{b}' is open again."),
+            rewind_instruction: None,
         },
         Move::Finish => Rule {
             name: "finish migration",
@@ -390,10 +372,7 @@ pub fn rule(m: Move) -> Rule {
             },
             undoable: true,
             task: TaskStep::Holds,
-            instruction: |_| {
-                "Migration finished: nothing of the plan is connected to the source any more."
-                    .into()
-            },
+            rewind_instruction: None,
         },
     }
 }

@@ -10,6 +10,7 @@ use crate::journal::{Entry, Holder, Record};
 use crate::metadata::{MetadataItem, Proposal};
 use crate::model::{Snapshot, Verdict, Warning};
 use crate::plan::Side;
+use crate::runbook::{self, Reader};
 use crate::session::Applies;
 use crate::stage::{Stage, Step};
 use crate::wizard::{BrokerState, Command, Confirmation, Outcome, Timeline, Wizard};
@@ -417,7 +418,7 @@ impl App {
                     let Some(batch) = self.wizard.plan.batch(&b) else {
                         return vec![];
                     };
-                    let text = crate::runbook::client_settings(
+                    let text = runbook::client_settings(
                         &self.wizard.plan,
                         self.wizard.target.as_ref(),
                         batch,
@@ -497,9 +498,11 @@ impl App {
         };
         let d = self.wizard.handle(command, now);
         match d.outcome {
-            Outcome::Moved { instruction, .. } => {
-                self.log(now, instruction.clone());
-                self.ui.dialog = Some(Dialog::Message(instruction));
+            Outcome::Moved { step, made } => {
+                let w = &self.wizard;
+                let next = runbook::after_move(&w.plan, &w.progress, &step, made, Reader::Driver);
+                self.log(now, next.clone());
+                self.ui.dialog = Some(Dialog::Message(next));
             }
             Outcome::NeedsConfirmation {
                 step,

@@ -5,7 +5,7 @@
 use crate::clock::{self, Millis};
 use crate::model::{Freshness, Status, Verdict};
 use crate::plan::Side;
-use crate::runbook::{self, Now};
+use crate::runbook::{self, Now, Reader};
 use crate::stage::Step;
 use crate::wizard::Wizard;
 
@@ -36,11 +36,16 @@ impl Screen {
             at: now,
             source: cluster_line(wizard, Side::Source, now),
             target: cluster_line(wizard, Side::Target, now),
-            now: if watching {
-                runbook::watched(wizard, selected, verdict.as_ref())
-            } else {
-                runbook::now(wizard, selected, verdict.as_ref())
-            },
+            now: runbook::now(
+                wizard,
+                selected,
+                verdict.as_ref(),
+                if watching {
+                    Reader::Watcher
+                } else {
+                    Reader::Driver
+                },
+            ),
             verdict,
         }
     }

@@ -61,10 +61,10 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Observed,
+    /// Taken: the runbook says what follows (`runbook::after_move`).
     Moved {
         step: Step,
         made: Move,
-        instruction: String,
     },
     /// The gate is open; the operator must confirm (typing `type_name` if set).
     NeedsConfirmation {
@@ -577,10 +577,6 @@ impl Wizard {
             };
         }
         let confirmation = confirmation.describe();
-        let instruction = made.instruction(match &step {
-            Step::Batch(b) => b,
-            _ => "",
-        });
         entries.push(match (&step, made.stages()) {
             (Step::Batch(b), Some((from, to))) => Entry::StageChanged {
                 batch: b.clone(),
@@ -598,11 +594,7 @@ impl Wizard {
         });
         Decision {
             entries,
-            outcome: Outcome::Moved {
-                step,
-                made,
-                instruction,
-            },
+            outcome: Outcome::Moved { step, made },
         }
     }
 
@@ -655,11 +647,7 @@ impl Wizard {
                 confirmation: confirmation.describe(),
                 verdict,
             }],
-            outcome: Outcome::Moved {
-                step,
-                made,
-                instruction: made.instruction(&batch),
-            },
+            outcome: Outcome::Moved { step, made },
         }
     }
 }
