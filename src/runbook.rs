@@ -132,6 +132,18 @@ impl Reader {
         }
     }
 
+    /// Where the target's client settings for a batch are, to follow "on the new cluster"
+    /// (short on screen, where the checklist needs the lines).
+    fn settings(self, step: &Step) -> String {
+        match self {
+            Reader::Driver | Reader::Watcher => " (settings: p)".into(),
+            Reader::Command => format!(
+                ", with the settings `rocketmq-migrate client-settings {}` prints",
+                step.arg()
+            ),
+        }
+    }
+
     /// How the plan's metadata is created on the target.
     fn sync(self) -> &'static str {
         match self {
@@ -171,26 +183,27 @@ pub fn instruction(plan: &Plan, progress: &Progress, step: &Step, reader: Reader
         Step::Batch(name) if plan.batch(name).is_none() => {
             format!("Batch '{name}' is not in the plan.")
         }
-        Step::Batch(name) => batch_instruction(name, progress.stage(name), &take),
+        Step::Batch(name) => batch_instruction(name, progress.stage(name), reader, step),
     }
 }
 
 const FINISHED: &str = "The migration is finished.";
 
-/// What to do for a batch at `stage`; `take` says how the step is taken.
-fn batch_instruction(name: &str, stage: Stage, take: &str) -> String {
+/// What to do for a batch at `stage`, as `reader` takes its step.
+fn batch_instruction(name: &str, stage: Stage, reader: Reader, step: &Step) -> String {
+    let (take, settings) = (reader.take(step), reader.settings(step));
     match stage {
         Stage::NotStarted => format!(
-            "Restart SOME consumers of batch '{name}' on the new cluster (one or more per group; the rest stay). Then {take}."
+            "Restart SOME consumers of batch '{name}' (one or more per group; the rest stay) on the new cluster{settings}. Then {take}."
         ),
         Stage::DoubleRead => format!(
-            "Restart EVERY producer of batch '{name}' on the new cluster (in rounds if you like); consumers read both clusters. Then {take}."
+            "Restart EVERY producer of batch '{name}' on the new cluster{settings}, in rounds if you like; consumers read both clusters. Then {take}."
         ),
         Stage::DoubleWrite => format!(
             "Keep the remaining consumers of batch '{name}' running on the source: they drain it. Once no producer is left there, {take}."
         ),
         Stage::Draining => format!(
-            "When the source has drained for the settle window, restart the REMAINING consumers of batch '{name}' on the new cluster. Then {take}."
+            "Once the source is drained for the settle window, move the REMAINING consumers of batch '{name}' to the new cluster{settings}. Then {take}."
         ),
         Stage::TargetOnly => format!(
             "Every client of batch '{name}' uses the new cluster. Once nothing is left on the source, {take} to mark it done."
@@ -214,8 +227,8 @@ pub fn after_move(
         (Step::Batch(b), Some((from, to))) => {
             let next = match made.rewind_instruction(b) {
                 Some(back) => format!("Next: {back}"),
-                None if to == Stage::Done => batch_instruction(b, to, ""),
-                None => format!("Next: {}", batch_instruction(b, to, &reader.take(step))),
+                None if to == Stage::Done => batch_instruction(b, to, reader, step),
+                None => format!("Next: {}", batch_instruction(b, to, reader, step)),
             };
             format!("{step}: {} done ({from} -> {to}). {next}", made.name())
         }

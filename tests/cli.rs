@@ -693,3 +693,47 @@ fn demo_rehearses_the_operators_own_plan() {
         "the operator's plan is untouched"
     );
 }
+
+#[test]
+fn the_command_line_names_the_command_where_the_wizard_names_a_key() {
+    let r = Rehearsal::new();
+    // After a move: what was done, and next the runbook's words for the command line.
+    let out = r.ok(&["advance", "preflight", "--yes"]);
+    assert!(
+        out.contains(
+            "Preflight complete. Next: Create the plan's topics and groups on the target (run `rocketmq-migrate sync-metadata`, read the list, confirm); then run `rocketmq-migrate advance metadata` to confirm metadata."
+        ),
+        "{out}"
+    );
+    r.ok(&["sync-metadata", "--yes"]);
+    let out = r.ok(&["advance", "metadata", "--yes"]);
+    assert!(
+        out.contains("Metadata complete. Next: Restart SOME consumers of batch 'orders' (one or more per group; the rest stay) on the new cluster, with the settings `rocketmq-migrate client-settings orders` prints. Then run `rocketmq-migrate advance orders`."),
+        "{out}"
+    );
+    let status = r.ok(&["status"]);
+    assert!(
+        status.contains("Then run `rocketmq-migrate advance orders`."),
+        "{status}"
+    );
+    assert!(
+        !status.contains("press Enter") && !status.contains("press s"),
+        "{status}"
+    );
+
+    // The settings the instruction points to: the wizard's p, printed.
+    let settings = r.ok(&["client-settings", "orders"]);
+    assert!(
+        settings.starts_with("# Clients of batch 'orders' on the new cluster 'new'\n")
+            && settings.contains("consumer groups: G_BILLING, G_NOTIFY\n")
+            && settings.contains("producer groups: P_ORDER\n"),
+        "{settings}"
+    );
+    let o = r.run(&["client-settings", "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("the plan has no batch \"nosuch\"; its batches are orders, stock"),
+        "{}",
+        text(&o)
+    );
+}

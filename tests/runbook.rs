@@ -35,7 +35,7 @@ fn first_consumers_list_every_instance_to_restart_and_tick_those_on_the_target()
     let n = now_of(&h, T0);
     assert!(
         n.instruction
-            .starts_with("Restart SOME consumers of batch 'orders' on the new cluster")
+            .starts_with("Restart SOME consumers of batch 'orders' (one or more per group; the rest stay) on the new cluster (settings: p).")
     );
     assert_eq!(
         n.how_to_stop.as_deref(),
@@ -143,7 +143,7 @@ fn each_stage_says_what_to_move_and_what_it_waits_for() {
     );
     let text = n.text("  ");
     assert!(
-        text.contains("  now: When the source has drained"),
+        text.contains("  now: Once the source is drained for the settle window"),
         "{text}"
     );
     assert!(

@@ -166,7 +166,8 @@ async fn drive(
     }
 }
 
-fn known_step(s: &Session, step: &Step) -> Result<(), Exit> {
+/// Refuses a batch the plan does not have, naming those it has.
+pub(super) fn known_step(s: &Session, step: &Step) -> Result<(), Exit> {
     if let Step::Batch(b) = step
         && s.wizard.plan.batch(b).is_none()
     {

@@ -1,4 +1,4 @@
-//! Read-only commands: check, status, report. They work while another wizard drives the plan.
+//! Read-only commands: check, status, client-settings, report. They work while another wizard drives the plan.
 
 use super::{EXIT_JOURNAL, EXIT_NOT_READY, Exit};
 use crate::clock;
@@ -6,8 +6,10 @@ use crate::journal;
 use crate::metadata;
 use crate::model::{Check, CheckKind, SnapshotState, Status};
 use crate::report::{Charts, Report};
+use crate::runbook;
 use crate::series;
 use crate::session::{Mode, Session, load_plan};
+use crate::stage::Step;
 use crate::view::StatusView;
 use std::path::Path;
 
@@ -92,6 +94,21 @@ pub async fn status(plan: &Path, json: bool) -> Result<u8, Exit> {
         println!("{text}");
     } else {
         print!("{}", view.render_text());
+    }
+    Ok(0)
+}
+
+/// The `p` popup of the wizard at the command line: TDMQ's endpoints are read from its API.
+pub async fn client_settings(plan: &Path, batch: &str) -> Result<u8, Exit> {
+    let mut s = Session::open(plan, Mode::ReadOnly)?;
+    super::advance::known_step(&s, &Step::Batch(batch.to_string()))?;
+    s.poll().await?;
+    let w = &s.wizard;
+    if let Some(b) = w.plan.batch(batch) {
+        print!(
+            "{}",
+            runbook::client_settings(&w.plan, w.target.as_ref(), b)
+        );
     }
     Ok(0)
 }

@@ -76,6 +76,9 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// What a batch's applications need to reach the new cluster, ready to paste: address,
+    /// names, which credentials (never a secret).
+    ClientSettings { batch: String },
     /// Move a step forward: preflight, metadata, a batch name, or finish. Exit 3 when refused.
     Advance {
         step: String,
@@ -289,6 +292,7 @@ async fn run(cli: Cli, log: &Path) -> Result<u8, Exit> {
         } => demo::run(&dir, reset, own_plan.as_deref(), measure, log, operator).await,
         Cmd::Check => inspect::check(plan).await,
         Cmd::Status { json } => inspect::status(plan, json).await,
+        Cmd::ClientSettings { batch } => inspect::client_settings(plan, &batch).await,
         Cmd::Report { output, html } => {
             inspect::report(plan, output.as_deref(), html.as_deref(), operator)
         }
