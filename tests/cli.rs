@@ -372,6 +372,7 @@ fn secrets_never_reach_output_journal_report_or_log() {
         &["check"][..],
         &["status"],
         &["status", "--json"],
+        &["client-settings", "orders"],
         &["advance", "preflight", "--yes"],
         &["sync-metadata", "--yes"],
         &["report"],
