@@ -1,4 +1,5 @@
-//! Read-only commands: check, status, client-settings, report. They work while another wizard drives the plan.
+//! Read-only commands: check, status, client-settings, report. They work while another wizard
+//! drives the plan.
 
 use super::{EXIT_JOURNAL, EXIT_NOT_READY, Exit};
 use crate::clock;
