@@ -41,6 +41,46 @@ fn port_free(p: u16) -> bool {
     TcpListener::bind(("127.0.0.1", p)).is_ok()
 }
 
+/// The folders of the test clusters (stores and logs) begin so: `scripts/test.sh` removes any a
+/// killed test left in `/dev/shm`.
+const STORE_PREFIX: &str = "rocketmq-migrate-test-";
+
+/// Where the test clusters keep their stores. A rocketmq-rust broker does not start when its
+/// store's disk is over 90% used, counting blocks that other users of a shared disk hold and
+/// the reserve (its readiness check `store_writable`), as a CI machine's disk can be while this
+/// project has gigabytes to spare; RAM-backed `/dev/shm` is a disk of its own. The first of
+/// `/dev/shm` and the temporary folder with room (4 GiB: two drills at a time hold 2 GB) is taken.
+fn store_parent() -> PathBuf {
+    static PARENT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let parent = PARENT.get_or_init(|| {
+        let candidates = [PathBuf::from("/dev/shm"), std::env::temp_dir()];
+        let seen: Vec<(PathBuf, Option<(u64, u64)>)> =
+            (candidates.into_iter()).map(|p| (p.clone(), disk_room(&p))).collect();
+        let roomy = |(size, avail): (u64, u64)| avail >= 4 << 30 && avail * 100 / size >= 15;
+        match seen.iter().find(|(_, room)| room.is_some_and(roomy)) {
+            Some((p, _)) => p.clone(),
+            None => panic!(
+                "no folder for the test brokers' stores has 4 GiB free and 15% of its disk (a broker does not start on a disk over 90% used): {seen:?}"
+            ),
+        }
+    });
+    parent.clone()
+}
+
+/// (size, available) in bytes of the disk holding `path`, as `df` reads them.
+fn disk_room(path: &std::path::Path) -> Option<(u64, u64)> {
+    let o = Command::new("df")
+        .args(["-B1", "--output=size,avail"])
+        .arg(path)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&o.stdout);
+    let mut numbers = text.lines().nth(1)?.split_whitespace();
+    let size: u64 = numbers.next()?.parse().ok()?;
+    let avail: u64 = numbers.next()?.parse().ok()?;
+    (o.status.success() && size > 0).then_some((size, avail))
+}
+
 /// A base port such that base-2 .. base+2 are all free, below Linux's ephemeral range
 /// (32768-60999): a port there can be taken by any outgoing connection between this check and
 /// the server's bind, and a broker that cannot bind its HA port does not start.
@@ -157,8 +197,8 @@ impl MqCluster {
         settings: &[(&str, &str)],
     ) -> MqCluster {
         let dir = tempfile::Builder::new()
-            .prefix(&format!("mq-{name}-"))
-            .tempdir()
+            .prefix(&format!("{STORE_PREFIX}{name}-"))
+            .tempdir_in(store_parent())
             .unwrap();
         let (ns, namesrv) = start_namesrv(dir.path(), "namesrv");
         let broker_port = loop {
@@ -168,7 +208,8 @@ impl MqCluster {
             }
         };
         // A commit log file of 64 MiB, not the 1 GiB production default: a broker refuses to
-        // start without room on its disk for one, and a test writes a few kilobytes.
+        // start without room for one, the stores may be in RAM (`store_parent`), and a test
+        // writes a few kilobytes.
         let mut props = format!(
             "brokerClusterName={name}\nbrokerName={name}-broker-a\nbrokerId=0\nlistenPort={broker_port}\nhaListenPort={}\nnamesrvAddr={namesrv}\nstorePathRootDir={store}\nstorePathCommitLog={store}/commitlog\nmappedFileSizeCommitLog=67108864\nbrokerIP1=127.0.0.1\nautoCreateTopicEnable=true\nautoCreateSubscriptionGroup=true\n",
             broker_port + 1,
