@@ -441,9 +441,8 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
     if !listening(port, Duration::from_secs(60)) {
         let _ = child.kill();
         let _ = child.wait();
-        // What the broker said and the room left on its disk (a broker refuses to start
-        // without room for one commit log file), so a loaded or full machine can be told
-        // from a bug.
+        // What the broker said and the room left on its disk (see `store_parent`), so a
+        // loaded or full machine can be told from a bug.
         let log = without_colours(&std::fs::read_to_string(&log_path).unwrap_or_default());
         // Its warnings and errors (the cause is among them, before the shutdown it logs).
         let said: Vec<&str> = (log.lines())
@@ -451,14 +450,17 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
             .filter(|l| !l.contains("file not exist"))
             .collect();
         let tail = &said[said.len().saturating_sub(20)..];
-        let df = Command::new("df")
-            .args(["-h", "--output=avail,size,target"])
-            .arg(home)
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
+        let disk = match disk_room(home) {
+            Some((size, avail)) => format!(
+                "{} MiB free of {} MiB ({}% used)",
+                avail >> 20,
+                size >> 20,
+                100 - avail * 100 / size
+            ),
+            None => "unknown".into(),
+        };
         panic!(
-            "the broker does not listen on 127.0.0.1:{port} after 60s; its disk:\n{df}the last warnings and errors of its log:\n{}",
+            "the broker does not listen on 127.0.0.1:{port} after 60s; its disk: {disk}; the last warnings and errors of its log:\n{}",
             tail.join("\n")
         );
     }
