@@ -116,12 +116,12 @@ impl Step {
         }
     }
 
+    /// The step as the journal keeps it: a batch's name is prefixed, so no batch reads as a
+    /// wizard-wide step.
     pub fn key(&self) -> String {
         match self {
-            Step::Preflight => "preflight".into(),
-            Step::Metadata => "metadata".into(),
-            Step::Finish => "finish".into(),
             Step::Batch(b) => format!("batch:{b}"),
+            other => other.arg().to_string(),
         }
     }
 
