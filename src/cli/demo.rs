@@ -73,10 +73,9 @@ pub fn prepare(
             }
         }
     }
-    let started = journal::journal_path(&plan).exists();
     match own {
         // A rehearsal under way keeps its plan: --reset starts it over from the operator's.
-        Some(_) if started => {}
+        Some(_) if under_way(dir, reset) => {}
         Some(own) => {
             let source = load(own)?;
             let (text, scenario) =
@@ -90,6 +89,11 @@ pub fn prepare(
     Ok(plan)
 }
 
+/// Whether the rehearsal in `dir` has a journal that `--reset` does not start over.
+fn under_way(dir: &Path, reset: bool) -> bool {
+    !reset && journal::journal_path(&dir.join("migration.toml")).exists()
+}
+
 pub async fn run(
     dir: &Path,
     reset: bool,
@@ -98,9 +102,8 @@ pub async fn run(
     log: &Path,
     operator: Option<&str>,
 ) -> Result<u8, Exit> {
-    let under_way = journal::journal_path(&dir.join("migration.toml")).exists() && !reset;
     let measured = match own {
-        Some(own) if measure_source && !under_way => Some(measure(own).await?),
+        Some(own) if measure_source && !under_way(dir, reset) => Some(measure(own).await?),
         Some(_) if measure_source => {
             eprintln!(
                 "the rehearsal under way keeps its figures: add --reset to start it over with new ones"
