@@ -1,7 +1,8 @@
 //! What two readings of the operator's source cluster, taken a while apart, measured of its
 //! applications, for a rehearsal of their own plan (`demo --plan PLAN --measure`): instances,
-//! rates, backlogs and client versions per group. Each figure is taken only where both
-//! readings knew it; the rest stays invented, and the scenario says which. Pure.
+//! rates, backlogs and client versions per group. A producer group's rate is its topics'
+//! growth between the readings; every other figure is the later reading's. A figure a reading
+//! did not know stays invented, and the scenario says which. Pure.
 
 use crate::clock::{self, Millis};
 use crate::model::{Client, Known, Snapshot};
@@ -123,7 +124,7 @@ impl Measured {
     /// The scenario header's account of the readings.
     pub fn header(&self) -> String {
         format!(
-            "Measured on {} between {} and {}, where both readings knew it",
+            "Measured on {} between {} and {}, where the readings knew it",
             self.cluster,
             clock::rfc3339(self.from),
             clock::rfc3339(self.to)
