@@ -83,17 +83,24 @@ fn disk_room(path: &std::path::Path) -> Option<(u64, u64)> {
 
 /// A base port such that base-2 .. base+2 are all free, below Linux's ephemeral range
 /// (32768-60999): a port there can be taken by any outgoing connection between this check and
-/// the server's bind, and a broker that cannot bind its HA port does not start.
+/// the server's bind, and a broker that cannot bind its HA port does not start. Tests run in
+/// threads of one process, so the ports handed out are kept: another thread's check would find
+/// them free until their server binds.
 fn free_ports() -> u16 {
     const LOW: u64 = 20_000;
     const HIGH: u64 = 32_700;
-    let seed = (std::process::id() as u64 * 7919
-        + Instant::now().elapsed().as_nanos() as u64
-        + rand_ish())
-        % (HIGH - LOW);
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    let seed = (std::process::id() as u64 * 7919 + rand_ish()) % (HIGH - LOW);
     let mut base = (LOW + seed) as u16;
     loop {
-        if (base - 2..=base + 2).all(port_free) {
+        let ports = base - 2..=base + 2;
+        if ports
+            .clone()
+            .all(|p| !handed_out.contains(&p) && port_free(p))
+        {
+            handed_out.extend(ports);
             return base;
         }
         base = if u64::from(base) > HIGH {
@@ -419,8 +426,8 @@ impl MqCluster {
 }
 
 /// Starts a broker from its properties file, both its output streams in the log beside it
-/// (`broker.log` beside `broker.properties`), and waits until it listens on `port` and has
-/// had time to register with its NameServer.
+/// (`broker.log` beside `broker.properties`), and waits until it has started and its
+/// NameServer lists it.
 fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
     let home = props.parent().expect("a properties file in a folder");
     let log_path = props.with_extension("log");
@@ -429,6 +436,8 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
         .append(true)
         .open(&log_path)
         .unwrap();
+    // A restarted broker appends to the log of its earlier run.
+    let earlier = log.metadata().map_or(0, |m| m.len() as usize);
     let mut child = Command::new(binary("rocketmq-broker-rust"))
         .arg("-c")
         .arg(props)
@@ -438,7 +447,33 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
         .stderr(log)
         .spawn()
         .unwrap();
-    if !listening(port, Duration::from_secs(60)) {
+    // Its port opens before its readiness checks (a writable store among them), and a broker
+    // failing one rolls its start back and closes the port again: only its log says it started.
+    let said = |child: &mut Child| {
+        let log = std::fs::read(&log_path).unwrap_or_default();
+        let log = String::from_utf8_lossy(log.get(earlier..).unwrap_or_default());
+        if log.contains("started successfully") {
+            Ok(())
+        } else if log.contains("Rolling back broker startup") {
+            Err("it rolled its start back")
+        } else if child.try_wait().ok().flatten().is_some() {
+            Err("it exited")
+        } else {
+            Err("")
+        }
+    };
+    let start = Instant::now();
+    let why = loop {
+        match said(&mut child) {
+            Ok(()) => break None,
+            Err(why) if !why.is_empty() => break Some(why),
+            Err(_) if start.elapsed() > Duration::from_secs(60) => {
+                break Some("it did not say it started within 60s");
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    if let Some(why) = why {
         let _ = child.kill();
         let _ = child.wait();
         // What the broker said and the room left on its disk (see `store_parent`), so a
@@ -450,7 +485,8 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
             .filter(|l| !l.contains("file not exist"))
             .collect();
         let tail = &said[said.len().saturating_sub(20)..];
-        let disk = match disk_room(home) {
+        let store = property(props, "storePathRootDir").map_or(home.to_path_buf(), PathBuf::from);
+        let disk = match disk_room(&store) {
             Some((size, avail)) => format!(
                 "{} MiB free of {} MiB ({}% used)",
                 avail >> 20,
@@ -460,13 +496,52 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
             None => "unknown".into(),
         };
         panic!(
-            "the broker does not listen on 127.0.0.1:{port} after 60s; its disk: {disk}; the last warnings and errors of its log:\n{}",
+            "the broker on 127.0.0.1:{port} did not start: {why}; the disk of its store {}: {disk}; the last warnings and errors of its log:\n{}",
+            store.display(),
             tail.join("\n")
         );
     }
-    // Registered with the NameServer once it routes the default topic.
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_registered(props, port);
     child
+}
+
+/// Waits until the NameServer the broker's properties name lists it, which a client needs
+/// before it can route to the broker's topics.
+fn wait_registered(props: &std::path::Path, port: u16) {
+    use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
+    let namesrv: Vec<String> = property(props, "namesrvAddr")
+        .map(|a| a.split(';').map(str::to_string).collect())
+        .expect("namesrvAddr in the broker's properties");
+    let addr = format!("127.0.0.1:{port}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let admin = Admin::new(Settings::default(), None);
+    let start = Instant::now();
+    let mut last = String::new();
+    while start.elapsed() < Duration::from_secs(30) {
+        match rt.block_on(admin.cluster_info(&namesrv)) {
+            Ok(brokers)
+                if brokers
+                    .values()
+                    .any(|b| b.addrs.values().any(|a| *a == addr)) =>
+            {
+                return;
+            }
+            Ok(brokers) => last = format!("it lists {:?}", brokers.keys().collect::<Vec<_>>()),
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the NameServer {namesrv:?} does not list the broker {addr} after 30s: {last}");
+}
+
+/// The value a properties file gives `key`.
+fn property(props: &std::path::Path, key: &str) -> Option<String> {
+    let text = std::fs::read_to_string(props).ok()?;
+    let prefix = format!("{key}=");
+    (text.lines()).find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
 }
 
 /// The text of a log the broker coloured with terminal escapes (`ESC [ ... m`).
