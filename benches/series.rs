@@ -9,7 +9,9 @@ mod common;
 mod servers;
 
 use common::peak_rss_kb;
-use rocketmq_migrate::plan::Side;
+use rocketmq_migrate::model::Snapshot;
+use rocketmq_migrate::plan::{Plan, Side};
+use rocketmq_migrate::report::Recorded;
 use rocketmq_migrate::series::{self, MAX_POINTS_PER_GROUP, Point, Recorder};
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -41,6 +43,18 @@ fn write_file(path: &Path) {
     out.flush().unwrap();
 }
 
+/// A plan whose one batch holds the file's groups.
+fn plan() -> Plan {
+    let groups: Vec<String> = (0..GROUPS)
+        .map(|g| format!("\"GID_APPLICATION_{g:04}\""))
+        .collect();
+    let text = format!(
+        "[source]\nkind = \"rehearsal\"\n[target]\nkind = \"rehearsal\"\n[[batch]]\nname = \"all\"\ntopics = [\"T\"]\nconsumer_groups = [{}]\n",
+        groups.join(", ")
+    );
+    Plan::parse(Path::new("migration.toml"), &text).unwrap()
+}
+
 fn measure(what: &str, path: &Path) {
     let t = Instant::now();
     let n = match what {
@@ -49,7 +63,24 @@ fn measure(what: &str, path: &Path) {
             drop(r);
             0
         }
-        _ => series::read(path).unwrap().unwrap().points.len(),
+        "compact" => {
+            // One more poll puts every source group over the bound: the file is thinned.
+            let mut r = Recorder::open(path).unwrap();
+            let after = 1_700_000_000_000 + MAX_POINTS_PER_GROUP as u64 * 10_000;
+            let poll = Snapshot::unreachable(Side::Source, "old", "rehearsal", after, "bench");
+            r.observe(&plan(), &poll).unwrap()
+        }
+        _ => {
+            // As `report --html` takes it in: a chart's lines for every group of the plan.
+            let mut charts = Recorded::new(&plan());
+            let mut n = 0;
+            series::each_point(path, |p| {
+                charts.add(&p);
+                n += 1;
+            })
+            .unwrap();
+            n
+        }
     };
     println!(
         "{} {} {n}",
@@ -86,13 +117,25 @@ fn main() {
             "open",
             "the driving process opens it (pace and bound taken in)",
         ),
-        ("read", "the report reads every point"),
+        (
+            "compact",
+            "the driving process thins it (a poll puts every source group over the bound)",
+        ),
+        ("read", "the report takes in every point"),
     ] {
+        let copy = dir.path().join("thinned.series.jsonl");
         let mut runs: Vec<(f64, f64)> = (0..RUNS)
             .map(|_| {
+                // Thinning rewrites the file: each run gets the file at its bound.
+                let file = if what == "compact" {
+                    std::fs::copy(&path, &copy).unwrap();
+                    &copy
+                } else {
+                    &path
+                };
                 let o = Command::new(&me)
                     .args(["--bench", "measure", what])
-                    .arg(&path)
+                    .arg(file)
                     .output()
                     .unwrap();
                 let line = String::from_utf8_lossy(&o.stdout).to_string();

@@ -6,7 +6,7 @@ use crate::clock;
 use crate::journal;
 use crate::metadata;
 use crate::model::{Check, CheckKind, SnapshotState, Status};
-use crate::report::{Charts, Report};
+use crate::report::{Charts, Recorded, Report};
 use crate::runbook;
 use crate::series;
 use crate::session::{Mode, Session, load_plan};
@@ -136,9 +136,13 @@ pub fn report(
         Ok::<(), Exit>(())
     };
     if let Some(path) = html {
-        let charts = match series::read(&series::series_path(plan)) {
+        let mut recorded = Recorded::new(&p);
+        let charts = match series::each_point(&series::series_path(plan), |pt| recorded.add(&pt)) {
             Ok(None) => Charts::NotRecorded,
-            Ok(Some(s)) => Charts::Recorded(s),
+            Ok(Some(skipped)) => {
+                recorded.skipped = skipped;
+                Charts::Recorded(recorded)
+            }
             Err(e) => Charts::Unreadable(e.to_string()),
         };
         write(path, report.html(&charts))?;

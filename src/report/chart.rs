@@ -3,7 +3,7 @@
 //! value was unknown (never drawn as 0).
 
 use crate::clock::{self, Millis};
-use crate::plan::{Batch, Side};
+use crate::plan::{Batch, Plan, Side};
 use crate::series::Point;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -21,54 +21,86 @@ impl Measure {
             Measure::Consumers => "consumers online",
         }
     }
-
-    fn of(self, p: &Point) -> Option<u64> {
-        match self {
-            Measure::Backlog => p.backlog,
-            Measure::Consumers => p.consumers,
-        }
-    }
 }
 
-/// Points drawn per line at most: a chart is 760 pixels wide.
+/// Values drawn per line at most: a chart is 760 pixels wide.
 const MAX_DRAWN: usize = 600;
 
-/// One line of a chart: a group on one cluster, and what its points say.
+/// One line of a chart: a group on one cluster, built a point at a time from the series file,
+/// in the order it was recorded (time order), holding at most `MAX_DRAWN` values however long
+/// the night: beyond that, neighbouring points are taken together, at the first one's time, as
+/// their largest known value (a peak stays on the chart) or unknown if none was known. The
+/// table's figures are kept over every point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     pub group: String,
     pub side: Side,
-    /// (time, value) in time order; `None` where the poll could not read it.
-    pub values: Vec<(Millis, Option<u64>)>,
+    /// (time, value) to draw; `None` where the poll could not read it.
+    drawn: Vec<(Millis, Option<u64>)>,
+    /// Points each drawn value takes together (a power of two).
+    per: usize,
+    /// Points recorded, and of them unknown (not read).
+    pub points: usize,
+    pub unknown: usize,
+    pub first: Option<Millis>,
+    pub last: Option<Millis>,
+    pub largest: Option<u64>,
+    pub last_known: Option<u64>,
 }
 
 impl Line {
+    fn new(group: &str, side: Side) -> Line {
+        Line {
+            group: group.to_string(),
+            side,
+            drawn: vec![],
+            per: 1,
+            points: 0,
+            unknown: 0,
+            first: None,
+            last: None,
+            largest: None,
+            last_known: None,
+        }
+    }
+
     pub fn label(&self) -> String {
         format!("{} {}", self.group, self.side)
     }
 
-    pub fn known(&self) -> impl Iterator<Item = u64> + '_ {
-        self.values.iter().filter_map(|(_, v)| *v)
+    /// Takes in the next point of the line.
+    fn push(&mut self, at: Millis, value: Option<u64>) {
+        let larger = |a: Option<u64>, b: Option<u64>| a.max(b);
+        if self.points.is_multiple_of(self.per) {
+            self.drawn.push((at, value));
+        } else if let Some(d) = self.drawn.last_mut() {
+            d.1 = larger(d.1, value);
+        }
+        if self.drawn.len() > MAX_DRAWN {
+            self.drawn = (self.drawn.chunks(2))
+                .map(|pair| (pair[0].0, pair.iter().map(|d| d.1).fold(None, larger)))
+                .collect();
+            self.per *= 2;
+        }
+        self.points += 1;
+        self.first.get_or_insert(at);
+        self.last = Some(at);
+        match value {
+            Some(v) => {
+                self.largest = larger(self.largest, Some(v));
+                self.last_known = Some(v);
+            }
+            None => self.unknown += 1,
+        }
     }
 
-    pub fn unknown(&self) -> usize {
-        self.values.iter().filter(|(_, v)| v.is_none()).count()
-    }
-
-    /// Runs of known values, each drawn as a line of its own, with at most about `MAX_DRAWN`
-    /// points in all: beyond that, consecutive values are taken together, at the first one's
-    /// time, as their largest known one (a peak stays on the chart) or unknown if none was known.
+    /// Runs of known values, each drawn as a line of its own.
     fn segments(&self) -> Vec<Vec<(Millis, u64)>> {
-        let per = self.values.len().div_ceil(MAX_DRAWN).max(1);
-        let drawn = self.values.chunks(per).map(|c| {
-            let largest = c.iter().filter_map(|(_, v)| *v).max();
-            (c[0].0, largest)
-        });
         let mut out: Vec<Vec<(Millis, u64)>> = vec![];
         let mut run = vec![];
-        for (at, v) in drawn {
+        for (at, v) in &self.drawn {
             match v {
-                Some(v) => run.push((at, v)),
+                Some(v) => run.push((*at, *v)),
                 None if !run.is_empty() => out.push(std::mem::take(&mut run)),
                 None => {}
             }
@@ -80,30 +112,53 @@ impl Line {
     }
 }
 
-/// The lines of a batch for one measure: its groups, source then target, from the series.
-pub fn lines(batch: &Batch, points: &[Point], measure: Measure) -> Vec<Line> {
-    let mut by: BTreeMap<(usize, Side), Line> = BTreeMap::new();
-    let groups: BTreeMap<&str, usize> = (batch.group_names().enumerate())
-        .map(|(i, g)| (g, i))
-        .collect();
-    for p in points {
-        let Some(&i) = groups.get(p.group.as_str()) else {
-            continue;
-        };
-        by.entry((i, p.side))
-            .or_insert_with(|| Line {
-                group: p.group.clone(),
-                side: p.side,
-                values: vec![],
+/// The lines of every group of the plan on both clusters, for both measures, taken in from the
+/// series file a point at a time (the file is not held: its size is bounded per group, the
+/// lines per chart).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// group -> cluster -> its backlog line and its consumers line.
+    lines: BTreeMap<String, BTreeMap<Side, (Line, Line)>>,
+    /// Lines of the file that could not be read and were skipped.
+    pub skipped: usize,
+}
+
+impl Recorded {
+    /// Ready for the groups of `plan`; points of other groups are left out.
+    pub fn new(plan: &Plan) -> Recorded {
+        let lines = (plan.batches.iter())
+            .flat_map(|b| b.group_names())
+            .map(|g| {
+                let both = [Side::Source, Side::Target]
+                    .map(|side| (side, (Line::new(g, side), Line::new(g, side))));
+                (g.to_string(), BTreeMap::from(both))
             })
-            .values
-            .push((p.at, measure.of(p)));
+            .collect();
+        Recorded { lines, skipped: 0 }
     }
-    let mut out: Vec<Line> = by.into_values().collect();
-    for l in &mut out {
-        l.values.sort_by_key(|(at, _)| *at);
+
+    /// Takes in the next point of the file.
+    pub fn add(&mut self, p: &Point) {
+        let group = self.lines.get_mut(p.group.as_str());
+        if let Some((backlog, consumers)) = group.and_then(|g| g.get_mut(&p.side)) {
+            backlog.push(p.at, p.backlog);
+            consumers.push(p.at, p.consumers);
+        }
     }
-    out
+
+    /// The lines of a batch for one measure: its groups in the plan's order, source then
+    /// target, those with a point recorded.
+    pub fn lines(&self, batch: &Batch, measure: Measure) -> Vec<&Line> {
+        (batch.group_names())
+            .filter_map(|g| self.lines.get(g))
+            .flat_map(|sides| sides.values())
+            .map(|(backlog, consumers)| match measure {
+                Measure::Backlog => backlog,
+                Measure::Consumers => consumers,
+            })
+            .filter(|l| l.points > 0)
+            .collect()
+    }
 }
 
 /// Dark, distinct colours that read on white (and apart from one another).
@@ -126,14 +181,11 @@ fn clock_label(at: Millis, span: Millis) -> String {
 }
 
 /// The chart as an SVG element to put in a page; `None` when no line has a known value.
-pub fn svg(title: &str, lines: &[Line], measure: Measure) -> Result<Option<String>, String> {
-    let times = lines
-        .iter()
-        .flat_map(|l| l.values.iter().map(|(at, _)| *at));
-    let (Some(x0), Some(x1)) = (times.clone().min(), times.max()) else {
-        return Ok(None);
-    };
-    let Some(top) = lines.iter().flat_map(Line::known).max() else {
+pub fn svg(title: &str, lines: &[&Line], measure: Measure) -> Result<Option<String>, String> {
+    let x0 = lines.iter().filter_map(|l| l.first).min();
+    let x1 = lines.iter().filter_map(|l| l.last).max();
+    let top = lines.iter().filter_map(|l| l.largest).max();
+    let (Some(x0), Some(x1), Some(top)) = (x0, x1, top) else {
         return Ok(None);
     };
     let x1 = x1.max(x0 + 1_000);
@@ -222,28 +274,48 @@ mod tests {
         }
     }
 
+    fn plan() -> Plan {
+        Plan::parse(
+            std::path::Path::new("p.toml"),
+            "[source]\nkind = \"rehearsal\"\n[target]\nkind = \"rehearsal\"\n[[batch]]\nname = \"b\"\ntopics = [\"T\"]\nconsumer_groups = [\"G\", \"H\"]\n",
+        )
+        .unwrap()
+    }
+
+    fn recorded(plan: &Plan, points: &[Point]) -> Recorded {
+        let mut r = Recorded::new(plan);
+        points.iter().for_each(|p| r.add(p));
+        r
+    }
+
     #[test]
     fn unknown_values_break_the_line_and_the_svg_has_no_url() {
-        let plan = crate::plan::Plan::parse(
-            std::path::Path::new("p.toml"),
-            "[source]\nkind = \"rehearsal\"\n[target]\nkind = \"rehearsal\"\n[[batch]]\nname = \"b\"\ntopics = [\"T\"]\nconsumer_groups = [\"G\"]\n",
-        )
-        .unwrap();
-        let pts = vec![
-            p(60_000, Side::Source, "G", Some(40)),
-            p(70_000, Side::Source, "G", Some(20)),
-            p(80_000, Side::Source, "G", None),
-            p(90_000, Side::Source, "G", Some(0)),
-            p(60_000, Side::Target, "G", Some(0)),
-            p(90_000, Side::Target, "OTHER", Some(9)),
-        ];
-        let l = lines(&plan.batches[0], &pts, Measure::Backlog);
-        assert_eq!(l.len(), 2, "the batch's group only, on both clusters");
+        let plan = plan();
+        let r = recorded(
+            &plan,
+            &[
+                p(60_000, Side::Target, "G", Some(0)),
+                p(60_000, Side::Source, "G", Some(40)),
+                p(70_000, Side::Source, "G", Some(20)),
+                p(80_000, Side::Source, "G", None),
+                p(90_000, Side::Source, "G", Some(0)),
+                p(90_000, Side::Target, "OTHER", Some(9)),
+            ],
+        );
+        let l = r.lines(&plan.batches[0], Measure::Backlog);
+        assert_eq!(
+            l.iter().map(|l| l.label()).collect::<Vec<_>>(),
+            ["G source", "G target"],
+            "the batch's groups with a point, source first; H had none, OTHER is not the plan's"
+        );
         assert_eq!(
             l[0].segments(),
             [vec![(60_000, 40), (70_000, 20)], vec![(90_000, 0)]]
         );
-        assert_eq!(l[0].unknown(), 1);
+        let g = l[0];
+        assert_eq!((g.points, g.unknown), (4, 1));
+        assert_eq!((g.first, g.last), (Some(60_000), Some(90_000)));
+        assert_eq!((g.largest, g.last_known), (Some(40), Some(0)));
         let drawn = svg("b: backlog", &l, Measure::Backlog).unwrap().unwrap();
         assert!(drawn.starts_with("<svg"), "{drawn}");
         assert!(!drawn.contains("http"), "{drawn}");
@@ -253,30 +325,27 @@ mod tests {
         );
         assert!(drawn.matches("<polyline").count() >= 2, "{drawn}");
         // Nothing known: no chart.
-        let none = lines(
-            &plan.batches[0],
-            &[p(1, Side::Source, "G", None)],
-            Measure::Backlog,
-        );
+        let none = recorded(&plan, &[p(1, Side::Source, "G", None)]);
+        let none = none.lines(&plan.batches[0], Measure::Backlog);
+        assert_eq!(none[0].largest, None);
         assert_eq!(svg("b", &none, Measure::Backlog).unwrap(), None);
     }
 
     #[test]
     fn a_long_line_is_drawn_with_its_peaks_and_gaps_in_few_points() {
-        let at = |i: usize| 1_000 * i as Millis;
-        let mut values: Vec<(Millis, Option<u64>)> = (0..6_000).map(|i| (at(i), Some(1))).collect();
-        values[1_234].1 = Some(900);
-        for v in &mut values[3_000..3_100] {
-            v.1 = None;
+        let mut line = Line::new("G", Side::Source);
+        for i in 0..6_000u64 {
+            let v = match i {
+                1_234 => Some(900),
+                3_000..3_100 => None,
+                _ => Some(1),
+            };
+            line.push(1_000 * i, v);
         }
-        let line = Line {
-            group: "G".into(),
-            side: Side::Source,
-            values,
-        };
         let segs = line.segments();
         let drawn: Vec<(Millis, u64)> = segs.concat();
         assert!(drawn.len() <= MAX_DRAWN, "{}", drawn.len());
+        assert!(drawn.len() > MAX_DRAWN / 4, "{}", drawn.len());
         assert_eq!(segs.len(), 2, "the unknown stretch stays a gap");
         assert_eq!(
             drawn.iter().map(|(_, v)| *v).max(),
@@ -284,5 +353,9 @@ mod tests {
             "the peak stays"
         );
         assert_eq!(drawn[0].0, 0);
+        // The table's figures are over every point, not the drawn ones.
+        assert_eq!((line.points, line.unknown), (6_000, 100));
+        assert_eq!(line.last, Some(5_999_000));
+        assert_eq!(line.largest, Some(900));
     }
 }

@@ -4,7 +4,7 @@
 
 use super::chart::{self, Measure};
 use super::{Charts, Report, acknowledgement_words, attestation_words, overview, stage_cell};
-use crate::clock;
+use crate::clock::{self, Millis};
 use crate::stage::STAGES;
 use std::fmt::Write;
 
@@ -240,8 +240,8 @@ fn charts_section(r: &Report<'_>, charts: &Charts, o: &mut String) {
         );
         let mut any = false;
         // Each measure's lines once: the chart and the table of numbers read the same.
-        let backlog = chart::lines(batch, &series.points, Measure::Backlog);
-        let consumers = chart::lines(batch, &series.points, Measure::Consumers);
+        let backlog = series.lines(batch, Measure::Backlog);
+        let consumers = series.lines(batch, Measure::Consumers);
         for (measure, lines) in [
             (Measure::Backlog, &backlog),
             (Measure::Consumers, &consumers),
@@ -290,41 +290,28 @@ fn charts_section(r: &Report<'_>, charts: &Charts, o: &mut String) {
 }
 
 /// The numbers behind the charts, for a reader who cannot see them.
-fn series_table(backlog: &[chart::Line], consumers: &[chart::Line], o: &mut String) {
+fn series_table(backlog: &[&chart::Line], consumers: &[&chart::Line], o: &mut String) {
     o.push_str("<table class=\"series\">\n<tr><th>group</th><th>cluster</th><th>points</th><th>from</th><th>to</th><th>backlog (largest, last)</th><th>consumers (last)</th></tr>\n");
     for (b, c) in backlog.iter().zip(consumers) {
-        let last_known = |l: &chart::Line| {
-            l.values
-                .iter()
-                .rev()
-                .find_map(|(_, v)| *v)
-                .map_or("unknown (never read)".to_string(), |v| v.to_string())
-        };
-        let unknown = |l: &chart::Line| match l.unknown() {
+        let known =
+            |v: Option<u64>| v.map_or("unknown (never read)".to_string(), |v| v.to_string());
+        let unknown = |l: &chart::Line| match l.unknown {
             0 => String::new(),
             n => format!("; {n} unknown (not read)"),
         };
-        let largest = b
-            .known()
-            .max()
-            .map_or("unknown (never read)".to_string(), |v| v.to_string());
+        let time = |at: Option<Millis>| at.map(clock::rfc3339).unwrap_or_default();
         let _ = writeln!(
             o,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{largest}, {}{}</td><td>{}{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}, {}{}</td><td>{}{}</td></tr>",
             escape(&b.group),
             b.side,
-            b.values.len(),
-            b.values
-                .first()
-                .map(|(at, _)| clock::rfc3339(*at))
-                .unwrap_or_default(),
-            b.values
-                .last()
-                .map(|(at, _)| clock::rfc3339(*at))
-                .unwrap_or_default(),
-            last_known(b),
+            b.points,
+            time(b.first),
+            time(b.last),
+            known(b.largest),
+            known(b.last_known),
             unknown(b),
-            last_known(c),
+            known(c.last_known),
             unknown(c)
         );
     }

@@ -8,12 +8,11 @@ mod markdown;
 pub mod summary;
 pub mod timeline;
 
-pub use chart::Measure;
+pub use chart::{Measure, Recorded};
 pub use summary::{Summary, summarize};
 
 use crate::journal::Record;
 use crate::plan::Plan;
-use crate::series::Series;
 use crate::wizard::Progress;
 
 /// The series the HTML page charts, as the command found it.
@@ -23,7 +22,7 @@ pub enum Charts {
     NotRecorded,
     /// The file is there but could not be read, and why.
     Unreadable(String),
-    Recorded(Series),
+    Recorded(Recorded),
 }
 
 /// What both renderings say.

@@ -2,7 +2,7 @@
 //! driving it) appends; readers never lock.
 
 use super::Point;
-use super::sample::{MAX_POINTS_PER_GROUP, SAMPLE_EVERY_MS, Sampler, thin};
+use super::sample::{MAX_POINTS_PER_GROUP, SAMPLE_EVERY_MS, Sampler, Thinning};
 use crate::model::Snapshot;
 use crate::plan::{Plan, Side};
 use std::collections::BTreeMap;
@@ -41,7 +41,7 @@ pub fn read(path: &Path) -> Result<Option<Series>, SeriesError> {
 
 /// Hands each point of the file to `f`, in order, a line at a time (the file is not held in
 /// memory); returns how many lines could not be read, or `None` when there is no file.
-fn each_point(path: &Path, mut f: impl FnMut(Point)) -> Result<Option<usize>, SeriesError> {
+pub fn each_point(path: &Path, mut f: impl FnMut(Point)) -> Result<Option<usize>, SeriesError> {
     let io = |error| SeriesError {
         path: path.to_path_buf(),
         error,
@@ -158,34 +158,45 @@ impl Recorder {
         Ok(points.len())
     }
 
-    /// Rewrites the file thinned (see [`thin`]): written beside it, then renamed over it, so a
-    /// crash leaves either the old file or the new one. The one time the whole file is in memory,
-    /// and it is bounded then.
+    /// Rewrites the file thinned (see [`Thinning`]) a point at a time: written beside it, then
+    /// renamed over it, so a crash leaves either the old file or the new one.
     fn compact(&mut self) -> Result<(), SeriesError> {
         let io = |error| SeriesError {
             path: self.path.clone(),
             error,
         };
-        let points = thin(read(&self.path)?.unwrap_or_default().points, self.max);
+        let mut counts = BTreeMap::new();
+        each_point(&self.path, |p| {
+            *counts.entry((p.side, p.group)).or_default() += 1
+        })?;
+        let mut thinning = Thinning::new(&counts, self.max);
         let mut tmp = self.path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
-        let mut text = String::new();
-        for p in &points {
-            if let Ok(line) = serde_json::to_string(p) {
-                text.push_str(&line);
-                text.push('\n');
+        let mut out = std::io::BufWriter::new(File::create(&tmp).map_err(io)?);
+        let (mut written, mut failed) = (BTreeMap::new(), None);
+        each_point(&self.path, |p| {
+            if failed.is_some() || !thinning.keeps(&p) {
+                return;
             }
+            // A point is plain numbers and names: it always encodes.
+            let line = serde_json::to_vec(&p).unwrap_or_default();
+            match out.write_all(&line).and_then(|()| out.write_all(b"\n")) {
+                Ok(()) => *written.entry((p.side, p.group)).or_default() += 1,
+                Err(e) => failed = Some(e),
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(io(e));
         }
-        std::fs::write(&tmp, text).map_err(io)?;
+        out.into_inner().map_err(|e| io(e.into_error()))?;
         std::fs::rename(&tmp, &self.path).map_err(io)?;
         self.file = OpenOptions::new()
             .append(true)
             .read(true)
             .open(&self.path)
             .map_err(io)?;
-        self.counts.clear();
-        points.iter().for_each(|p| self.take_in(p));
+        self.counts = written;
         Ok(())
     }
 }

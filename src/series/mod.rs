@@ -8,8 +8,8 @@
 mod file;
 mod sample;
 
-pub use file::{Recorder, Series, SeriesError, read};
-pub use sample::{MAX_POINTS_PER_GROUP, SAMPLE_EVERY_MS, Sampler, thin};
+pub use file::{Recorder, Series, SeriesError, each_point, read};
+pub use sample::{MAX_POINTS_PER_GROUP, SAMPLE_EVERY_MS, Sampler, Thinning};
 
 use crate::clock::Millis;
 use crate::plan::Side;

@@ -70,37 +70,42 @@ impl Sampler {
     }
 }
 
-/// Keeps every group's series within `max` points. A series over the limit loses every other
-/// point of its older half (so it shrinks to about three quarters of the limit): recent points
-/// keep their full resolution, older ones halve theirs each time the limit is reached again,
-/// and the first and last points always stay. Other series and the order of the points are
-/// kept as they are.
-pub fn thin(points: Vec<Point>, max: usize) -> Vec<Point> {
-    let mut per_key: BTreeMap<(Side, &str), Vec<usize>> = BTreeMap::new();
-    for (i, p) in points.iter().enumerate() {
-        per_key
-            .entry((p.side, p.group.as_str()))
-            .or_default()
-            .push(i);
-    }
-    let mut drop = vec![false; points.len()];
-    for idx in per_key.values_mut() {
-        if idx.len() <= max {
-            continue;
+/// Keeps every group's series within `max` points, deciding a point at a time in the file's
+/// order (the order they were recorded in, which is their time order), so a file of any size is
+/// thinned without being held. A series over the limit loses every other point of its older
+/// half (so it shrinks to about three quarters of the limit): recent points keep their full
+/// resolution, older ones halve theirs each time the limit is reached again, and the first and
+/// last points always stay. Other series and the order of the points are kept as they are.
+#[derive(Debug, Clone)]
+pub struct Thinning {
+    /// Per series over the limit (by cluster, then group): the size of its older half, and its
+    /// points seen so far.
+    over: BTreeMap<Side, BTreeMap<String, (usize, usize)>>,
+}
+
+impl Thinning {
+    /// `counts`: each series' points in the file.
+    pub fn new(counts: &BTreeMap<(Side, String), usize>, max: usize) -> Thinning {
+        let mut over: BTreeMap<Side, BTreeMap<String, (usize, usize)>> = BTreeMap::new();
+        for ((side, group), n) in counts.iter().filter(|(_, n)| **n > max) {
+            over.entry(*side)
+                .or_default()
+                .insert(group.clone(), (n / 2, 0));
         }
-        idx.sort_by_key(|i| points[*i].at);
-        let old_half = idx.len() / 2;
-        // Odd positions of the older half: the first point stays.
-        for i in idx[..old_half].iter().skip(1).step_by(2) {
-            drop[*i] = true;
-        }
+        Thinning { over }
     }
-    points
-        .into_iter()
-        .zip(drop)
-        .filter(|(_, d)| !d)
-        .map(|(p, _)| p)
-        .collect()
+
+    /// Whether the next point of the file stays.
+    pub fn keeps(&mut self, p: &Point) -> bool {
+        let series = self.over.get_mut(&p.side);
+        let Some((old_half, seen)) = series.and_then(|s| s.get_mut(p.group.as_str())) else {
+            return true;
+        };
+        let ordinal = *seen;
+        *seen += 1;
+        // Odd positions of the older half go: the first point stays.
+        !(ordinal < *old_half && ordinal % 2 == 1)
+    }
 }
 
 #[cfg(test)]
@@ -108,6 +113,16 @@ mod tests {
     use super::*;
     use crate::model::{Backlog, GroupState, Known};
     use std::path::Path;
+
+    /// The thinning of a whole list, as the file's compaction applies it.
+    fn thin(points: Vec<Point>, max: usize) -> Vec<Point> {
+        let mut counts = BTreeMap::new();
+        for p in &points {
+            *counts.entry((p.side, p.group.clone())).or_default() += 1;
+        }
+        let mut thinning = Thinning::new(&counts, max);
+        points.into_iter().filter(|p| thinning.keeps(p)).collect()
+    }
 
     fn plan() -> Plan {
         let text = "[source]\nkind = \"rehearsal\"\n[target]\nkind = \"rehearsal\"\n[[batch]]\nname = \"orders\"\ntopics = [\"T\"]\nconsumer_groups = [\"G\", \"H\"]\n";
