@@ -449,28 +449,28 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
         .unwrap();
     // Its port opens before its readiness checks (a writable store among them), and a broker
     // failing one rolls its start back and closes the port again: only its log says it started.
-    let said = |child: &mut Child| {
+    let started = |child: &mut Child| {
         let log = std::fs::read(&log_path).unwrap_or_default();
         let log = String::from_utf8_lossy(log.get(earlier..).unwrap_or_default());
         if log.contains("started successfully") {
-            Ok(())
+            Some(Ok(()))
         } else if log.contains("Rolling back broker startup") {
-            Err("it rolled its start back")
+            Some(Err("it rolled its start back"))
         } else if child.try_wait().ok().flatten().is_some() {
-            Err("it exited")
+            Some(Err("it exited"))
         } else {
-            Err("")
+            None
         }
     };
     let start = Instant::now();
     let why = loop {
-        match said(&mut child) {
-            Ok(()) => break None,
-            Err(why) if !why.is_empty() => break Some(why),
-            Err(_) if start.elapsed() > Duration::from_secs(60) => {
+        match started(&mut child) {
+            Some(Ok(())) => break None,
+            Some(Err(why)) => break Some(why),
+            None if start.elapsed() > Duration::from_secs(60) => {
                 break Some("it did not say it started within 60s");
             }
-            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            None => std::thread::sleep(Duration::from_millis(100)),
         }
     };
     if let Some(why) = why {
