@@ -371,13 +371,8 @@ impl MqCluster {
 }
 
 fn create_configured(broker: &str, topics: &[&str], groups: &[&str], perm: u32, broadcast: bool) {
-    use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
     use rocketmq_migrate::model::{GroupConfig, TopicConfig};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let a = Admin::new(Settings::default(), None);
+    let (rt, a) = plain_admin();
     let topic = TopicConfig {
         read_queues: 4,
         write_queues: 4,
@@ -502,19 +497,27 @@ fn spawn_broker(props: &std::path::Path, port: u16) -> Child {
     child
 }
 
-/// Waits until the NameServer the broker's properties name lists it, which a client needs
-/// before it can route to the broker's topics.
-fn wait_registered(props: &std::path::Path, port: u16) {
+/// The admin client without ACL or TLS, and a runtime for a test's thread to drive it with.
+pub fn plain_admin() -> (
+    tokio::runtime::Runtime,
+    rocketmq_migrate::cluster::remoting::admin::Admin,
+) {
     use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
-    let namesrv: Vec<String> = property(props, "namesrvAddr")
-        .map(|a| a.split(';').map(str::to_string).collect())
-        .expect("namesrvAddr in the broker's properties");
-    let addr = format!("127.0.0.1:{port}");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let admin = Admin::new(Settings::default(), None);
+    (rt, Admin::new(Settings::default(), None))
+}
+
+/// Waits until the NameServer the broker's properties name lists it, which a client needs
+/// before it can route to the broker's topics.
+fn wait_registered(props: &std::path::Path, port: u16) {
+    let namesrv: Vec<String> = property(props, "namesrvAddr")
+        .map(|a| a.split(';').map(str::to_string).collect())
+        .expect("namesrvAddr in the broker's properties");
+    let addr = format!("127.0.0.1:{port}");
+    let (rt, admin) = plain_admin();
     let start = Instant::now();
     let mut last = String::new();
     while start.elapsed() < Duration::from_secs(30) {

@@ -3,7 +3,7 @@
 //! consumers of T_ORDER that set up what the brokers hold.
 #![allow(dead_code)]
 
-use super::servers::{App, MqCluster};
+use super::servers::{App, MqCluster, plain_admin};
 use super::text;
 use rocketmq_migrate::journal::{Entry, Holder, Journal};
 use rocketmq_migrate::model::Verdict;
@@ -190,12 +190,7 @@ pub fn send(namesrv: &str, prefix: &str, n: u64) {
 /// created reaches the NameServer with the broker's next registration, and a producer started
 /// before that fails its sends.
 pub fn wait_route(namesrv: &str, topic: &str, broker: &str) {
-    use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let admin = Admin::new(Settings::default(), None);
+    let (rt, admin) = plain_admin();
     let start = Instant::now();
     loop {
         let route = rt.block_on(admin.route(namesrv, topic));
@@ -222,12 +217,7 @@ pub fn send_to(namesrv: &str, topic: &str, prefix: &str, n: u64) {
 
 /// What `group` committed on `topic`, summed over the cluster's brokers.
 pub fn committed_by(cluster: &MqCluster, topic: &str, group: &str) -> i64 {
-    use rocketmq_migrate::cluster::remoting::admin::{Admin, Settings};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let admin = Admin::new(Settings::default(), None);
+    let (rt, admin) = plain_admin();
     let brokers = std::iter::once(cluster.broker_addr.clone())
         .chain(cluster.extra.iter().map(|b| b.addr.clone()));
     let key = (topic.to_string(), group.to_string());
