@@ -24,21 +24,6 @@ impl std::fmt::Display for SeriesError {
 
 impl std::error::Error for SeriesError {}
 
-/// What the file holds: its points in order, and how many lines could not be read (a line cut
-/// short by a crash, or damaged) and were skipped.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Series {
-    pub points: Vec<Point>,
-    pub skipped: usize,
-}
-
-/// Reads the series; `None` when there is no file (nothing was recorded).
-pub fn read(path: &Path) -> Result<Option<Series>, SeriesError> {
-    let mut points = vec![];
-    let skipped = each_point(path, |p| points.push(p))?;
-    Ok(skipped.map(|skipped| Series { points, skipped }))
-}
-
 /// Hands each point of the file to `f`, in order, a line at a time (the file is not held in
 /// memory); returns how many lines could not be read, or `None` when there is no file.
 pub fn each_point(path: &Path, mut f: impl FnMut(Point)) -> Result<Option<usize>, SeriesError> {
@@ -204,6 +189,19 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the file holds: its points in order, and how many lines were skipped.
+    #[derive(Debug, PartialEq)]
+    struct Series {
+        points: Vec<Point>,
+        skipped: usize,
+    }
+
+    fn read(path: &Path) -> Result<Option<Series>, SeriesError> {
+        let mut points = vec![];
+        let skipped = each_point(path, |p| points.push(p))?;
+        Ok(skipped.map(|skipped| Series { points, skipped }))
+    }
 
     #[test]
     fn a_missing_file_is_no_series_and_damaged_lines_are_skipped() {

@@ -8,7 +8,7 @@
 mod file;
 mod sample;
 
-pub use file::{Recorder, Series, SeriesError, each_point, read};
+pub use file::{Recorder, SeriesError, each_point};
 pub use sample::{MAX_POINTS_PER_GROUP, SAMPLE_EVERY_MS, Sampler, Thinning};
 
 use crate::clock::Millis;
